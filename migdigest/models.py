@@ -1,0 +1,78 @@
+"""Plain records passed between the stages; no stage logic lives here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# The document types the digest knows (DESIGN.md); anything else is "other".
+DOC_TYPES = (
+    "report",
+    "policy brief",
+    "commentary",
+    "article",
+    "working paper",
+    "event",
+    "podcast",
+    "video",
+    "dataset",
+    "other",
+)
+
+
+@dataclass(slots=True)
+class FetchedPage:
+    """One response the spider kept: where it came from and where its raw bytes are on disk."""
+
+    source: str
+    url: str
+    status: int
+    fetched_at: str  # ISO 8601, UTC
+    body_path: str  # path of the raw body, relative to the run directory
+    content_type: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    # What discovery said about the page before it was fetched (listing label, listing date, lastmod).
+    hints: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Publication:
+    """One extracted publication, normalised and ready to store."""
+
+    source: str
+    url: str  # as fetched
+    canonical_url: str  # identity in the digest
+    title: str
+    body: str
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None  # ISO 8601 date
+    modified: str | None = None
+    summary: str = ""
+    language: str | None = None
+    doc_type: str = "other"
+    pdf_url: str | None = None
+    pdf_text: str = ""
+    pdf_pages: int | None = None
+    topics: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    word_count: int = 0
+    content_hash: str = ""
+    fetched_at: str = ""
+
+
+@dataclass(slots=True)
+class RunStats:
+    """What one crawl run of one source did."""
+
+    source: str
+    started: str
+    finished: str | None = None
+    status: str = "running"  # running, ok, failed, blocked
+    pages_fetched: int = 0
+    not_modified: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    gone: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    duration_s: float = 0.0
+    message: str = ""
