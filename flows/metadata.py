@@ -1,0 +1,96 @@
+"""Structured metadata a page offers: meta tags (OpenGraph, Dublin Core, article:*), JSON-LD, <time>, lang."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml.html import HtmlElement
+
+
+@dataclass
+class PageMeta:
+    """Everything machine-readable in a page's head and markup, before any guessing."""
+
+    meta: dict[str, str] = field(default_factory=dict)  # lower-cased name/property -> first content
+    jsonld: list[dict[str, Any]] = field(default_factory=list)  # flattened objects (incl. @graph members)
+    lang: str | None = None
+    canonical: str | None = None
+    times: list[str] = field(default_factory=list)  # <time datetime> values in document order
+
+    def first(self, *keys: str) -> str | None:
+        """The first non-empty meta value among `keys`."""
+        for key in keys:
+            value = self.meta.get(key)
+            if value and value.strip():
+                return value.strip()
+        return None
+
+    def types(self) -> set[str]:
+        """Every JSON-LD @type on the page."""
+        found: set[str] = set()
+        for obj in self.jsonld:
+            kind = obj.get("@type")
+            found.update(k for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str))
+        return found
+
+    def ld(self, key: str, types: tuple[str, ...] = ()) -> Any:
+        """The first JSON-LD value for `key`, optionally only from objects of the given @type."""
+        for obj in self.jsonld:
+            kind = obj.get("@type")
+            kinds = kind if isinstance(kind, list) else [kind]
+            if types and not any(k in types for k in kinds):
+                continue
+            if obj.get(key):
+                return obj[key]
+        return None
+
+
+ARTICLE_TYPES = (
+    "Article", "NewsArticle", "BlogPosting", "Report", "ScholarlyArticle", "AnalysisNewsArticle",
+    "OpinionNewsArticle", "TechArticle", "CreativeWork",
+)  # fmt: skip
+LISTING_TYPES = ("CollectionPage", "SearchResultsPage", "ItemList", "ProfilePage")
+
+
+def _flatten(data: Any) -> list[dict[str, Any]]:
+    if isinstance(data, list):
+        return [obj for item in data for obj in _flatten(item)]
+    if isinstance(data, dict):
+        return [data, *_flatten(data.get("@graph", []))]
+    return []
+
+
+def read_meta(tree: HtmlElement) -> PageMeta:
+    """Collect a page's structured metadata from its parsed tree."""
+    found = PageMeta()
+    for el in tree.iter("meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
+        content = el.get("content")
+        if key and content and key not in found.meta:
+            found.meta[key] = content
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            found.jsonld.extend(_flatten(json.loads(script.text_content() or "null")))
+        except (json.JSONDecodeError, RecursionError):
+            continue  # a broken JSON-LD block is common and must not sink the page
+    root = tree if tree.tag == "html" else tree.getroottree().getroot()
+    lang = root.get("lang") or root.get("xml:lang") or found.meta.get("og:locale") or found.meta.get("language")
+    found.lang = lang.replace("_", "-").split("-")[0].lower() if lang else None
+    canonical = tree.xpath('//link[@rel="canonical"]/@href')
+    found.canonical = str(canonical[0]).strip() if canonical else None
+    found.times = [str(t) for t in tree.xpath("//time/@datetime")]
+    return found
+
+
+def ld_names(value: Any) -> list[str]:
+    """Person names from a JSON-LD author value (string, object or list of either)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        name = value.get("name")
+        return [name] if isinstance(name, str) and value.get("@type") != "Organization" else []
+    if isinstance(value, list):
+        return [n for item in value for n in ld_names(item)]
+    return []

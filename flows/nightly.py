@@ -1,0 +1,105 @@
+"""The `nightly` Prefect flow: crawl each source in its own process, extract, store; one batch per source."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.publications import ExtractResult, extract_run
+from flows.runfiles import read_failures
+from migdigest.config import DEFAULT_DB, load_config
+from migdigest.models import RunStats
+from spiders.crawl import CrawlOutcome, run_crawl
+from storage import Digest
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def crawl_source(name: str, run_dir: Path, base_url: str | None, config_dir: Path | None) -> CrawlOutcome:
+    """Fetch one source into `run_dir` (Scrapy in a subprocess)."""
+    return run_crawl(name, run_dir, base_url=base_url, config_dir=config_dir)
+
+
+@task(name="extract", cache_policy=NO_CACHE)
+def extract_source(name: str, run_dir: Path, base_url: str | None, config_dir: Path | None) -> ExtractResult:
+    """Extract the publications a crawl fetched."""
+    source = load_config(config_dir).source(name)
+    return extract_run(run_dir, source, base_url or source.base_url)
+
+
+@task(name="store", cache_policy=NO_CACHE)
+def store_source(db_path: Path, stats: RunStats, result: ExtractResult, config_dir: Path | None) -> RunStats:
+    """Store one source's batch and its run record in one go."""
+    source = load_config(config_dir).source(stats.source)
+    db = Digest(db_path)
+    try:
+        db.upsert_source(source.name, source.title, source.base_url, source.homepage)
+        run_id = db.start_run(source.name, stats.started)
+        counts = db.store(result.publications, seen_at=stats.started)
+        stats.new, stats.changed, stats.unchanged = counts["new"], counts["changed"], counts["unchanged"]
+        stats.finished = _now()
+        db.finish_run(run_id, stats)
+    finally:
+        db.close()
+    return stats
+
+
+def _stats(name: str, started: str, outcome: CrawlOutcome, result: ExtractResult) -> RunStats:
+    errors: Counter[str] = Counter(f["kind"] for f in read_failures(outcome.run_dir))
+    errors.update(result.errors)
+    status = "ok"
+    message = ""
+    if not outcome.ok:
+        status, message = "failed", outcome.stderr_tail.strip()[-300:]
+        errors["crawl_process"] += 1
+    return RunStats(
+        source=name,
+        started=started,
+        status=status,
+        pages_fetched=int(outcome.stats.get("downloader/response_count", 0)),
+        not_modified=int(outcome.stats.get("downloader/response_status_count/304", 0)),
+        errors=dict(errors),
+        message=str(message),
+    )
+
+
+@flow(name="nightly")
+def nightly(
+    sources: list[str] | None = None,
+    db_path: Path = DEFAULT_DB,
+    base_urls: dict[str, str] | None = None,
+    config_dir: Path | None = None,
+    runs_dir: Path | None = None,
+) -> list[dict[str, Any]]:
+    """Crawl, extract and store every configured source (or `sources`); returns one stats dict per source."""
+    config = load_config(config_dir)
+    names = sources or list(config.sources)
+    for name in names:
+        config.source(name)  # fail on an unknown name before any crawl starts
+    base_urls = base_urls or {}
+    runs_dir = runs_dir or Path(db_path).parent / "runs"
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    started = {name: (_now(), time.perf_counter()) for name in names}
+    # Crawls are separate processes, so they can overlap; storing stays one source at a time.
+    futures = {
+        name: crawl_source.submit(name, runs_dir / name / stamp, base_urls.get(name), config_dir) for name in names
+    }
+    report = []
+    for name, future in futures.items():
+        outcome = future.result()
+        result = extract_source(name, outcome.run_dir, base_urls.get(name), config_dir)
+        stats = _stats(name, started[name][0], outcome, result)
+        stats.duration_s = round(time.perf_counter() - started[name][1], 2)
+        stats = store_source(Path(db_path), stats, result, config_dir)
+        report.append({**asdict(stats), "stored": len(result.publications), "skipped": dict(result.skipped)})
+    return report

@@ -1,0 +1,113 @@
+"""Pure normalisers: canonical URLs, dates, author names, titles, document types."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from courlan import normalize_url
+from htmldate.extractors import try_date_expr
+from w3lib.url import url_query_cleaner
+
+# Query parameters that identify a visit, not a page.
+TRACKING_PARAMS = (
+    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id",
+    "fbclid", "gclid", "mc_cid", "mc_eid", "_ga", "ref", "share",
+)  # fmt: skip
+
+
+def canonical_url(url: str, *, real_base: str | None = None, crawl_base: str | None = None) -> str:
+    """Identity of a page: https, no www variance, no tracking params, no fragment or trailing slash.
+
+    A page fetched from a mirror (`crawl_base`) is keyed under the real site (`real_base`) so that a
+    digest built from a mirror on any port, or from the live site, agrees on identity.
+    """
+    if real_base and crawl_base and crawl_base != real_base and url.startswith(crawl_base):
+        url = real_base + url[len(crawl_base) :]
+    url = url_query_cleaner(url, TRACKING_PARAMS, remove=True)
+    url = normalize_url(url, strict=False, trailing_slash=False)
+    url = re.sub(r"^http://", "https://", url)
+    return re.sub(r"^https://www\.", "https://", url)
+
+
+_MONTHS = [
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+]  # fmt: skip
+
+
+def parse_date(text: str | None) -> str | None:
+    """An ISO date (YYYY-MM-DD) from a machine or human date string, or None."""
+    if not text:
+        return None
+    text = text.strip()
+    iso = re.match(r"^(\d{4})-(\d{2})-(\d{2})", text)
+    if iso:
+        try:
+            return date(int(iso[1]), int(iso[2]), int(iso[3])).isoformat()
+        except ValueError:
+            return None
+    for fmt in ("%a, %d %b %Y %H:%M:%S %z", "%a, %d %b %Y %H:%M:%S %Z", "%B %d, %Y", "%d %B %Y", "%b %d, %Y"):
+        try:
+            return datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            pass
+    month_year = re.match(r"^([A-Za-z]+)\.?\s+(\d{4})$", text)
+    if month_year and month_year[1].lower() in _MONTHS:
+        return f"{month_year[2]}-{_MONTHS.index(month_year[1].lower()) + 1:02d}-01"
+    found = try_date_expr(text, "%Y-%m-%d", False, date(1990, 1, 1), datetime.now())
+    return str(found) if found else None
+
+
+_AUTHOR_NOISE = re.compile(
+    r"^(by|authors?|written by|par|por)\s*[:]?\s+|\s*\((?:[^)]*)\)$|\s*email the author$",
+    re.IGNORECASE,
+)
+
+
+# Words that make a byline fragment a job title or an organisation rather than a person.
+_NOT_A_PERSON = re.compile(
+    r"\b(senior|junior|associate|analyst|director|fellow|president|researcher|officer|manager|professor|"
+    r"policy|program|programme|head|chief|editor|staff|team|institute|centre|center|university|"
+    r"contributor|consultant|coordinator|lead|deputy|vice|intern|email|twitter)\b",
+    re.IGNORECASE,
+)
+
+
+def clean_authors(names: list[str]) -> list[str]:
+    """Split, strip bylines and roles, and de-duplicate person names, keeping their order."""
+    out: list[str] = []
+    for raw in names:
+        for part in re.split(r";|,|\s+and\s+|\s*&\s*|\s+y\s+|\s+et\s+|\n|\|", raw or ""):
+            name = _AUTHOR_NOISE.sub("", " ".join(part.split())).strip(" ,.:")
+            if (
+                name
+                and len(name) <= 60
+                and len(name.split()) <= 5
+                and any(c.isalpha() for c in name)
+                and not _NOT_A_PERSON.search(name)
+                and name not in out
+            ):
+                out.append(name)
+    return out
+
+
+def clean_title(title: str, site_names: list[str]) -> str:
+    """Strip a site-name prefix or suffix such as ' | migrationpolicy.org'."""
+    title = " ".join(title.split())
+    lowered = [s.lower() for s in site_names if s]
+    parts = re.split(r"\s+[|–—-]\s+|\s+::\s+", title)
+    if len(parts) > 1:
+        kept = [p for p in parts if p.lower() not in lowered and not _looks_like_host(p)]
+        if kept:
+            return " – ".join(kept) if len(kept) > 1 else kept[0]
+    return title
+
+
+def _looks_like_host(text: str) -> bool:
+    return bool(re.fullmatch(r"(www\.)?[a-z0-9-]+(\.[a-z]{2,})+", text.strip().lower()))
+
+
+def word_count(text: str) -> int:
+    """Number of words in `text`."""
+    return len(re.findall(r"\w+", text))

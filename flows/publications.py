@@ -1,0 +1,88 @@
+"""From saved pages to normalised publications: the extract stage of a run, without Prefect or SQL."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flows.extract import Extracted, ExtractionError, extract_page
+from flows.normalise import canonical_url, word_count
+from flows.runfiles import read_pages
+from migdigest.config import Source
+from migdigest.models import FetchedPage, Publication
+
+
+@dataclass
+class ExtractResult:
+    """Publications of one run, and what was skipped or failed on the way."""
+
+    publications: list[Publication] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+
+
+def rebase(url: str, crawl_base: str, real_base: str) -> str:
+    """The real site's URL for a page fetched from a mirror."""
+    if crawl_base != real_base and url.startswith(crawl_base):
+        return real_base + url[len(crawl_base) :]
+    return url
+
+
+def to_publication(page: FetchedPage, ex: Extracted, source: Source, crawl_base: str) -> Publication:
+    """Combine a fetched page and its extraction into the record the digest stores."""
+    real = source.base_url
+    # rel=canonical is trusted only on the page's own site: a foreign canonical is usually a syndication.
+    crawl_host = crawl_base.split("://", 1)[-1]
+    use_canonical = ex.canonical and crawl_host in ex.canonical
+    key = canonical_url(ex.canonical if use_canonical and ex.canonical else page.url,
+                        real_base=real, crawl_base=crawl_base)  # fmt: skip
+    pdf_url = rebase(ex.pdf_url, crawl_base, real) if ex.pdf_url else None
+    return Publication(
+        source=source.name,
+        url=rebase(page.url, crawl_base, real),
+        canonical_url=key,
+        title=ex.title,
+        body=ex.body,
+        authors=ex.authors,
+        published=ex.published,
+        modified=ex.modified,
+        summary=ex.summary,
+        language=ex.language,
+        doc_type=ex.doc_type,
+        pdf_url=pdf_url,
+        word_count=word_count(ex.body),
+        fetched_at=page.fetched_at,
+    )
+
+
+def extract_run(run_dir: Path, source: Source, crawl_base: str) -> ExtractResult:
+    """Extract every page a run fetched; pages that are not publications are counted, not stored."""
+    result = ExtractResult()
+    seen: set[str] = set()
+    for page in read_pages(run_dir):
+        if not 200 <= page.status < 300:
+            result.skipped[f"http_{page.status}"] += 1
+            continue
+        if "html" not in page.content_type.lower() and page.content_type:
+            result.skipped["not_html"] += 1
+            continue
+        try:
+            ex = extract_page((run_dir / page.body_path).read_bytes(), page.url, source=source, hints=page.hints)
+        except (ExtractionError, ValueError) as exc:
+            result.errors["extraction_failed"] += 1
+            result.skipped[type(exc).__name__] += 1
+            continue
+        if ex.page_type != "article":
+            result.skipped[f"page_type_{ex.page_type}"] += 1
+            continue
+        if not ex.title or not ex.body:
+            result.errors["empty_extraction"] += 1
+            continue
+        pub = to_publication(page, ex, source, crawl_base)
+        if pub.canonical_url in seen:
+            result.skipped["duplicate_url"] += 1
+            continue
+        seen.add(pub.canonical_url)
+        result.publications.append(pub)
+    return result

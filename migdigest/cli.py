@@ -1,0 +1,237 @@
+"""The `migdigest` command line: demo, run, extract, search, serve, sources."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from migdigest.config import CONFIG_DIR, DEFAULT_DB, ConfigError, Source, load_config
+
+app = typer.Typer(
+    help="Follow what migration think tanks publish: crawl, extract, store and search.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[Path, typer.Option("--db", help="Digest SQLite file.", envvar="MIGDIGEST_DB")]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config-dir", help="Folder with sources.yaml (default: the bundled config/).")
+]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _config(config_dir: Path | None) -> Any:
+    try:
+        return load_config(config_dir)
+    except ConfigError as exc:
+        raise _fail(str(exc), 2) from None
+
+
+def _print_report(report: list[dict[str, Any]], seconds: float) -> None:
+    table = Table(title="nightly run")
+    for col in ("source", "status", "fetched", "stored", "new", "changed", "unchanged", "errors"):
+        table.add_column(col, justify="left" if col in ("source", "status") else "right")
+    for row in report:
+        errors = sum(row["errors"].values())
+        table.add_row(
+            row["source"], row["status"], str(row["pages_fetched"]), str(row["stored"]), str(row["new"]),
+            str(row["changed"]), str(row["unchanged"]), str(errors),
+        )  # fmt: skip
+    console.print(table)
+    fetched = sum(r["pages_fetched"] for r in report)
+    stored = sum(r["stored"] for r in report)
+    errors = sum(sum(r["errors"].values()) for r in report)
+    console.print(
+        f"pages fetched: {fetched}  publications stored: {stored}  errors: {errors}  seconds: {seconds:.1f}",
+        highlight=False,
+    )
+    for row in report:
+        if row["errors"]:
+            console.print(f"  {row['source']} errors: {row['errors']}", highlight=False)
+
+
+def _run_nightly(**kwargs: Any) -> list[dict[str, Any]]:
+    from flows.nightly import nightly  # imported late: Prefect is slow to import and not needed elsewhere
+
+    result: list[dict[str, Any]] = nightly(**kwargs)
+    return result
+
+
+@app.command()
+def demo(
+    db: DbOption = DEFAULT_DB,
+    config_dir: ConfigOption = None,
+) -> None:
+    """Serve the bundled mirrors on 127.0.0.1 and run the nightly flow over them into the digest."""
+    from mirrors.server import MirrorServer
+
+    config = _config(config_dir)
+    mirrored = {name: src for name, src in config.sources.items() if src.mirror}
+    if not mirrored:
+        raise _fail("no configured source has a bundled mirror")
+    servers = [MirrorServer(src.mirror) for src in mirrored.values()]
+    started = time.perf_counter()
+    try:
+        for server in servers:
+            server.start()
+        base_urls = {name: s.base_url for name, s in zip(mirrored, servers, strict=True)}
+        for name, url in base_urls.items():
+            console.print(f"mirror of {name} ({mirrored[name].base_url}) at {url}", highlight=False)
+        report = _run_nightly(sources=list(mirrored), db_path=db, base_urls=base_urls, config_dir=config_dir)
+    finally:
+        for server in servers:
+            server.stop()
+    _print_report(report, time.perf_counter() - started)
+    console.print(f"digest: {db}")
+    console.print("browse it:  .venv/bin/migdigest serve    search it:  .venv/bin/migdigest search 'remittances'")
+
+
+@app.command()
+def run(
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only these sources.")] = None,
+    base_url: Annotated[
+        list[str] | None, typer.Option("--base-url", help="NAME=URL: crawl a mirror of NAME at URL instead.")
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+    config_dir: ConfigOption = None,
+) -> None:
+    """Run the nightly flow (crawl, extract, store) on the configured sources."""
+    config = _config(config_dir)
+    overrides: dict[str, str] = {}
+    for item in base_url or []:
+        name, sep, url = item.partition("=")
+        if not sep or not url.startswith(("http://", "https://")):
+            raise _fail(f"--base-url wants NAME=URL, got {item!r}", 2)
+        overrides[name] = url.rstrip("/")
+    for name in [*(source or []), *overrides]:
+        try:
+            config.source(name)
+        except ConfigError as exc:
+            raise _fail(str(exc), 2) from None
+    started = time.perf_counter()
+    report = _run_nightly(sources=source or None, db_path=db, base_urls=overrides, config_dir=config_dir)
+    _print_report(report, time.perf_counter() - started)
+    if any(r["status"] != "ok" for r in report):
+        raise typer.Exit(1)
+
+
+def _source_for(url: str, sources: dict[str, Source]) -> Source | None:
+    host = url.split("://", 1)[-1].split("/", 1)[0].removeprefix("www.")
+    for src in sources.values():
+        if src.base_url.split("://", 1)[-1].removeprefix("www.") == host:
+            return src
+    return None
+
+
+@app.command()
+def extract(
+    file: Annotated[Path, typer.Argument(help="A saved HTML page.", exists=True, dir_okay=False, readable=True)],
+    url: Annotated[str | None, typer.Option(help="The URL the page was fetched from.")] = None,
+    source: Annotated[str | None, typer.Option(help="Use this source's selectors and type labels.")] = None,
+    config_dir: ConfigOption = None,
+) -> None:
+    """Extract one saved page and print it as JSON."""
+    from flows.extract import ExtractionError, extract_page
+
+    config = _config(config_dir)
+    page_url = url or file.resolve().as_uri()
+    try:
+        src = config.source(source) if source else _source_for(page_url, config.sources)
+    except ConfigError as exc:
+        raise _fail(str(exc), 2) from None
+    try:
+        result = extract_page(file.read_bytes(), page_url, source=src)
+    except ExtractionError as exc:
+        raise _fail(str(exc)) from None
+    data = result.as_dict()
+    data["source"] = src.name if src else None
+    console.print_json(json.dumps(data, ensure_ascii=False))
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Words, \"a phrase\", OR, prefix*.")],
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    doc_type: Annotated[str | None, typer.Option("--type", help="Only this document type.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only published on or after YYYY-MM-DD.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Full-text search the digest (ranked, with snippets)."""
+    from storage import Digest, QueryError
+
+    if not db.exists():
+        raise _fail(f"no digest at {db}; run `migdigest demo` or `migdigest run` first")
+    digest = Digest(db)
+    try:
+        hits = digest.search(query, limit=limit, source=source, doc_type=doc_type, since=since)
+    except QueryError as exc:
+        raise _fail(str(exc), 2) from None
+    finally:
+        digest.close()
+    if as_json:
+        for hit in hits:
+            print(json.dumps(asdict(hit), ensure_ascii=False))
+        return
+    if not hits:
+        console.print("no results")
+        return
+    for hit in hits:
+        console.print(f"[bold]{hit.title}[/bold]  [dim]{hit.source} · {hit.doc_type} · {hit.published}[/dim]")
+        console.print(f"  {hit.url}", highlight=False)
+        console.print(f"  {hit.snippet}", highlight=False, markup=False)
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Browse and search the digest in Datasette."""
+    if not db.exists():
+        raise _fail(f"no digest at {db}; run `migdigest demo` or `migdigest run` first")
+    args = [sys.executable, "-m", "datasette", "serve", str(db), "--host", host, "--port", str(port),
+            "--metadata", str(CONFIG_DIR / "datasette.yaml"), "--setting", "sql_time_limit_ms", "3000"]  # fmt: skip
+    console.print(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)")
+    sys.stdout.flush()
+    os.execv(sys.executable, args)
+
+
+@app.command()
+def sources(config_dir: ConfigOption = None) -> None:
+    """List the configured sources and validate the configuration."""
+    config = _config(config_dir)
+    table = Table(title=f"sources ({config_dir or CONFIG_DIR})")
+    for col in ("name", "title", "base URL", "discovery", "mirror"):
+        table.add_column(col)
+    for src in config.sources.values():
+        d = src.discovery
+        found = ", ".join(
+            f"{n} {k}" for k, n in (("sitemaps", len(d.sitemaps)), ("feeds", len(d.feeds)),
+                                    ("listings", len(d.listings))) if n
+        )  # fmt: skip
+        table.add_row(src.name, src.title, src.base_url, found, src.mirror or "")
+    console.print(table)
+    console.print(f"{len(config.sources)} source(s), configuration valid")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,224 @@
+"""Load and validate `config/*.yaml` into typed objects, with errors that name file, source, key and fix."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from parsel import Selector
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from migdigest.models import DOC_TYPES
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CONFIG_DIR = REPO_ROOT / "config"
+DEFAULT_DB = REPO_ROOT / "data" / "digest.db"
+
+
+class ConfigError(Exception):
+    """A configuration file is wrong; the message says where and how to fix it."""
+
+
+class _Strict(BaseModel):
+    # Unknown keys are errors: a typo in config must not be silently ignored.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_css(value: str | None) -> str | None:
+    if value:
+        try:
+            Selector(text="<html></html>").css(value)
+        except Exception as exc:  # parsel raises several kinds for bad CSS
+            raise ValueError(f"not a valid CSS selector ({exc})") from None
+    return value
+
+
+class Listing(_Strict):
+    """A listing page: where items are, what to read from each, how to reach the next page."""
+
+    url: str
+    item: str = Field(description="CSS selector of one teaser")
+    link: str = "a"
+    type_label: str | None = None
+    date: str | None = None
+    next: str | None = None
+    max_pages: int = Field(default=50, ge=1)
+
+    _css = field_validator("item", "link", "type_label", "date", "next")(_check_css)
+
+
+class Discovery(_Strict):
+    """How publications are found: sitemaps, feeds and listing pages (paths or absolute URLs)."""
+
+    sitemaps: list[str] = []
+    feeds: list[str] = []
+    listings: list[Listing] = []
+
+
+class UrlType(_Strict):
+    """A document type implied by a URL path pattern."""
+
+    pattern: str
+    type: str
+
+    @field_validator("pattern")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        re.compile(value)
+        return value
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in DOC_TYPES:
+            raise ValueError(f"unknown document type {value!r}; use one of {', '.join(DOC_TYPES)}")
+        return value
+
+
+class Selectors(_Strict):
+    """Optional CSS selectors that override what the generic extractor finds."""
+
+    title: str | None = None
+    date: str | None = None
+    authors: str | None = None
+    type: str | None = None
+    body: str | None = None
+    pdf: str | None = None
+
+    _css = field_validator("title", "date", "authors", "type", "body", "pdf")(_check_css)
+
+
+class Politeness(_Strict):
+    """How gently a real site is crawled."""
+
+    delay: float = Field(default=1.0, ge=0)
+    concurrency: int = Field(default=2, ge=1, le=16)
+    timeout: float = Field(default=30.0, gt=0)
+
+
+class Source(_Strict):
+    """One site the digest follows."""
+
+    name: str
+    title: str
+    base_url: str
+    homepage: str = ""
+    mirror: str | None = Field(default=None, description="bundled mirror used by `migdigest demo`")
+    discovery: Discovery
+    include: list[str] = Field(default_factory=list, description="regexes on the URL path of publications")
+    exclude: list[str] = []
+    type_labels: dict[str, str] = {}
+    url_types: list[UrlType] = []
+    selectors: Selectors = Selectors()
+    politeness: Politeness = Politeness()
+
+    @field_validator("base_url")
+    @classmethod
+    def _base(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+$", value.rstrip("/")):
+            raise ValueError("must be a scheme and host such as https://www.example.org")
+        return value.rstrip("/")
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _regexes(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a valid regular expression ({exc})") from None
+        return value
+
+    @field_validator("type_labels")
+    @classmethod
+    def _labels(cls, value: dict[str, str]) -> dict[str, str]:
+        for label, doc_type in value.items():
+            if doc_type not in DOC_TYPES:
+                raise ValueError(f"label {label!r} maps to unknown type {doc_type!r}; use one of {DOC_TYPES}")
+        return {label.strip().lower(): doc_type for label, doc_type in value.items()}
+
+
+class Settings(_Strict):
+    """Crawler-wide settings."""
+
+    user_agent: str = "migdigest/0.1 (+https://github.com/migdigest/migdigest)"
+    contact: str = "https://github.com/migdigest/migdigest"
+
+
+class Config(_Strict):
+    """Everything in `config/`."""
+
+    settings: Settings = Settings()
+    sources: dict[str, Source]
+
+    def source(self, name: str) -> Source:
+        """The source called `name`, or a ConfigError listing the known ones."""
+        try:
+            return self.sources[name]
+        except KeyError:
+            known = ", ".join(sorted(self.sources)) or "none"
+            raise ConfigError(f"no source named {name!r}; configured sources: {known}") from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level, found {type(data).__name__}")
+    return data
+
+
+def _describe(path: Path, source: str | None, error: ValidationError) -> str:
+    lines = []
+    for err in error.errors():
+        loc = ".".join(str(part) for part in err["loc"])
+        where = f"source {source!r}, key {loc!r}" if source else f"key {loc!r}"
+        if err["type"] == "extra_forbidden":
+            fix = "remove it or check its spelling"
+        elif err["type"] == "missing":
+            fix = "add it"
+        else:
+            fix = err["msg"]
+        lines.append(f"{path}: {where}: {fix}")
+    return "\n".join(lines)
+
+
+def load_config(config_dir: Path | None = None) -> Config:
+    """Read `sources.yaml` (and `sources.d/*.yaml`) under `config_dir` into a validated Config."""
+    config_dir = config_dir or CONFIG_DIR
+    files = [config_dir / "sources.yaml", *sorted((config_dir / "sources.d").glob("*.yaml"))]
+    settings = Settings()
+    sources: dict[str, Source] = {}
+    for path in files:
+        if not path.exists():
+            continue
+        data = _read_yaml(path)
+        unknown = set(data) - {"settings", "sources"}
+        if unknown:
+            raise ConfigError(f"{path}: unknown top-level key(s) {sorted(unknown)}; use 'settings' and 'sources'")
+        if "settings" in data:
+            try:
+                settings = Settings.model_validate(data["settings"])
+            except ValidationError as exc:
+                raise ConfigError(_describe(path, None, exc)) from None
+        declared = data.get("sources") or {}
+        if not isinstance(declared, dict):
+            raise ConfigError(f"{path}: 'sources' must map source names to their settings")
+        for name, raw in declared.items():
+            if not isinstance(raw, dict):
+                raise ConfigError(f"{path}: source {name!r}: expected a mapping of keys")
+            if name in sources:
+                raise ConfigError(f"{path}: source {name!r} is defined twice; rename one")
+            try:
+                sources[name] = Source.model_validate({"name": name, **raw})
+            except ValidationError as exc:
+                raise ConfigError(_describe(path, name, exc)) from None
+    if not sources:
+        raise ConfigError(f"{config_dir}: no sources configured; add one to sources.yaml")
+    return Config(settings=settings, sources=sources)

@@ -1,0 +1,119 @@
+"""Run one source's crawl in its own process (Scrapy's reactor cannot restart) and report what it did."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from migdigest.config import Config, Source, load_config
+
+
+@dataclass(frozen=True)
+class CrawlOutcome:
+    """Where a finished crawl left its files and what Scrapy counted."""
+
+    source: str
+    run_dir: Path
+    returncode: int
+    seconds: float
+    stats: dict[str, Any]
+    stderr_tail: str
+
+    @property
+    def ok(self) -> bool:
+        """True when the crawl process ended normally."""
+        return self.returncode == 0
+
+
+def crawl_settings(config: Config, source: Source, out_dir: Path, local: bool) -> dict[str, Any]:
+    """Scrapy settings for one source: robots, politeness from config, retries, limits, our pipeline."""
+    polite = source.politeness
+    # A loopback mirror has no one to be polite to; the real site gets the configured delay.
+    delay = 0.0 if local else polite.delay
+    concurrency = 8 if local else polite.concurrency
+    return {
+        "BOT_NAME": "migdigest",
+        "USER_AGENT": f"{config.settings.user_agent}",
+        "ROBOTSTXT_OBEY": True,
+        "DOWNLOAD_DELAY": delay,
+        "CONCURRENT_REQUESTS": concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        "AUTOTHROTTLE_ENABLED": True,
+        "AUTOTHROTTLE_START_DELAY": delay,
+        "AUTOTHROTTLE_MAX_DELAY": 60.0,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(concurrency),
+        "DOWNLOAD_TIMEOUT": polite.timeout,
+        "RETRY_ENABLED": True,
+        "RETRY_TIMES": 2,
+        "DOWNLOAD_MAXSIZE": 16 * 1024 * 1024,
+        "DOWNLOAD_WARNSIZE": 4 * 1024 * 1024,
+        "REDIRECT_MAX_TIMES": 5,
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": "WARNING",
+        "ITEM_PIPELINES": {"spiders.pipelines.RunDirectoryPipeline": 100},
+        "MIGDIGEST_OUT_DIR": str(out_dir),
+        "MIGDIGEST_SOURCE": source.name,
+    }
+
+
+def _crawl_here(config_dir: Path | None, name: str, out_dir: Path, base_url: str | None) -> None:
+    """Run the crawl in this process; only ever called in a fresh subprocess."""
+    from scrapy.crawler import CrawlerProcess
+
+    from spiders.site_spider import SiteSpider
+
+    config = load_config(config_dir)
+    source = config.source(name)
+    local = base_url is not None and base_url.startswith(("http://127.", "http://localhost"))
+    process = CrawlerProcess(settings=crawl_settings(config, source, out_dir, local), install_root_handler=True)
+    crawler = process.create_crawler(SiteSpider)
+    process.crawl(crawler, source=source, base_url=base_url)
+    process.start()
+    stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in crawler.stats.get_stats().items()}
+    (out_dir / "stats.json").write_text(json.dumps(stats, indent=1, default=str), encoding="utf-8")
+
+
+def run_crawl(
+    name: str, out_dir: Path, *, base_url: str | None = None, config_dir: Path | None = None
+) -> CrawlOutcome:
+    """Crawl source `name` into `out_dir` in a subprocess and wait for it."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "spiders.crawl", name, "--out", str(out_dir)]
+    if base_url:
+        cmd += ["--base-url", base_url]
+    if config_dir:
+        cmd += ["--config-dir", str(config_dir)]
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    stats_path = out_dir / "stats.json"
+    stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
+    return CrawlOutcome(
+        source=name,
+        run_dir=out_dir,
+        returncode=proc.returncode,
+        seconds=time.perf_counter() - started,
+        stats=stats,
+        stderr_tail=proc.stderr[-4000:],
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry: `python -m spiders.crawl SOURCE --out DIR [--base-url URL]`."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("source")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--base-url")
+    parser.add_argument("--config-dir", type=Path)
+    args = parser.parse_args(argv)
+    _crawl_here(args.config_dir, args.source, args.out, args.base_url)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""One configuration-driven spider for every source: discovery by sitemaps, feeds and listing pages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from parsel import Selector
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
+from twisted.python.failure import Failure
+
+from migdigest.config import Listing, Source
+from spiders.items import CrawlFailure, Discovered, RawPage
+
+Item = RawPage | CrawlFailure | Discovered | scrapy.Request
+
+
+class SiteSpider(scrapy.Spider):
+    """Discovers a source's publications and fetches each once; hands raw responses to the pipeline."""
+
+    name = "site"
+
+    def __init__(self, source: Source, base_url: str | None = None, **kwargs: Any) -> None:
+        super().__init__(name=f"site-{source.name}", **kwargs)
+        self.source = source
+        # A mirror overrides the base URL only; everything else in the config stays as for the real site.
+        self.base = (base_url or source.base_url).rstrip("/")
+        self.allowed_domains = [urlsplit(self.base).hostname or ""]
+        self.include = [re.compile(p) for p in source.include]
+        self.exclude = [re.compile(p) for p in source.exclude]
+
+    # -- helpers -------------------------------------------------------------------------------
+    def absolute(self, url: str, base: str | None = None) -> str:
+        """Resolve `url` against the crawl base, moving links to the real host onto the mirror."""
+        url = urljoin((base or self.base) + "/", url.strip())
+        real = self.source.base_url
+        if self.base != real:
+            for prefix in (real, real.replace("://www.", "://"), real.replace("https://", "http://")):
+                if url.startswith(prefix + "/") or url == prefix:
+                    return self.base + url[len(prefix) :]
+        return url
+
+    def is_publication(self, url: str) -> bool:
+        """True when the URL is on this site and its path matches include and no exclude pattern."""
+        parts = urlsplit(url)
+        if parts.hostname != urlsplit(self.base).hostname:
+            return False
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        if self.include and not any(p.search(path) for p in self.include):
+            return False
+        return not any(p.search(path) for p in self.exclude)
+
+    def publication(self, url: str, hints: dict[str, str]) -> Iterator[Item]:
+        """Record what discovery learnt about `url` and schedule it (the dupefilter drops repeats)."""
+        if not self.is_publication(url):
+            return
+        clean = {k: v.strip() for k, v in hints.items() if v and v.strip()}
+        yield Discovered(url=url, hints=clean)
+        yield scrapy.Request(url, callback=self.parse_publication, errback=self.failed, meta={"hints": clean})
+
+    # -- discovery -----------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Any]:
+        """Seed requests for every configured sitemap, feed and listing."""
+        found = self.source.discovery
+        for url in found.sitemaps:
+            yield scrapy.Request(self.absolute(url), callback=self.parse_sitemap, errback=self.failed)
+        for url in found.feeds:
+            yield scrapy.Request(self.absolute(url), callback=self.parse_feed, errback=self.failed)
+        for listing in found.listings:
+            yield scrapy.Request(
+                self.absolute(listing.url),
+                callback=self.parse_listing,
+                errback=self.failed,
+                cb_kwargs={"listing": listing, "depth": 1},
+            )
+
+    def parse_sitemap(self, response: Response) -> Iterator[Item]:
+        """Follow sitemap indexes; schedule publication URLs with their lastmod."""
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            body = gunzip(body, max_size=50 * 1024 * 1024)
+        sitemap = Sitemap(body)
+        for entry in sitemap:
+            loc = self.absolute(entry.get("loc", ""))
+            if sitemap.type == "sitemapindex":
+                yield scrapy.Request(loc, callback=self.parse_sitemap, errback=self.failed)
+            else:
+                yield from self.publication(loc, {"lastmod": entry.get("lastmod", "")})
+
+    def parse_feed(self, response: Response) -> Iterator[Item]:
+        """Schedule the items of an RSS or Atom feed with their dates."""
+        sel = Selector(body=response.body, type="xml")
+        sel.remove_namespaces()
+        for item in sel.xpath("//item"):
+            link = item.xpath("link/text()").get() or item.xpath("guid/text()").get() or ""
+            yield from self.publication(self.absolute(link), {"feed_date": item.xpath("pubDate/text()").get("")})
+        for entry in sel.xpath("//entry"):
+            link = entry.xpath("link[not(@rel) or @rel='alternate']/@href").get("")
+            date = entry.xpath("published/text()").get() or entry.xpath("updated/text()").get("")
+            yield from self.publication(self.absolute(link), {"feed_date": date})
+
+    def parse_listing(self, response: Response, listing: Listing, depth: int) -> Iterator[Item]:
+        """Schedule the teasers of a listing page with their labels, then follow its next page."""
+        for item in response.css(listing.item):
+            href = item.css(listing.link).attrib.get("href") if item.css(listing.link) else None
+            if not href:
+                continue
+            hints = {"listing_url": response.url}
+            if listing.type_label:
+                hints["type_label"] = " ".join(item.css(listing.type_label).css("::text").getall())
+            if listing.date:
+                hints["listing_date"] = " ".join(item.css(listing.date).css("::text").getall())
+            yield from self.publication(self.absolute(href, response.url), hints)
+        if listing.next and depth < listing.max_pages:
+            href = response.css(listing.next).attrib.get("href") if response.css(listing.next) else None
+            if href:
+                yield response.follow(
+                    self.absolute(href, response.url),
+                    callback=self.parse_listing,
+                    errback=self.failed,
+                    cb_kwargs={"listing": listing, "depth": depth + 1},
+                )
+
+    # -- fetching ------------------------------------------------------------------------------
+    def parse_publication(self, response: Response) -> Iterator[Item]:
+        """Hand the raw response to the pipeline."""
+        headers = {
+            k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()
+        }
+        yield RawPage(
+            url=response.url,
+            status=response.status,
+            headers=headers,
+            body=response.body,
+            hints=response.meta.get("hints", {}),
+        )
+
+    def failed(self, failure: Failure) -> Iterator[Item]:
+        """Record a failed request with the kind of failure, so the run report and the next run see it."""
+        request = failure.request  # type: ignore[attr-defined]
+        status = None
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            kind = f"http_{status}"
+        elif failure.check(TimeoutError, TCPTimedOutError):
+            kind = "timeout"
+        elif failure.check(DNSLookupError):
+            kind = "dns"
+        elif failure.check(ConnectionRefusedError):
+            kind = "connection"
+        else:
+            kind = type(failure.value).__name__
+        yield CrawlFailure(url=request.url, kind=kind, message=str(failure.value)[:500], status=status)

@@ -1,0 +1,412 @@
+"""The digest: one SQLite file of publications, crawl runs and their full-text index."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from sqlite_utils import Database
+
+from migdigest.models import Publication, RunStats
+from storage._sql import chunks, placeholders, write_transaction
+from storage.migrations import apply_migrations, schema_version
+from storage.search import SearchHit, run_search
+
+# Columns taken from a Publication, in the order the INSERT and UPDATE statements below bind them.
+_CONTENT_COLUMNS = (
+    "url",
+    "source",
+    "title",
+    "authors",
+    "summary",
+    "body",
+    "published",
+    "modified",
+    "language",
+    "doc_type",
+    "pdf_url",
+    "pdf_text",
+    "pdf_pages",
+    "word_count",
+    "content_hash",
+)
+_INSERT_DOCUMENT = (
+    f"INSERT INTO documents (canonical_url, {', '.join(_CONTENT_COLUMNS)},"
+    f" first_seen, last_seen, last_changed) VALUES ({placeholders(len(_CONTENT_COLUMNS) + 4)})"
+)
+_UPDATE_DOCUMENT = (
+    f"UPDATE documents SET {', '.join(f'{c} = ?' for c in _CONTENT_COLUMNS)},"
+    " last_seen = ?, last_changed = ?, status = 'live' WHERE id = ?"
+)
+# Many-to-many name lists: (names table, link table, link column, keeps order?).
+_NAME_LINKS = (
+    ("authors", "document_authors", "author_id", True),
+    ("topics", "document_topics", "topic_id", False),
+    ("regions", "document_regions", "region_id", False),
+)
+_AUTHOR_SEPARATOR = ", "
+_BUSY_TIMEOUT_MS = 30_000  # a second writer (another source's flow) waits this long for a store() to finish
+
+
+def _names(values: Iterable[str]) -> list[str]:
+    """Whitespace-normalised, non-empty, first occurrence kept, order kept."""
+    seen: dict[str, None] = {}
+    for value in values:
+        name = " ".join((value or "").split())
+        if name:
+            seen.setdefault(name, None)
+    return list(seen)
+
+
+def content_hash(pub: Publication) -> str:
+    """Hash of what a reader sees (title, summary, body, PDF text, authors), for pipelines that give none."""
+    parts = (pub.title, pub.summary, pub.body, pub.pdf_text, "\n".join(_names(pub.authors)))
+    return hashlib.sha256("\x1f".join(p or "" for p in parts).encode("utf-8")).hexdigest()
+
+
+def _content_row(pub: Publication) -> list[Any]:
+    """The _CONTENT_COLUMNS values of a publication, with NOT NULL text columns defaulted."""
+    return [
+        pub.url or pub.canonical_url,
+        pub.source,
+        pub.title or "",
+        _AUTHOR_SEPARATOR.join(_names(pub.authors)),
+        pub.summary or "",
+        pub.body or "",
+        pub.published,
+        pub.modified,
+        pub.language,
+        pub.doc_type or "other",
+        pub.pdf_url,
+        pub.pdf_text or "",
+        pub.pdf_pages,
+        pub.word_count or 0,
+        pub.content_hash or content_hash(pub),
+    ]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _seconds_between(start: str | None, end: str | None) -> float | None:
+    try:
+        return (datetime.fromisoformat(end or "") - datetime.fromisoformat(start or "")).total_seconds()
+    except (TypeError, ValueError):  # unparseable, or naive and aware timestamps mixed
+        return None
+
+
+class Digest:
+    """The digest database; the only code that reads or writes its SQL."""
+
+    def __init__(self, path: str | Path) -> None:
+        """Open or create the digest at `path` (or ":memory:") and bring its schema up to date."""
+        self.path = str(path)
+        in_memory = self.path == ":memory:"
+        if not in_memory:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = Database(self.path)
+        try:
+            self._db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            if not in_memory:
+                # WAL lets Datasette read while a crawl writes; NORMAL sync is durable enough in WAL mode
+                # (a power cut can lose the last commits, never corrupt the file) and much faster.
+                self._db.enable_wal()
+                self._db.execute("PRAGMA synchronous = NORMAL")
+            self.migrations_applied = apply_migrations(self._db)
+        except BaseException:
+            self._db.close()
+            raise
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    @property
+    def schema_version(self) -> int:
+        """The number of the last migration applied to this file."""
+        return schema_version(self._db)
+
+    # --- sources and runs -------------------------------------------------------------------------------
+
+    def upsert_source(self, name: str, title: str, base_url: str, homepage: str = "") -> None:
+        """Insert or update one source's description."""
+        with write_transaction(self._db) as conn:
+            conn.execute(
+                """
+                INSERT INTO sources (name, title, base_url, homepage) VALUES (?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET
+                    title = excluded.title, base_url = excluded.base_url, homepage = excluded.homepage
+                """,
+                [name, title, base_url, homepage],
+            )
+
+    @staticmethod
+    def _ensure_sources(conn: sqlite3.Connection, names: Iterable[str]) -> None:
+        # A run or a publication for a source nobody registered yet must not be lost to a foreign key
+        # error: a placeholder row keeps it, and upsert_source() fills it in later.
+        conn.executemany(
+            "INSERT OR IGNORE INTO sources (name, title) VALUES (?, ?)", [(n, n) for n in sorted(set(names))]
+        )
+
+    def start_run(self, source: str, started: str) -> int:
+        """Record the start of a crawl run of `source` (status 'running') and return its id."""
+        with write_transaction(self._db) as conn:
+            self._ensure_sources(conn, [source])
+            cursor = conn.execute(
+                "INSERT INTO crawl_runs (source, started, status) VALUES (?, ?, 'running')", [source, started]
+            )
+            run_id = cursor.lastrowid
+        assert run_id is not None
+        return run_id
+
+    def finish_run(self, run_id: int, stats: RunStats) -> None:
+        """Write a run's outcome; a status still 'running' is recorded as 'ok', a missing end time as now."""
+        finished = stats.finished or _now()
+        status = "ok" if stats.status == "running" else stats.status
+        with write_transaction(self._db) as conn:
+            row = conn.execute("SELECT started FROM crawl_runs WHERE id = ?", [run_id]).fetchone()
+            if row is None:
+                raise KeyError(f"no crawl run with id {run_id}")
+            duration = stats.duration_s or _seconds_between(row[0], finished)
+            conn.execute(
+                """
+                UPDATE crawl_runs SET finished = ?, status = ?, pages_fetched = ?, not_modified = ?,
+                    new = ?, changed = ?, unchanged = ?, gone = ?, errors = ?, duration_s = ?, message = ?
+                WHERE id = ?
+                """,
+                [
+                    finished,
+                    status,
+                    stats.pages_fetched,
+                    stats.not_modified,
+                    stats.new,
+                    stats.changed,
+                    stats.unchanged,
+                    stats.gone,
+                    json.dumps(stats.errors, sort_keys=True),
+                    duration,
+                    stats.message,
+                    run_id,
+                ],
+            )
+
+    def last_runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The most recent crawl runs, newest first, with `errors` decoded to a dict."""
+        rows = list(self._db.query("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", [limit]))
+        for row in rows:
+            row["errors"] = json.loads(row["errors"] or "{}")
+        return rows
+
+    # --- publications -----------------------------------------------------------------------------------
+
+    def store(self, pubs: Sequence[Publication], seen_at: str) -> dict[str, int]:
+        """Upsert publications by canonical URL in one transaction; return new/changed/unchanged counts.
+
+        A changed content hash keeps the old title and body in document_versions; an unchanged one only
+        moves last_seen (and brings a 'gone' document back to 'live'). If a URL comes twice, the last wins.
+        """
+        latest: dict[str, Publication] = {}
+        for pub in pubs:
+            if not pub.canonical_url:
+                raise ValueError(f"publication without canonical_url (url={pub.url!r}, title={pub.title!r})")
+            latest[pub.canonical_url] = pub
+        counts = {"new": 0, "changed": 0, "unchanged": 0}
+        if not latest:
+            return counts
+        rows = {url: _content_row(pub) for url, pub in latest.items()}
+        hash_at = _CONTENT_COLUMNS.index("content_hash")
+        with write_transaction(self._db) as conn:
+            self._ensure_sources(conn, (pub.source for pub in latest.values()))
+            existing = self._ids_and_hashes(conn, list(latest))
+            new = [url for url in latest if url not in existing]
+            changed = [url for url, (_, old) in existing.items() if old != rows[url][hash_at]]
+            unchanged = [url for url, (_, old) in existing.items() if old == rows[url][hash_at]]
+            conn.executemany(
+                "UPDATE documents SET last_seen = ?, status = 'live' WHERE id = ?",
+                [(seen_at, existing[url][0]) for url in unchanged],
+            )
+            if changed:
+                conn.executemany(
+                    """
+                    INSERT INTO document_versions
+                        (document_id, content_hash, title, body, seen_at, replaced_at)
+                    SELECT id, content_hash, title, body, last_seen, ? FROM documents WHERE id = ?
+                    """,
+                    [(seen_at, existing[url][0]) for url in changed],
+                )
+                conn.executemany(
+                    _UPDATE_DOCUMENT, [(*rows[url], seen_at, seen_at, existing[url][0]) for url in changed]
+                )
+            conn.executemany(_INSERT_DOCUMENT, [(url, *rows[url], seen_at, seen_at, seen_at) for url in new])
+            ids = {url: existing[url][0] for url in changed}
+            ids.update((url, doc_id) for url, (doc_id, _) in self._ids_and_hashes(conn, new).items())
+            replaced = [ids[url] for url in changed]
+            self._link_names(conn, "authors", replaced, {ids[u]: _names(latest[u].authors) for u in ids})
+            self._link_names(conn, "topics", replaced, {ids[u]: _names(latest[u].topics) for u in ids})
+            self._link_names(conn, "regions", replaced, {ids[u]: _names(latest[u].regions) for u in ids})
+        counts.update(new=len(new), changed=len(changed), unchanged=len(unchanged))
+        return counts
+
+    @staticmethod
+    def _ids_and_hashes(conn: sqlite3.Connection, urls: Sequence[str]) -> dict[str, tuple[int, str]]:
+        found: dict[str, tuple[int, str]] = {}
+        for chunk in chunks(urls):
+            marks = placeholders(len(chunk))
+            sql = f"SELECT canonical_url, id, content_hash FROM documents WHERE canonical_url IN ({marks})"
+            found.update((url, (doc_id, digest)) for url, doc_id, digest in conn.execute(sql, list(chunk)))
+        return found
+
+    @staticmethod
+    def _link_names(
+        conn: sqlite3.Connection, kind: str, replaced: Sequence[int], names_by_doc: Mapping[int, list[str]]
+    ) -> None:
+        """Point documents at their (author, topic or region) names, replacing the links of `replaced`."""
+        table, link, column, ordered = next(spec for spec in _NAME_LINKS if spec[0] == kind)
+        orphans: set[int] = set()
+        for id_chunk in chunks(replaced):
+            where = f"WHERE document_id IN ({placeholders(len(id_chunk))})"
+            orphans.update(r[0] for r in conn.execute(f"SELECT {column} FROM {link} {where}", list(id_chunk)))
+            conn.execute(f"DELETE FROM {link} {where}", list(id_chunk))
+        names = _names(name for doc_names in names_by_doc.values() for name in doc_names)
+        conn.executemany(f"INSERT OR IGNORE INTO {table} (name) VALUES (?)", [(n,) for n in names])
+        name_ids: dict[str, int] = {}
+        for chunk in chunks(names):
+            sql = f"SELECT name, id FROM {table} WHERE name IN ({placeholders(len(chunk))})"
+            name_ids.update(conn.execute(sql, list(chunk)).fetchall())
+        if ordered:
+            conn.executemany(
+                f"INSERT INTO {link} (document_id, {column}, position) VALUES (?, ?, ?)",
+                [
+                    (doc_id, name_ids[name], position)
+                    for doc_id, doc_names in names_by_doc.items()
+                    for position, name in enumerate(doc_names)
+                ],
+            )
+        else:
+            conn.executemany(
+                f"INSERT INTO {link} (document_id, {column}) VALUES (?, ?)",
+                [
+                    (doc_id, name_ids[name])
+                    for doc_id, doc_names in names_by_doc.items()
+                    for name in doc_names
+                ],
+            )
+        # A corrected name would otherwise linger as a row nothing points to (and show up in facets).
+        orphans.difference_update(name_ids.values())
+        conn.executemany(
+            f"DELETE FROM {table} WHERE id = ? AND NOT EXISTS (SELECT 1 FROM {link} WHERE {column} = ?)",
+            [(i, i) for i in orphans],
+        )
+
+    def mark_gone(self, canonical_urls: Iterable[str]) -> int:
+        """Set status 'gone' on these documents (kept, still searchable); return how many were live."""
+        with write_transaction(self._db) as conn:
+            cursor = conn.executemany(
+                "UPDATE documents SET status = 'gone' WHERE canonical_url = ? AND status != 'gone'",
+                [(url,) for url in canonical_urls],
+            )
+            return cursor.rowcount
+
+    def set_clusters(self, clusters: Mapping[str, int | None]) -> int:
+        """Set near-duplicate cluster ids (None clears) by canonical URL; return how many rows were set."""
+        with write_transaction(self._db) as conn:
+            cursor = conn.executemany(
+                "UPDATE documents SET cluster_id = ? WHERE canonical_url = ?",
+                [(cluster, url) for url, cluster in clusters.items()],
+            )
+            return cursor.rowcount
+
+    # --- reading ----------------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 20,
+        source: str | None = None,
+        doc_type: str | None = None,
+        since: str | None = None,
+    ) -> list[SearchHit]:
+        """Full-text search, best (bm25) first; see storage.search for the query syntax."""
+        return run_search(self._db.conn, query, limit=limit, source=source, doc_type=doc_type, since=since)
+
+    def document(self, canonical_url: str) -> dict[str, Any] | None:
+        """One document's row plus "authors", "topics" and "regions" as lists of names, or None."""
+        rows = self._documents("WHERE d.canonical_url = ?", [canonical_url])
+        return rows[0] if rows else None
+
+    def documents(self, source: str | None = None) -> list[dict[str, Any]]:
+        """All documents (of one source if given) in insertion order, each as document() returns it."""
+        if source is None:
+            return self._documents("", [])
+        return self._documents("WHERE d.source = ?", [source])
+
+    def _documents(self, where: str, params: list[Any]) -> list[dict[str, Any]]:
+        rows = list(self._db.query(f"SELECT d.* FROM documents AS d {where} ORDER BY d.id", params))
+        by_id = {row["id"]: row for row in rows}
+        for row in rows:
+            row.update(authors=[], topics=[], regions=[])
+        for key, table, link, column, order in (
+            ("authors", "authors", "document_authors", "author_id", "l.position"),
+            ("topics", "topics", "document_topics", "topic_id", "n.name"),
+            ("regions", "regions", "document_regions", "region_id", "n.name"),
+        ):
+            sql = f"""
+                SELECT l.document_id, n.name FROM {link} AS l
+                JOIN {table} AS n ON n.id = l.{column}
+                JOIN documents AS d ON d.id = l.document_id
+                {where} ORDER BY l.document_id, {order}
+            """
+            for doc_id, name in self._db.execute(sql, params):
+                if doc_id in by_id:
+                    by_id[doc_id][key].append(name)
+        return rows
+
+    def versions(self, canonical_url: str) -> list[dict[str, Any]]:
+        """Earlier versions of a document (title, body, content_hash, seen_at, replaced_at), oldest first."""
+        return list(
+            self._db.query(
+                """
+                SELECT v.content_hash, v.title, v.body, v.seen_at, v.replaced_at FROM document_versions AS v
+                JOIN documents AS d ON d.id = v.document_id WHERE d.canonical_url = ? ORDER BY v.id
+                """,
+                [canonical_url],
+            )
+        )
+
+    def counts(self) -> dict[str, int]:
+        """Row counts: documents, authors, sources, runs."""
+        row = self._db.execute(
+            """
+            SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM authors),
+                   (SELECT count(*) FROM sources), (SELECT count(*) FROM crawl_runs)
+            """
+        ).fetchone()
+        return dict(zip(("documents", "authors", "sources", "runs"), row, strict=True))
+
+    def integrity_check(self) -> list[str]:
+        """Problems found by SQLite's and FTS5's integrity checks (an empty list when all is well)."""
+        problems = [r[0] for r in self._db.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"]
+        problems += [f"foreign key: {tuple(r)}" for r in self._db.execute("PRAGMA foreign_key_check")]
+        try:
+            # Checks the index against the documents table itself (rank 1 = compare with the content).
+            self._db.execute("INSERT INTO documents_fts (documents_fts, rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"documents_fts: {exc}")
+        return problems

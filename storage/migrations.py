@@ -1,0 +1,257 @@
+"""Numbered schema migrations for the digest, applied in order and recorded in the `migrations` table.
+
+Never edit a migration that has shipped: databases out there already ran it. Change the schema by adding a
+function with the next number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from storage._sql import write_transaction
+
+MigrationFn = Callable[[Database], None]
+
+
+class SchemaError(RuntimeError):
+    """The database's schema cannot be used by this version of the code."""
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One schema step: its number, its name and the function that applies it."""
+
+    version: int
+    name: str
+    apply: MigrationFn
+
+
+MIGRATIONS: list[Migration] = []
+
+
+def migration(version: int) -> Callable[[MigrationFn], MigrationFn]:
+    """Register the decorated function as migration number `version` (numbers strictly increase)."""
+
+    def register(fn: MigrationFn) -> MigrationFn:
+        if MIGRATIONS and version <= MIGRATIONS[-1].version:
+            raise ValueError(f"migration {version} ({fn.__name__}) must come after {MIGRATIONS[-1].version}")
+        MIGRATIONS.append(Migration(version, fn.__name__, fn))
+        return fn
+
+    return register
+
+
+def _script(db: Database, sql: str) -> None:
+    # Inside a transaction sqlite-utils runs the statements one by one instead of through
+    # sqlite3.executescript(), which would COMMIT first and break the migration's atomicity.
+    db.executescript(sql)
+
+
+@migration(1)
+def m0001_core(db: Database) -> None:
+    """Sources, documents, authors, version history and crawl runs."""
+    _script(
+        db,
+        """
+        CREATE TABLE sources (
+            name TEXT PRIMARY KEY,
+            title TEXT NOT NULL DEFAULT '',
+            base_url TEXT NOT NULL DEFAULT '',
+            homepage TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            canonical_url TEXT NOT NULL UNIQUE,
+            url TEXT NOT NULL,
+            source TEXT NOT NULL REFERENCES sources(name),
+            title TEXT NOT NULL DEFAULT '',
+            -- Names from document_authors joined with ', ' in their order: what FTS indexes and what a
+            -- Datasette table page shows. Written only by Digest.store(), together with document_authors.
+            authors TEXT NOT NULL DEFAULT '',
+            summary TEXT NOT NULL DEFAULT '',
+            body TEXT NOT NULL DEFAULT '',
+            published TEXT,
+            modified TEXT,
+            language TEXT,
+            doc_type TEXT NOT NULL DEFAULT 'other',
+            pdf_url TEXT,
+            pdf_text TEXT NOT NULL DEFAULT '',
+            pdf_pages INTEGER,
+            word_count INTEGER NOT NULL DEFAULT 0,
+            content_hash TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            last_changed TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'live',
+            cluster_id INTEGER
+        );
+        CREATE INDEX documents_source ON documents(source);
+        CREATE INDEX documents_published ON documents(published);
+        CREATE INDEX documents_doc_type ON documents(doc_type);
+        CREATE INDEX documents_cluster_id ON documents(cluster_id);
+
+        CREATE TABLE authors (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE
+        );
+        CREATE TABLE document_authors (
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            author_id INTEGER NOT NULL REFERENCES authors(id),
+            position INTEGER NOT NULL,
+            PRIMARY KEY (document_id, author_id)
+        );
+        CREATE INDEX document_authors_author_id ON document_authors(author_id);
+
+        -- The previous content of a document each time its content_hash changed.
+        CREATE TABLE document_versions (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            content_hash TEXT NOT NULL,
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            seen_at TEXT NOT NULL,     -- the last time this version was seen
+            replaced_at TEXT NOT NULL  -- when the crawl saw the content that replaced it
+        );
+        CREATE INDEX document_versions_document_id ON document_versions(document_id);
+
+        CREATE TABLE crawl_runs (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL REFERENCES sources(name),
+            started TEXT NOT NULL,
+            finished TEXT,
+            status TEXT NOT NULL DEFAULT 'running',
+            pages_fetched INTEGER NOT NULL DEFAULT 0,
+            not_modified INTEGER NOT NULL DEFAULT 0,
+            new INTEGER NOT NULL DEFAULT 0,
+            changed INTEGER NOT NULL DEFAULT 0,
+            unchanged INTEGER NOT NULL DEFAULT 0,
+            gone INTEGER NOT NULL DEFAULT 0,
+            errors TEXT NOT NULL DEFAULT '{}',  -- JSON object: error kind -> count
+            duration_s REAL,
+            message TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX crawl_runs_source_started ON crawl_runs(source, started);
+        """,
+    )
+
+
+@migration(2)
+def m0002_search(db: Database) -> None:
+    """FTS5 index over documents, kept in sync by triggers."""
+    # External content (content=[documents]) keeps one copy of the text; the bracketed form is what
+    # Datasette and sqlite-utils look for to find a table's FTS index on their own.
+    # The update trigger lists its columns so that bumping last_seen on unchanged documents (most rows of a
+    # nightly run) does not re-tokenise their bodies.
+    _script(
+        db,
+        """
+        CREATE VIRTUAL TABLE documents_fts USING fts5(
+            title, summary, body, pdf_text, authors,
+            content=[documents], content_rowid=id,
+            tokenize='porter unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER documents_fts_ai AFTER INSERT ON documents BEGIN
+            INSERT INTO documents_fts(rowid, title, summary, body, pdf_text, authors)
+            VALUES (new.id, new.title, new.summary, new.body, new.pdf_text, new.authors);
+        END;
+        CREATE TRIGGER documents_fts_ad AFTER DELETE ON documents BEGIN
+            INSERT INTO documents_fts(documents_fts, rowid, title, summary, body, pdf_text, authors)
+            VALUES ('delete', old.id, old.title, old.summary, old.body, old.pdf_text, old.authors);
+        END;
+        CREATE TRIGGER documents_fts_au AFTER UPDATE OF title, summary, body, pdf_text, authors ON documents
+        BEGIN
+            INSERT INTO documents_fts(documents_fts, rowid, title, summary, body, pdf_text, authors)
+            VALUES ('delete', old.id, old.title, old.summary, old.body, old.pdf_text, old.authors);
+            INSERT INTO documents_fts(rowid, title, summary, body, pdf_text, authors)
+            VALUES (new.id, new.title, new.summary, new.body, new.pdf_text, new.authors);
+        END;
+        -- Persistent ranking, so `ORDER BY rank` (ours and Datasette's) weighs a title match most:
+        -- columns are title, summary, body, pdf_text, authors.
+        INSERT INTO documents_fts(documents_fts, rank) VALUES ('rank', 'bm25(10.0, 4.0, 1.0, 1.0, 5.0)');
+        INSERT INTO documents_fts(documents_fts) VALUES ('rebuild');
+        """,
+    )
+
+
+@migration(3)
+def m0003_taxonomy(db: Database) -> None:
+    """Topics and regions from the config taxonomy, many-to-many with documents."""
+    _script(
+        db,
+        """
+        CREATE TABLE topics (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE
+        );
+        CREATE TABLE document_topics (
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            topic_id INTEGER NOT NULL REFERENCES topics(id),
+            PRIMARY KEY (document_id, topic_id)
+        );
+        CREATE INDEX document_topics_topic_id ON document_topics(topic_id);
+        CREATE TABLE regions (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE
+        );
+        CREATE TABLE document_regions (
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            region_id INTEGER NOT NULL REFERENCES regions(id),
+            PRIMARY KEY (document_id, region_id)
+        );
+        CREATE INDEX document_regions_region_id ON document_regions(region_id);
+        """,
+    )
+
+
+def _ensure_table(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS migrations (
+            version INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        )
+        """
+    )
+
+
+def schema_version(db: Database) -> int:
+    """Return the highest applied migration number (0 for a fresh database)."""
+    if not db["migrations"].exists():
+        return 0
+    row = db.execute("SELECT max(version) FROM migrations").fetchone()
+    return int(row[0] or 0)
+
+
+def apply_migrations(
+    db: Database, *, migrations: list[Migration] | None = None, target: int | None = None
+) -> list[int]:
+    """Apply pending migrations (up to `target` if given) in order; return the numbers applied."""
+    steps = MIGRATIONS if migrations is None else migrations
+    latest = steps[-1].version if steps else 0
+    _ensure_table(db)
+    current = schema_version(db)
+    if current > latest:
+        raise SchemaError(
+            f"the digest is at schema version {current} but this code only knows up to {latest}: "
+            "upgrade migdigest or open another file"
+        )
+    applied: list[int] = []
+    for step in steps:
+        if step.version <= current or (target is not None and step.version > target):
+            continue
+        with write_transaction(db) as conn:
+            # Another process may have migrated while we waited for the write lock.
+            if conn.execute("SELECT 1 FROM migrations WHERE version = ?", [step.version]).fetchone():
+                continue
+            step.apply(db)
+            conn.execute(
+                "INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                [step.version, step.name, datetime.now(UTC).isoformat(timespec="seconds")],
+            )
+        applied.append(step.version)
+    return applied

@@ -1,0 +1,49 @@
+"""Shared fixtures: a real mirror server, one Prefect test harness per session, golden-file flag."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Prefect reads its home and settings when first imported: point it at a throwaway folder before anything
+# imports it, and let `flows` set its offline defaults (no telemetry, no network).
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="migdigest-prefect-")
+import flows  # noqa: F401
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="Rewrite the expected JSON of golden tests from the current output (review the diff!).",
+    )
+
+
+@pytest.fixture(scope="session")
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session")
+def mpi_mirror() -> Iterator[str]:
+    from mirrors.server import MirrorServer
+
+    with MirrorServer("mpi") as server:
+        yield server.base_url
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """Prefect's real engine on a throwaway ephemeral server, started once for the session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield

@@ -1,0 +1,74 @@
+"""Unit tests for the pure normalisers."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.normalise import canonical_url, clean_authors, clean_title, parse_date
+
+REAL = "https://www.migrationpolicy.org"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.migrationpolicy.org/research/x", "https://migrationpolicy.org/research/x"),
+        ("http://migrationpolicy.org/research/x/", "https://migrationpolicy.org/research/x"),
+        ("https://www.migrationpolicy.org/research/x?utm_source=tw&utm_medium=s", "https://migrationpolicy.org/research/x"),
+        ("https://www.migrationpolicy.org/research/x#top", "https://migrationpolicy.org/research/x"),
+        ("https://WWW.MigrationPolicy.org/research/x?page=2", "https://migrationpolicy.org/research/x?page=2"),
+    ],
+)
+def test_canonical_url_folds_variants(url: str, expected: str) -> None:
+    assert canonical_url(url) == expected
+
+
+def test_canonical_url_maps_a_mirror_to_the_real_site() -> None:
+    got = canonical_url("http://127.0.0.1:5555/news/spain", real_base=REAL, crawl_base="http://127.0.0.1:5555")
+    assert got == "https://migrationpolicy.org/news/spain"
+    other_port = canonical_url("http://127.0.0.1:6666/news/spain", real_base=REAL, crawl_base="http://127.0.0.1:6666")
+    assert got == other_port
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-04-25T09:00:00-04:00", "2024-04-25"),
+        ("2024-04-25", "2024-04-25"),
+        ("Thu, 25 Apr 2024 10:00:00 +0000", "2024-04-25"),
+        ("September 25, 2014", "2014-09-25"),
+        ("25 April 2024", "2024-04-25"),
+        ("April 2024", "2024-04-01"),
+        ("2024-02-30", None),
+        ("", None),
+        ("no date here", None),
+    ],
+)
+def test_parse_date(text: str, expected: str | None) -> None:
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (["By Kathleen Newland and Andrew Selee"], ["Kathleen Newland", "Andrew Selee"]),
+        (["Meghan Benton, Senior Policy Analyst"], ["Meghan Benton"]),
+        (["Camille Le Coz; Hanne Beirens", "Camille Le Coz"], ["Camille Le Coz", "Hanne Beirens"]),
+        (["Email the author"], []),
+        (["Migration Policy Institute"], []),
+    ],
+)
+def test_clean_authors(raw: list[str], expected: list[str]) -> None:
+    assert clean_authors(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Global Mobility after the Pandemic | migrationpolicy.org", "Global Mobility after the Pandemic"),
+        ("ODI | Migration and the future of care", "Migration and the future of care"),
+        ("A title with no suffix", "A title with no suffix"),
+    ],
+)
+def test_clean_title(title: str, expected: str) -> None:
+    assert clean_title(title, ["Migration Policy Institute", "ODI"]) == expected
