@@ -86,10 +86,12 @@ def page_kind(tree: HtmlElement, meta: PageMeta, url: str, body: str) -> str:
     if ld_types & set(ARTICLE_TYPES) or og_type == "article":
         return "article"
     path = urlsplit(url).path.lower()
-    teasers = len(tree.xpath(
-        "//*[contains(concat(' ', normalize-space(@class), ' '), ' views-row ') or "
-        "contains(@class, 'teaser') or contains(@class, 'search-result') or self::article]"
-    ))
+    teasers = len(
+        tree.xpath(
+            "//*[contains(concat(' ', normalize-space(@class), ' '), ' views-row ') or "
+            "contains(@class, 'teaser') or contains(@class, 'search-result') or self::article]"
+        )
+    )
     pager = bool(tree.xpath("//a[@rel='next'] | //*[contains(@class, 'pager') or contains(@class, 'pagination')]"))
     words = len(body.split())
     if re.search(r"/(search)(/|$)|[?&](s|q)=", url):
@@ -129,11 +131,17 @@ def extract_page(
         chosen = "\n".join(
             " ".join(p.text_content().split())
             for el in tree.cssselect(sel.body)
-            for p in (el.xpath(".//p|.//h2|.//h3|.//li") or [el])
+            # Block elements in document order, without counting a <p> inside an <li> twice.
+            for p in (el.xpath(".//p[not(ancestor::li)]|.//li|.//h2|.//h3|.//h4") or [el])
             if p.text_content().strip()
         )
         body = chosen or body
     notes = []
+    title_line = body.split("\n", 1)[0].strip()
+    # trafilatura keeps an <h1> that sits inside the article; the title is metadata, not body text.
+    headings = {t_title.strip(), *(h.text_content().strip() for h in tree.iter("h1"))}
+    if title_line and "\n" in body and title_line in headings:
+        body = body.split("\n", 1)[1].strip()
 
     site_names = [n for n in (source.title if source else None, meta.first("og:site_name"),
                               urlsplit(url).hostname) if n]  # fmt: skip

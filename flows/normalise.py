@@ -55,7 +55,10 @@ def parse_date(text: str | None) -> str | None:
     month_year = re.match(r"^([A-Za-z]+)\.?\s+(\d{4})$", text)
     if month_year and month_year[1].lower() in _MONTHS:
         return f"{month_year[2]}-{_MONTHS.index(month_year[1].lower()) + 1:02d}-01"
-    found = try_date_expr(text, "%Y-%m-%d", False, date(1990, 1, 1), datetime.now())
+    try:
+        found = try_date_expr(text, "%Y-%m-%d", False, datetime(1990, 1, 1), datetime.now())
+    except (ValueError, TypeError, AttributeError, OverflowError):
+        return None  # a date we cannot read must never cost the page its body
     return str(found) if found else None
 
 
@@ -86,6 +89,7 @@ def clean_authors(names: list[str]) -> list[str]:
                 and len(name.split()) <= 5
                 and any(c.isalpha() for c in name)
                 and not _NOT_A_PERSON.search(name)
+                and not re.search(r"https?:|www\.|@|\[at\]|\.(com|org|net)\b", name)
                 and name not in out
             ):
                 out.append(name)

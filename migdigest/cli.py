@@ -166,7 +166,7 @@ def extract(
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="Words, \"a phrase\", OR, prefix*.")],
+    query: Annotated[str, typer.Argument(help='Words, "a phrase", OR, prefix*.')],
     source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
     doc_type: Annotated[str | None, typer.Option("--type", help="Only this document type.")] = None,
     since: Annotated[str | None, typer.Option(help="Only published on or after YYYY-MM-DD.")] = None,

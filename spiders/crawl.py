@@ -41,6 +41,10 @@ def crawl_settings(config: Config, source: Source, out_dir: Path, local: bool) -
         "BOT_NAME": "migdigest",
         "USER_AGENT": f"{config.settings.user_agent}",
         "ROBOTSTXT_OBEY": True,
+        "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "spiders.robots.SharedRobotsTxtMiddleware": 100,
+        },
         "DOWNLOAD_DELAY": delay,
         "CONCURRENT_REQUESTS": concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
@@ -72,7 +76,7 @@ def _crawl_here(config_dir: Path | None, name: str, out_dir: Path, base_url: str
     config = load_config(config_dir)
     source = config.source(name)
     local = base_url is not None and base_url.startswith(("http://127.", "http://localhost"))
-    process = CrawlerProcess(settings=crawl_settings(config, source, out_dir, local), install_root_handler=True)
+    process = CrawlerProcess(settings=crawl_settings(config, source, out_dir, local))
     crawler = process.create_crawler(SiteSpider)
     process.crawl(crawler, source=source, base_url=base_url)
     process.start()
@@ -80,9 +84,7 @@ def _crawl_here(config_dir: Path | None, name: str, out_dir: Path, base_url: str
     (out_dir / "stats.json").write_text(json.dumps(stats, indent=1, default=str), encoding="utf-8")
 
 
-def run_crawl(
-    name: str, out_dir: Path, *, base_url: str | None = None, config_dir: Path | None = None
-) -> CrawlOutcome:
+def run_crawl(name: str, out_dir: Path, *, base_url: str | None = None, config_dir: Path | None = None) -> CrawlOutcome:
     """Crawl source `name` into `out_dir` in a subprocess and wait for it."""
     out_dir.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "spiders.crawl", name, "--out", str(out_dir)]

@@ -9,6 +9,7 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from parsel import Selector
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
@@ -131,9 +132,7 @@ class SiteSpider(scrapy.Spider):
     # -- fetching ------------------------------------------------------------------------------
     def parse_publication(self, response: Response) -> Iterator[Item]:
         """Hand the raw response to the pipeline."""
-        headers = {
-            k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()
-        }
+        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
         yield RawPage(
             url=response.url,
             status=response.status,
@@ -151,9 +150,11 @@ class SiteSpider(scrapy.Spider):
             kind = f"http_{status}"
         elif failure.check(TimeoutError, TCPTimedOutError):
             kind = "timeout"
+        elif failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
+            kind = "robots_disallowed"
         elif failure.check(DNSLookupError):
             kind = "dns"
-        elif failure.check(ConnectionRefusedError):
+        elif failure.check(ConnectionRefusedError) or "ConnectionRefused" in type(failure.value).__name__:
             kind = "connection"
         else:
             kind = type(failure.value).__name__

@@ -301,11 +301,7 @@ class Digest:
         else:
             conn.executemany(
                 f"INSERT INTO {link} (document_id, {column}) VALUES (?, ?)",
-                [
-                    (doc_id, name_ids[name])
-                    for doc_id, doc_names in names_by_doc.items()
-                    for name in doc_names
-                ],
+                [(doc_id, name_ids[name]) for doc_id, doc_names in names_by_doc.items() for name in doc_names],
             )
         # A corrected name would otherwise linger as a row nothing points to (and show up in facets).
         orphans.difference_update(name_ids.values())

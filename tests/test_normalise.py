@@ -14,7 +14,10 @@ REAL = "https://www.migrationpolicy.org"
     [
         ("https://www.migrationpolicy.org/research/x", "https://migrationpolicy.org/research/x"),
         ("http://migrationpolicy.org/research/x/", "https://migrationpolicy.org/research/x"),
-        ("https://www.migrationpolicy.org/research/x?utm_source=tw&utm_medium=s", "https://migrationpolicy.org/research/x"),
+        (
+            "https://www.migrationpolicy.org/research/x?utm_source=tw&utm_medium=s",
+            "https://migrationpolicy.org/research/x",
+        ),
         ("https://www.migrationpolicy.org/research/x#top", "https://migrationpolicy.org/research/x"),
         ("https://WWW.MigrationPolicy.org/research/x?page=2", "https://migrationpolicy.org/research/x?page=2"),
     ],
@@ -72,3 +75,14 @@ def test_clean_authors(raw: list[str], expected: list[str]) -> None:
 )
 def test_clean_title(title: str, expected: str) -> None:
     assert clean_title(title, ["Migration Policy Institute", "ODI"]) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["November 20, 2019 12:32", "19 Nov 2019 07:09 GMT", "November 19, 2019, 07:47 PM EST"]
+)
+def test_parse_date_reads_dates_with_times(text: str) -> None:
+    assert parse_date(text) in {"2019-11-19", "2019-11-20"}
+
+
+def test_clean_authors_drops_links_and_emails() -> None:
+    assert clean_authors(["https://www.facebook.com/herrpfleger", "cipha[at]cipha.net", "Ana Pérez"]) == ["Ana Pérez"]

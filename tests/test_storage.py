@@ -102,9 +102,7 @@ def test_migrations_applied_once_and_recorded(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     try:
         recorded = conn.execute("SELECT version, name FROM migrations ORDER BY version").fetchall()
-        tables = {
-            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
-        }
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
     finally:
         conn.close()
     assert recorded == [(m.version, m.name) for m in MIGRATIONS]
@@ -369,9 +367,7 @@ def test_runs_recorded(db: Digest) -> None:
         message="fine",
     )
     db.finish_run(first, stats)
-    db.finish_run(
-        second, RunStats(source="odi", started="x", status="blocked", message="Cloudflare challenge")
-    )
+    db.finish_run(second, RunStats(source="odi", started="x", status="blocked", message="Cloudflare challenge"))
     runs = db.last_runs()
     assert [r["id"] for r in runs] == [second, first]
     done = runs[1]

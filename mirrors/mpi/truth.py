@@ -1,0 +1,58 @@
+"""Ground truth for tests: what a perfect crawl of the MPI mirror must find, and what it must skip."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from mirrors.mpi.content import Publication, load
+from mirrors.mpi.render import render
+from mirrors.mpi.text import plain, sentences
+
+_DOC_TYPE = {"report": "report", "policy brief": "policy brief", "commentary": "commentary", "article": "article"}
+
+
+def _paragraphs(pub: Publication) -> list[str]:
+    return [plain(b.text) for b in pub.body if b.kind == "p"]
+
+
+def _record(pub: Publication) -> dict[str, Any]:
+    paras = _paragraphs(pub)
+    return {
+        "path": pub.path,
+        "title": pub.title,
+        "authors": [a.name for a in pub.authors],
+        "published": pub.published.isoformat(),
+        "doc_type": _DOC_TYPE[pub.doc_type.key],
+        "type_label": pub.doc_type.label,
+        "summary": pub.summary,
+        "first_sentence": sentences(paras[0])[0],
+        "last_sentence": sentences(paras[-1])[-1],
+        "pdf_path": pub.pdf_path,
+        "pdf_text_snippet": pub.pdf_snippet,
+        "language": "en",
+    }
+
+
+def publications() -> list[dict[str, Any]]:
+    """One dict per publication page, newest first (see the module docstring of mirrors.mpi)."""
+    return [_record(p) for p in load().publications]
+
+
+def modified_dates() -> dict[str, str]:
+    """Publication path -> ISO date of its last modification (sitemap lastmod, Last-Modified)."""
+    return {p.path: p.modified.isoformat() for p in load().publications}
+
+
+def non_publication_paths() -> list[str]:
+    """Paths of HTML pages that exist but are not publications (listings with ?page=N, authors, topics...)."""
+    return list(_non_publication_paths())
+
+
+@functools.cache
+def _non_publication_paths() -> tuple[str, ...]:
+    content = load()
+    rendering = render(content, "http://mirror.invalid")
+    pubs = {p.path for p in content.publications}
+    html = (key for key, page in rendering.pages.items() if page.content_type.startswith("text/html"))
+    return tuple(sorted(key for key in html if key not in pubs))

@@ -1,0 +1,1 @@
+"""Maintenance scripts for the mirrors (not imported by the server)."""

@@ -1,0 +1,49 @@
+"""Save golden pages from a bundled mirror: `python -m tests.save_pages mpi` (then review and commit).
+
+Pages are rendered for the real base URL, as the live site would serve them; each gets a `.meta.json` with
+its URL and source. Expected JSON is written separately, by `pytest tests/test_golden.py --update-golden`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from migdigest.config import load_config
+from tests.golden import FIXTURES
+
+# Per mirror: fixture name -> path. One page per publication type, plus the pages that must not be stored.
+PAGES: dict[str, dict[str, str]] = {
+    "mpi": {
+        "report": "/research/global-mobility-post-pandemic",
+        "policy_brief": "/research/refugee-travel-documents-mobility",
+        "commentary": "/news/spain-bridge-transatlantic-migration",
+        "article": "/article/remittances-latin-america-recover-unevenly",
+        "listing_program": "/programs/international-program",
+        "listing_topic": "/topics/remittances",
+        "author_staff": "/about/staff/kathleen-newland",
+    },
+}
+
+
+def save(name: str) -> None:
+    """Write the chosen pages of source `name`'s mirror under tests/fixtures/<name>/."""
+    from mirrors import SITES
+
+    source = load_config().source(name)
+    rendering = SITES[source.mirror or name].rendering(source.base_url)
+    out = FIXTURES / name
+    out.mkdir(parents=True, exist_ok=True)
+    for stem, path in PAGES[name].items():
+        page = rendering.pages[path]
+        (out / f"{stem}.html").write_bytes(page.body)
+        meta = {"source": name, "url": source.base_url + path}
+        (out / f"{stem}.meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        print(f"saved {out / stem}.html  ({len(page.body):,} bytes)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("sources", nargs="+")
+    for source_name in parser.parse_args().sources:
+        save(source_name)

@@ -1,0 +1,64 @@
+"""The crawl of each mirror yields exactly its publications: none missing, none extra, none twice."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from spiders.crawl import run_crawl
+
+
+def _paths(run_dir: Path) -> list[str]:
+    lines = (run_dir / "pages.jsonl").read_text(encoding="utf-8").splitlines()
+    return [urlsplit(json.loads(line)["url"]).path for line in lines]
+
+
+def test_mpi_crawl_fetches_every_publication_once_and_nothing_else(mpi_mirror: str, tmp_path: Path) -> None:
+    from mirrors.mpi import non_publication_paths, publications
+
+    outcome = run_crawl("mpi", tmp_path / "run", base_url=mpi_mirror)
+    assert outcome.ok, outcome.stderr_tail
+    fetched = _paths(tmp_path / "run")
+    expected = {p["path"] for p in publications()}
+    assert len(fetched) == len(set(fetched)), "a publication was fetched twice"
+    assert set(fetched) == expected
+    assert not set(fetched) & {urlsplit(p).path for p in non_publication_paths()}
+    # Raw responses are kept on disk, one file per page, and the manifest points at them.
+    for line in (tmp_path / "run" / "pages.jsonl").read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        assert (tmp_path / "run" / rec["body_path"]).read_bytes().startswith((b"<!DOCTYPE", b"<!doctype", b"<html"))
+        assert rec["status"] == 200 and "text/html" in rec["content_type"]
+    # Discovery hints from the listing (type label, date) and the sitemap (lastmod) reach the manifest.
+    hints = [json.loads(line)["hints"] for line in (tmp_path / "run" / "discovered.jsonl").read_text().splitlines()]
+    assert any("type_label" in h for h in hints) and any("lastmod" in h for h in hints)
+    assert outcome.stats["robotstxt/request_count"] == 1
+
+
+def test_robots_txt_is_obeyed(mpi_mirror: str, tmp_path: Path) -> None:
+    """A source configured (by mistake) to take /search/ pages is stopped by the site's robots.txt."""
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+    (config_dir / "sources.yaml").write_text(
+        """
+sources:
+  greedy:
+    title: Greedy
+    base_url: https://www.migrationpolicy.org
+    discovery:
+      sitemaps: [/sitemap.xml]
+      listings:
+        - {url: /topics/remittances, item: ".views-row", link: "a", next: "li.pager__item--next a"}
+        - {url: /search/site/remittances, item: ".views-row", link: "a"}
+    include: ['^/search/', '^/topics/']
+""",
+        encoding="utf-8",
+    )
+    outcome = run_crawl("greedy", tmp_path / "run", base_url=mpi_mirror, config_dir=config_dir)
+    assert outcome.ok, outcome.stderr_tail
+    fetched = _paths(tmp_path / "run")
+    assert fetched, "the allowed /topics/ pages should still be fetched"
+    assert not [p for p in fetched if p.startswith("/search/")]
+    assert outcome.stats.get("robotstxt/forbidden", 0) > 0
+    failures = [json.loads(line) for line in (tmp_path / "run" / "failures.jsonl").read_text().splitlines()]
+    assert {"url": f"{mpi_mirror}/search/site/remittances", "kind": "robots_disallowed"}.items() <= failures[0].items()
