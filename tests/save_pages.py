@@ -12,29 +12,17 @@ import json
 from migdigest.config import load_config
 from tests.golden import FIXTURES
 
-# Per mirror: fixture name -> path. One page per publication type, plus the pages that must not be stored.
-PAGES: dict[str, dict[str, str]] = {
-    "mpi": {
-        "report": "/research/global-mobility-post-pandemic",
-        "policy_brief": "/research/refugee-travel-documents-mobility",
-        "commentary": "/news/spain-bridge-transatlantic-migration",
-        "article": "/article/remittances-latin-america-recover-unevenly",
-        "listing_program": "/programs/international-program",
-        "listing_topic": "/topics/remittances",
-        "author_staff": "/about/staff/kathleen-newland",
-    },
-}
-
 
 def save(name: str) -> None:
     """Write the chosen pages of source `name`'s mirror under tests/fixtures/<name>/."""
-    from mirrors import SITES
+    from mirrors import SITES, truth
 
     source = load_config().source(name)
-    rendering = SITES[source.mirror or name].rendering(source.base_url)
+    mirror = source.mirror or name
+    rendering = SITES[mirror].rendering(source.base_url)
     out = FIXTURES / name
     out.mkdir(parents=True, exist_ok=True)
-    for stem, path in PAGES[name].items():
+    for stem, path in truth(mirror).golden_pages().items():
         page = rendering.pages[path]
         (out / f"{stem}.html").write_bytes(page.body)
         meta = {"source": name, "url": source.base_url + path}

@@ -6,7 +6,13 @@ import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
+
+from migdigest.config import load_config
+from mirrors.server import MirrorServer
 from spiders.crawl import run_crawl
+
+MIRRORED = sorted(name for name, src in load_config().sources.items() if src.mirror)
 
 
 def _paths(run_dir: Path) -> list[str]:
@@ -14,25 +20,36 @@ def _paths(run_dir: Path) -> list[str]:
     return [urlsplit(json.loads(line)["url"]).path for line in lines]
 
 
-def test_mpi_crawl_fetches_every_publication_once_and_nothing_else(mpi_mirror: str, tmp_path: Path) -> None:
-    from mirrors.mpi import non_publication_paths, publications
+@pytest.mark.parametrize("name", MIRRORED)
+def test_crawl_fetches_every_publication_once_and_nothing_else(name: str, tmp_path: Path) -> None:
+    from mirrors import truth
 
-    outcome = run_crawl("mpi", tmp_path / "run", base_url=mpi_mirror)
+    mirror = load_config().source(name).mirror
+    assert mirror
+    with MirrorServer(mirror) as server:
+        outcome = run_crawl(name, tmp_path / "run", base_url=server.base_url)
     assert outcome.ok, outcome.stderr_tail
     fetched = _paths(tmp_path / "run")
-    expected = {p["path"] for p in publications()}
+    expected = {p["path"] for p in truth(mirror).publications()}
     assert len(fetched) == len(set(fetched)), "a publication was fetched twice"
-    assert set(fetched) == expected
-    assert not set(fetched) & {urlsplit(p).path for p in non_publication_paths()}
+    assert set(fetched) - expected == set(), "fetched pages that are not publications"
+    assert expected - set(fetched) == set(), "publications missed"
+    assert not set(fetched) & {urlsplit(p).path for p in truth(mirror).non_publication_paths()}
     # Raw responses are kept on disk, one file per page, and the manifest points at them.
     for line in (tmp_path / "run" / "pages.jsonl").read_text(encoding="utf-8").splitlines():
         rec = json.loads(line)
-        assert (tmp_path / "run" / rec["body_path"]).read_bytes().startswith((b"<!DOCTYPE", b"<!doctype", b"<html"))
-        assert rec["status"] == 200 and "text/html" in rec["content_type"]
-    # Discovery hints from the listing (type label, date) and the sitemap (lastmod) reach the manifest.
-    hints = [json.loads(line)["hints"] for line in (tmp_path / "run" / "discovered.jsonl").read_text().splitlines()]
-    assert any("type_label" in h for h in hints) and any("lastmod" in h for h in hints)
+        assert (tmp_path / "run" / rec["body_path"]).stat().st_size > 0
+        assert rec["status"] == 200
     assert outcome.stats["robotstxt/request_count"] == 1
+
+
+def test_mpi_discovery_hints_reach_the_manifest(mpi_mirror: str, tmp_path: Path) -> None:
+    """Listing labels and dates and sitemap lastmod are recorded for the extract stage."""
+    outcome = run_crawl("mpi", tmp_path / "run", base_url=mpi_mirror)
+    assert outcome.ok, outcome.stderr_tail
+    hints = [json.loads(line)["hints"] for line in (tmp_path / "run" / "discovered.jsonl").read_text().splitlines()]
+    assert any(h.get("type_label") == "Reports" for h in hints)
+    assert any("listing_date" in h for h in hints) and any("lastmod" in h for h in hints)
 
 
 def test_robots_txt_is_obeyed(mpi_mirror: str, tmp_path: Path) -> None:
@@ -61,4 +78,5 @@ sources:
     assert not [p for p in fetched if p.startswith("/search/")]
     assert outcome.stats.get("robotstxt/forbidden", 0) > 0
     failures = [json.loads(line) for line in (tmp_path / "run" / "failures.jsonl").read_text().splitlines()]
-    assert {"url": f"{mpi_mirror}/search/site/remittances", "kind": "robots_disallowed"}.items() <= failures[0].items()
+    expected = {"url": f"{mpi_mirror}/search/site/remittances", "kind": "robots_disallowed"}
+    assert expected.items() <= failures[0].items()

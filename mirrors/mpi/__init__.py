@@ -7,6 +7,6 @@ Content lives in `content.yaml` (site structure, people, topics, programs, stati
 
 from __future__ import annotations
 
-from mirrors.mpi.truth import modified_dates, non_publication_paths, publications
+from mirrors.mpi.truth import golden_pages, modified_dates, non_publication_paths, publications
 
-__all__ = ["modified_dates", "non_publication_paths", "publications"]
+__all__ = ["golden_pages", "modified_dates", "non_publication_paths", "publications"]

@@ -56,3 +56,16 @@ def _non_publication_paths() -> tuple[str, ...]:
     pubs = {p.path for p in content.publications}
     html = (key for key, page in rendering.pages.items() if page.content_type.startswith("text/html"))
     return tuple(sorted(key for key in html if key not in pubs))
+
+
+def golden_pages() -> dict[str, str]:
+    """Pages saved as golden fixtures (tests/fixtures/mpi/): one per publication type and per page kind."""
+    return {
+        "report": "/research/global-mobility-post-pandemic",
+        "policy_brief": "/research/refugee-travel-documents-mobility",
+        "commentary": "/news/spain-bridge-transatlantic-migration",
+        "article": "/article/remittances-latin-america-recover-unevenly",
+        "listing_program": "/programs/international-program",
+        "listing_topic": "/topics/remittances",
+        "author_staff": "/about/staff/kathleen-newland",
+    }
