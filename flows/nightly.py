@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.publications import ExtractResult, extract_run
@@ -59,7 +59,11 @@ def _stats(name: str, started: str, outcome: CrawlOutcome, result: ExtractResult
     errors.update(result.errors)
     status = "ok"
     message = ""
-    if not outcome.ok:
+    if errors.get("blocked"):
+        # A challenge page is not content: the whole run of this source is void, and operators must know.
+        status, message = "blocked", "the site answered with a bot challenge; nothing from this run was stored"
+        result.publications.clear()
+    elif not outcome.ok:
         status, message = "failed", outcome.stderr_tail.strip()[-300:]
         errors["crawl_process"] += 1
     return RunStats(
@@ -101,5 +105,7 @@ def nightly(
         stats = _stats(name, started[name][0], outcome, result)
         stats.duration_s = round(time.perf_counter() - started[name][1], 2)
         stats = store_source(Path(db_path), stats, result, config_dir)
+        if stats.status != "ok":
+            get_run_logger().warning("source %s: %s %s", name, stats.status, stats.message)
         report.append({**asdict(stats), "stored": len(result.publications), "skipped": dict(result.skipped)})
     return report

@@ -62,6 +62,8 @@ def _print_report(report: list[dict[str, Any]], seconds: float) -> None:
         highlight=False,
     )
     for row in report:
+        if row["status"] != "ok":
+            console.print(f"[red]ALERT[/red] {row['source']}: {row['status']}: {row['message']}", highlight=False)
         if row["errors"]:
             console.print(f"  {row['source']} errors: {row['errors']}", highlight=False)
 

@@ -9,7 +9,7 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from parsel import Selector
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
@@ -18,6 +18,7 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTi
 from twisted.python.failure import Failure
 
 from migdigest.config import Listing, Source
+from spiders.challenge import is_challenge
 from spiders.items import CrawlFailure, Discovered, RawPage
 
 Item = RawPage | CrawlFailure | Discovered | scrapy.Request
@@ -130,9 +131,20 @@ class SiteSpider(scrapy.Spider):
                 )
 
     # -- fetching ------------------------------------------------------------------------------
+    def blocked(self, response: Response) -> Iterator[Item]:
+        """Record a bot challenge and stop: hammering a site that blocks us helps no one."""
+        self.crawler.stats.set_value("migdigest/blocked", response.url)
+        yield CrawlFailure(
+            url=response.url, kind="blocked", message="bot challenge page (e.g. Cloudflare)", status=response.status
+        )
+        raise CloseSpider("blocked")
+
     def parse_publication(self, response: Response) -> Iterator[Item]:
         """Hand the raw response to the pipeline."""
-        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        headers = _headers(response)
+        if is_challenge(response.status, headers, response.body):
+            yield from self.blocked(response)
+            return
         yield RawPage(
             url=response.url,
             status=response.status,
@@ -146,7 +158,11 @@ class SiteSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         status = None
         if failure.check(HttpError):
-            status = failure.value.response.status
+            response = failure.value.response
+            if is_challenge(response.status, _headers(response), response.body):
+                yield from self.blocked(response)
+                return
+            status = response.status
             kind = f"http_{status}"
         elif failure.check(TimeoutError, TCPTimedOutError):
             kind = "timeout"
@@ -159,3 +175,7 @@ class SiteSpider(scrapy.Spider):
         else:
             kind = type(failure.value).__name__
         yield CrawlFailure(url=request.url, kind=kind, message=str(failure.value)[:500], status=status)
+
+
+def _headers(response: Response) -> dict[str, str]:
+    return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
