@@ -17,6 +17,7 @@ from flows.runfiles import read_failures
 from migdigest.config import DEFAULT_DB, load_config
 from migdigest.models import RunStats
 from spiders.crawl import CrawlOutcome, run_crawl
+from spiders.incremental import page_key
 from storage import Digest
 
 
@@ -24,10 +25,21 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+@task(name="known pages", cache_policy=NO_CACHE)
+def known_pages(db_path: Path, name: str) -> dict[str, dict[str, str]]:
+    """What the digest knows of a source's pages, keyed by path, for an incremental crawl."""
+    if not Path(db_path).exists():
+        return {}
+    with Digest(db_path) as db:
+        return {page_key(url): state for url, state in db.known_pages(name).items()}
+
+
 @task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def crawl_source(name: str, run_dir: Path, base_url: str | None, config_dir: Path | None) -> CrawlOutcome:
+def crawl_source(
+    name: str, run_dir: Path, base_url: str | None, config_dir: Path | None, known: dict[str, dict[str, str]]
+) -> CrawlOutcome:
     """Fetch one source into `run_dir` (Scrapy in a subprocess)."""
-    return run_crawl(name, run_dir, base_url=base_url, config_dir=config_dir)
+    return run_crawl(name, run_dir, base_url=base_url, config_dir=config_dir, known=known)
 
 
 @task(name="extract", cache_policy=NO_CACHE)
@@ -45,8 +57,14 @@ def store_source(db_path: Path, stats: RunStats, result: ExtractResult, config_d
     try:
         db.upsert_source(source.name, source.title, source.base_url, source.homepage)
         run_id = db.start_run(source.name, stats.started)
+        for pub in result.publications:
+            if pub.moved_from and pub.moved_from != pub.canonical_url:
+                db.move(pub.moved_from, pub.canonical_url)
         counts = db.store(result.publications, seen_at=stats.started)
-        stats.new, stats.changed, stats.unchanged = counts["new"], counts["changed"], counts["unchanged"]
+        touched = db.touch(result.unchanged, seen_at=stats.started)
+        stats.gone = db.mark_gone(result.gone)
+        stats.new, stats.changed = counts["new"], counts["changed"]
+        stats.unchanged = counts["unchanged"] + touched
         stats.finished = _now()
         db.finish_run(run_id, stats)
     finally:
@@ -96,7 +114,10 @@ def nightly(
     started = {name: (_now(), time.perf_counter()) for name in names}
     # Crawls are separate processes, so they can overlap; storing stays one source at a time.
     futures = {
-        name: crawl_source.submit(name, runs_dir / name / stamp, base_urls.get(name), config_dir) for name in names
+        name: crawl_source.submit(
+            name, runs_dir / name / stamp, base_urls.get(name), config_dir, known_pages(Path(db_path), name)
+        )
+        for name in names
     }
     report = []
     for name, future in futures.items():

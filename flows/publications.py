@@ -8,9 +8,10 @@ from pathlib import Path
 
 from flows.extract import Extracted, ExtractionError, extract_page
 from flows.normalise import canonical_url, word_count
-from flows.runfiles import read_pages
+from flows.runfiles import read_body, read_pages, read_seen
 from migdigest.config import Source
 from migdigest.models import FetchedPage, Publication
+from spiders.incremental import CHANGE_SIGNS
 
 
 @dataclass
@@ -20,6 +21,8 @@ class ExtractResult:
     publications: list[Publication] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
+    unchanged: list[str] = field(default_factory=list)  # canonical URLs confirmed without a download
+    gone: list[str] = field(default_factory=list)  # canonical URLs that answered 404 or 410
 
 
 def rebase(url: str, crawl_base: str, real_base: str) -> str:
@@ -53,7 +56,21 @@ def to_publication(page: FetchedPage, ex: Extracted, source: Source, crawl_base:
         pdf_url=pdf_url,
         word_count=word_count(ex.body),
         fetched_at=page.fetched_at,
+        fetch_state=fetch_state(page),
+        moved_from=(
+            canonical_url(page.hints["moved_from"], real_base=real, crawl_base=crawl_base)
+            if page.hints.get("moved_from")
+            else None
+        ),
     )
+
+
+def fetch_state(page: FetchedPage) -> dict[str, str]:
+    """What the next crawl needs to skip or revalidate this page: HTTP validators and discovery hints."""
+    headers = {k.lower(): v for k, v in page.headers.items()}
+    state = {"etag": headers.get("etag", ""), "last_modified": headers.get("last-modified", "")}
+    state.update({k: v for k, v in page.hints.items() if k in CHANGE_SIGNS})
+    return {k: v for k, v in state.items() if v}
 
 
 def extract_run(run_dir: Path, source: Source, crawl_base: str) -> ExtractResult:
@@ -68,7 +85,7 @@ def extract_run(run_dir: Path, source: Source, crawl_base: str) -> ExtractResult
             result.skipped["not_html"] += 1
             continue
         try:
-            ex = extract_page((run_dir / page.body_path).read_bytes(), page.url, source=source, hints=page.hints)
+            ex = extract_page(read_body(run_dir, page), page.url, source=source, hints=page.hints)
         except (ExtractionError, ValueError) as exc:
             result.errors["extraction_failed"] += 1
             result.skipped[type(exc).__name__] += 1
@@ -85,4 +102,12 @@ def extract_run(run_dir: Path, source: Source, crawl_base: str) -> ExtractResult
             continue
         seen.add(pub.canonical_url)
         result.publications.append(pub)
+    confirmed: set[str] = set()
+    for rec in read_seen(run_dir):
+        key = canonical_url(rec["url"], real_base=source.base_url, crawl_base=crawl_base)
+        if rec["state"] == "gone":
+            result.gone.append(key)
+        elif key not in seen and key not in confirmed:
+            confirmed.add(key)
+            result.unchanged.append(key)
     return result

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from warcio.archiveiterator import ArchiveIterator
+
 from migdigest.models import FetchedPage
 
 
@@ -32,10 +34,24 @@ def read_pages(run_dir: Path) -> list[FetchedPage]:
     for rec in _lines(run_dir / "pages.jsonl"):
         if not (run_dir / rec["body_path"]).exists():
             continue
-        page = FetchedPage(**rec)
+        page = FetchedPage(**{k: v for k, v in rec.items() if k in FetchedPage.__dataclass_fields__})
         page.hints = {**hints.get(page.url, {}), **page.hints}
         pages[page.url] = page  # a page fetched twice (redirect target) is kept once
     return list(pages.values())
+
+
+def read_body(run_dir: Path, page: FetchedPage) -> bytes:
+    """The raw body of a fetched page, read from the run's WARC archive."""
+    with (run_dir / page.body_path).open("rb") as handle:
+        handle.seek(page.offset)
+        for record in ArchiveIterator(handle):
+            return bytes(record.content_stream().read())
+    raise ValueError(f"{page.url}: no WARC record at offset {page.offset} of {page.body_path}")
+
+
+def read_seen(run_dir: Path) -> list[dict[str, Any]]:
+    """Known pages the run confirmed without a download: unchanged, not modified (304) or gone."""
+    return list(_lines(run_dir / "seen.jsonl"))
 
 
 def read_failures(run_dir: Path) -> list[dict[str, Any]]:

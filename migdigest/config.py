@@ -45,6 +45,9 @@ class Listing(_Strict):
     date: str | None = None
     next: str | None = None
     max_pages: int = Field(default=50, ge=1)
+    # Incremental runs stop paging after a page whose items are all known, but always read min_pages pages.
+    stop_when_known: bool = True
+    min_pages: int = Field(default=1, ge=1)
 
     _css = field_validator("item", "link", "type_label", "date", "next")(_check_css)
 

@@ -27,7 +27,8 @@ class FetchedPage:
     url: str
     status: int
     fetched_at: str  # ISO 8601, UTC
-    body_path: str  # path of the raw body, relative to the run directory
+    body_path: str  # the run's WARC file, relative to the run directory
+    offset: int = 0  # where this response's record starts in it
     content_type: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     # What discovery said about the page before it was fetched (listing label, listing date, lastmod).
@@ -57,6 +58,9 @@ class Publication:
     word_count: int = 0
     content_hash: str = ""
     fetched_at: str = ""
+    # Validators and discovery hints of the response, so the next crawl can skip or revalidate the page.
+    fetch_state: dict[str, str] = field(default_factory=dict)
+    moved_from: str | None = None  # canonical URL this publication had before a permanent redirect
 
 
 @dataclass(slots=True)

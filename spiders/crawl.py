@@ -67,10 +67,13 @@ def crawl_settings(config: Config, source: Source, out_dir: Path, local: bool) -
     }
 
 
-def _crawl_here(config_dir: Path | None, name: str, out_dir: Path, base_url: str | None) -> None:
+def _crawl_here(
+    config_dir: Path | None, name: str, out_dir: Path, base_url: str | None, known_path: Path | None
+) -> None:
     """Run the crawl in this process; only ever called in a fresh subprocess."""
     from scrapy.crawler import CrawlerProcess
 
+    from spiders.incremental import KnownPages
     from spiders.site_spider import SiteSpider
 
     config = load_config(config_dir)
@@ -78,16 +81,27 @@ def _crawl_here(config_dir: Path | None, name: str, out_dir: Path, base_url: str
     local = base_url is not None and base_url.startswith(("http://127.", "http://localhost"))
     process = CrawlerProcess(settings=crawl_settings(config, source, out_dir, local))
     crawler = process.create_crawler(SiteSpider)
-    process.crawl(crawler, source=source, base_url=base_url)
+    process.crawl(crawler, source=source, base_url=base_url, known=KnownPages.load(known_path))
     process.start()
     stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in crawler.stats.get_stats().items()}
     (out_dir / "stats.json").write_text(json.dumps(stats, indent=1, default=str), encoding="utf-8")
 
 
-def run_crawl(name: str, out_dir: Path, *, base_url: str | None = None, config_dir: Path | None = None) -> CrawlOutcome:
-    """Crawl source `name` into `out_dir` in a subprocess and wait for it."""
+def run_crawl(
+    name: str,
+    out_dir: Path,
+    *,
+    base_url: str | None = None,
+    config_dir: Path | None = None,
+    known: dict[str, dict[str, str]] | None = None,
+) -> CrawlOutcome:
+    """Crawl source `name` into `out_dir` in a subprocess; `known` pages are fetched again only if changed."""
     out_dir.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "spiders.crawl", name, "--out", str(out_dir)]
+    if known:
+        known_path = out_dir / "known.json"
+        known_path.write_text(json.dumps(known), encoding="utf-8")
+        cmd += ["--known", str(known_path)]
     if base_url:
         cmd += ["--base-url", base_url]
     if config_dir:
@@ -113,8 +127,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--base-url")
     parser.add_argument("--config-dir", type=Path)
+    parser.add_argument("--known", type=Path, help="JSON of known pages: path -> validators and hints")
     args = parser.parse_args(argv)
-    _crawl_here(args.config_dir, args.source, args.out, args.base_url)
+    _crawl_here(args.config_dir, args.source, args.out, args.base_url, args.known)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Scrapy items the site spider yields: a fetched page with its raw body, or a failed URL."""
+"""Scrapy items the site spider yields: fetched pages, failures, and what discovery or revalidation learnt."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ class CrawlFailure:
     """A URL that could not be fetched, and why."""
 
     url: str
-    kind: str  # http_404, http_500, timeout, dns, connection, robots, blocked, too_big, other
+    kind: str  # http_500, timeout, dns, connection, robots_disallowed, blocked, ...
     message: str
     status: int | None = None
 
@@ -32,3 +32,13 @@ class Discovered:
 
     url: str
     hints: dict[str, str]
+
+
+@dataclass
+class Seen:
+    """A known page confirmed without downloading it: unchanged by its hints, 304, gone (404/410) or moved."""
+
+    url: str
+    state: str  # unchanged, not_modified, gone, moved
+    new_url: str | None = None
+    status: int | None = None

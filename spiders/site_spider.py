@@ -9,7 +9,9 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from parsel import Selector
-from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
@@ -19,9 +21,12 @@ from twisted.python.failure import Failure
 
 from migdigest.config import Listing, Source
 from spiders.challenge import is_challenge
-from spiders.items import CrawlFailure, Discovered, RawPage
+from spiders.incremental import KnownPages, page_key
+from spiders.items import CrawlFailure, Discovered, RawPage, Seen
 
-Item = RawPage | CrawlFailure | Discovered | scrapy.Request
+Item = RawPage | CrawlFailure | Discovered | Seen | scrapy.Request
+# Answers a known page may give that are news rather than errors: unchanged, gone.
+_KNOWN_ANSWERS = [304, 404, 410]
 
 
 class SiteSpider(scrapy.Spider):
@@ -29,14 +34,26 @@ class SiteSpider(scrapy.Spider):
 
     name = "site"
 
-    def __init__(self, source: Source, base_url: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, source: Source, base_url: str | None = None, known: KnownPages | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(name=f"site-{source.name}", **kwargs)
         self.source = source
+        self.known = known or KnownPages()
+        self.discovered: set[str] = set()
+        self.revalidated = False
         # A mirror overrides the base URL only; everything else in the config stays as for the real site.
         self.base = (base_url or source.base_url).rstrip("/")
         self.allowed_domains = [urlsplit(self.base).hostname or ""]
         self.include = [re.compile(p) for p in source.include]
         self.exclude = [re.compile(p) for p in source.exclude]
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
+        """Also listen for the idle signal, to revalidate known pages discovery no longer lists."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.revalidate_missing, signal=signals.spider_idle)
+        return spider
 
     # -- helpers -------------------------------------------------------------------------------
     def absolute(self, url: str, base: str | None = None) -> str:
@@ -64,8 +81,36 @@ class SiteSpider(scrapy.Spider):
         if not self.is_publication(url):
             return
         clean = {k: v.strip() for k, v in hints.items() if v and v.strip()}
+        key = page_key(url)
+        self.discovered.add(key)
         yield Discovered(url=url, hints=clean)
-        yield scrapy.Request(url, callback=self.parse_publication, errback=self.failed, meta={"hints": clean})
+        if self.known.unchanged(key, clean):
+            self.crawler.stats.inc_value("migdigest/skipped_unchanged")
+            yield Seen(url=url, state="unchanged")
+            return
+        yield self.fetch(url, clean)
+
+    def fetch(self, url: str, hints: dict[str, str], *, revalidate: bool = False) -> scrapy.Request:
+        """A publication request, conditional when the page is known."""
+        return scrapy.Request(
+            url,
+            callback=self.parse_publication,
+            errback=self.failed,
+            headers=self.known.conditional_headers(page_key(url)),
+            dont_filter=revalidate,
+            meta={"hints": hints, "handle_httpstatus_list": _KNOWN_ANSWERS},
+        )
+
+    def revalidate_missing(self, spider: scrapy.Spider) -> None:
+        """Once discovery is done, ask again for known pages it did not list: they may be gone or moved."""
+        if self.revalidated:
+            return
+        self.revalidated = True
+        missing = [key for key in self.known.pages if key not in self.discovered]
+        for key in missing:
+            self.crawler.engine.crawl(self.fetch(self.base + key, {}, revalidate=True))
+        if missing:
+            raise DontCloseSpider
 
     # -- discovery -----------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
@@ -110,16 +155,22 @@ class SiteSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response, listing: Listing, depth: int) -> Iterator[Item]:
         """Schedule the teasers of a listing page with their labels, then follow its next page."""
+        keys = []
         for item in response.css(listing.item):
             href = item.css(listing.link).attrib.get("href") if item.css(listing.link) else None
             if not href:
                 continue
+            keys.append(page_key(self.absolute(href, response.url)))
             hints = {"listing_url": response.url}
             if listing.type_label:
                 hints["type_label"] = " ".join(item.css(listing.type_label).css("::text").getall())
             if listing.date:
                 hints["listing_date"] = " ".join(item.css(listing.date).css("::text").getall())
             yield from self.publication(self.absolute(href, response.url), hints)
+        if listing.stop_when_known and depth >= listing.min_pages and keys and all(k in self.known for k in keys):
+            # Listings run newest first: a page of nothing but known items means the rest is known too.
+            self.crawler.stats.inc_value("migdigest/listing_stopped_early")
+            return
         if listing.next and depth < listing.max_pages:
             href = response.css(listing.next).attrib.get("href") if response.css(listing.next) else None
             if href:
@@ -145,12 +196,22 @@ class SiteSpider(scrapy.Spider):
         if is_challenge(response.status, headers, response.body):
             yield from self.blocked(response)
             return
+        if response.status == 304:
+            yield Seen(url=response.url, state="not_modified", status=304)
+            return
+        if response.status in (404, 410):
+            yield Seen(url=response.url, state="gone", status=response.status)
+            return
+        hints = dict(response.meta.get("hints", {}))
+        redirects = response.meta.get("redirect_urls") or []
+        if redirects and set(response.meta.get("redirect_reasons") or []) & {301, 308}:
+            hints["moved_from"] = redirects[0]  # a permanent move keeps the publication's identity
         yield RawPage(
             url=response.url,
             status=response.status,
             headers=headers,
             body=response.body,
-            hints=response.meta.get("hints", {}),
+            hints=hints,
         )
 
     def failed(self, failure: Failure) -> Iterator[Item]:

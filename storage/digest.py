@@ -35,6 +35,9 @@ _CONTENT_COLUMNS = (
     "pdf_pages",
     "word_count",
     "content_hash",
+    # JSON arrays of the names in document_topics / document_regions (migration 4), for Datasette's facets.
+    "topics",
+    "regions",
 )
 _INSERT_DOCUMENT = (
     f"INSERT INTO documents (canonical_url, {', '.join(_CONTENT_COLUMNS)},"
@@ -88,6 +91,8 @@ def _content_row(pub: Publication) -> list[Any]:
         pub.pdf_pages,
         pub.word_count or 0,
         pub.content_hash or content_hash(pub),
+        json.dumps(sorted(_names(pub.topics)), ensure_ascii=False),
+        json.dumps(sorted(_names(pub.regions)), ensure_ascii=False),
     ]
 
 
@@ -260,8 +265,38 @@ class Digest:
             self._link_names(conn, "authors", replaced, {ids[u]: _names(latest[u].authors) for u in ids})
             self._link_names(conn, "topics", replaced, {ids[u]: _names(latest[u].topics) for u in ids})
             self._link_names(conn, "regions", replaced, {ids[u]: _names(latest[u].regions) for u in ids})
+            conn.executemany(
+                "UPDATE documents SET fetch_state = ?, url = ?, gone_since = NULL WHERE canonical_url = ?",
+                [(json.dumps(pub.fetch_state, sort_keys=True), pub.url, key) for key, pub in latest.items()],
+            )
         counts.update(new=len(new), changed=len(changed), unchanged=len(unchanged))
         return counts
+
+    def touch(self, canonical_urls: Iterable[str], seen_at: str) -> int:
+        """Record that known documents were confirmed unchanged without a download; return how many."""
+        with write_transaction(self._db) as conn:
+            cursor = conn.executemany(
+                "UPDATE documents SET last_seen = ?, status = 'live', gone_since = NULL WHERE canonical_url = ?",
+                [(seen_at, url) for url in canonical_urls],
+            )
+            return cursor.rowcount
+
+    def move(self, old_url: str, new_url: str) -> bool:
+        """Give a document a new canonical URL after a permanent redirect, keeping its identity and history.
+
+        Returns False (and changes nothing) when the old URL is unknown or the new one is already taken.
+        """
+        with write_transaction(self._db) as conn:
+            taken = conn.execute("SELECT 1 FROM documents WHERE canonical_url = ?", [new_url]).fetchone()
+            if taken:
+                return False
+            cursor = conn.execute("UPDATE documents SET canonical_url = ? WHERE canonical_url = ?", [new_url, old_url])
+            return cursor.rowcount == 1
+
+    def known_pages(self, source: str) -> dict[str, dict[str, str]]:
+        """Each stored document's fetched URL with its validators and discovery hints, for the next crawl."""
+        rows = self._db.execute("SELECT url, fetch_state FROM documents WHERE source = ?", [source]).fetchall()
+        return {url: json.loads(state or "{}") for url, state in rows}
 
     @staticmethod
     def _ids_and_hashes(conn: sqlite3.Connection, urls: Sequence[str]) -> dict[str, tuple[int, str]]:
@@ -314,8 +349,8 @@ class Digest:
         """Set status 'gone' on these documents (kept, still searchable); return how many were live."""
         with write_transaction(self._db) as conn:
             cursor = conn.executemany(
-                "UPDATE documents SET status = 'gone' WHERE canonical_url = ? AND status != 'gone'",
-                [(url,) for url in canonical_urls],
+                "UPDATE documents SET status = 'gone', gone_since = ? WHERE canonical_url = ? AND status != 'gone'",
+                [(_now(), url) for url in canonical_urls],
             )
             return cursor.rowcount
 

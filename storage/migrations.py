@@ -207,6 +207,53 @@ def m0003_taxonomy(db: Database) -> None:
     )
 
 
+@migration(4)
+def m0004_browse_columns(db: Database) -> None:
+    """Columns for browsing in Datasette: year (from published), topics and regions as JSON arrays."""
+    # Datasette facets on plain columns: `year` is generated so it can never disagree with `published`;
+    # topics and regions copy the names of the link tables (sorted, as Digest.document() lists them) so
+    # that `_facet_array` works. Digest.store() writes them together with the links.
+    # The indexes keep facet counts over the whole table off the (large) document rows.
+    _script(
+        db,
+        """
+        ALTER TABLE documents ADD COLUMN year INTEGER GENERATED ALWAYS AS (
+            CASE WHEN published GLOB '[0-9][0-9][0-9][0-9]*' THEN CAST(substr(published, 1, 4) AS INTEGER) END
+        ) VIRTUAL;
+        ALTER TABLE documents ADD COLUMN topics TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE documents ADD COLUMN regions TEXT NOT NULL DEFAULT '[]';
+        UPDATE documents SET topics = (
+            SELECT json_group_array(name) FROM (
+                SELECT t.name FROM document_topics AS l JOIN topics AS t ON t.id = l.topic_id
+                WHERE l.document_id = documents.id ORDER BY t.name
+            )
+        ) WHERE id IN (SELECT document_id FROM document_topics);
+        UPDATE documents SET regions = (
+            SELECT json_group_array(name) FROM (
+                SELECT r.name FROM document_regions AS l JOIN regions AS r ON r.id = l.region_id
+                WHERE l.document_id = documents.id ORDER BY r.name
+            )
+        ) WHERE id IN (SELECT document_id FROM document_regions);
+        CREATE INDEX documents_year ON documents(year);
+        CREATE INDEX documents_language ON documents(language);
+        CREATE INDEX documents_topics ON documents(topics);
+        CREATE INDEX documents_regions ON documents(regions);
+        """,
+    )
+
+
+@migration(5)
+def m0005_incremental(db: Database) -> None:
+    """What incremental crawls need: each page's validators and hints, and when a page went away."""
+    _script(
+        db,
+        """
+        ALTER TABLE documents ADD COLUMN fetch_state TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE documents ADD COLUMN gone_since TEXT;
+        """,
+    )
+
+
 def _ensure_table(db: Database) -> None:
     db.execute(
         """
