@@ -14,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.publications import ExtractResult, extract_run
 from flows.runfiles import read_failures
+from flows.storing import apply_result
 from migdigest.config import DEFAULT_DB, load_config
 from migdigest.models import RunStats
 from spiders.crawl import CrawlOutcome, run_crawl
@@ -57,14 +58,10 @@ def store_source(db_path: Path, stats: RunStats, result: ExtractResult, config_d
     try:
         db.upsert_source(source.name, source.title, source.base_url, source.homepage)
         run_id = db.start_run(source.name, stats.started)
-        for pub in result.publications:
-            if pub.moved_from and pub.moved_from != pub.canonical_url:
-                db.move(pub.moved_from, pub.canonical_url)
-        counts = db.store(result.publications, seen_at=stats.started)
-        touched = db.touch(result.unchanged, seen_at=stats.started)
-        stats.gone = db.mark_gone(result.gone)
-        stats.new, stats.changed = counts["new"], counts["changed"]
-        stats.unchanged = counts["unchanged"] + touched
+        counts = apply_result(db, result, stats.started)
+        stats.new, stats.changed, stats.unchanged, stats.gone = (
+            counts["new"], counts["changed"], counts["unchanged"], counts["gone"]
+        )  # fmt: skip
         stats.finished = _now()
         db.finish_run(run_id, stats)
     finally:

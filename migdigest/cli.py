@@ -218,6 +218,34 @@ def serve(
 
 
 @app.command()
+def reextract(
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only these sources.")] = None,
+    runs_dir: Annotated[Path | None, typer.Option(help="Archived runs (default: runs/ next to the digest).")] = None,
+    db: DbOption = DEFAULT_DB,
+    config_dir: ConfigOption = None,
+) -> None:
+    """Rebuild the digest from the archived raw responses of every run, without the network."""
+    from flows.reextract import reextract as replay
+
+    config = _config(config_dir)
+    for name in source or []:
+        try:
+            config.source(name)
+        except ConfigError as exc:
+            raise _fail(str(exc), 2) from None
+    runs = runs_dir or db.parent / "runs"
+    if not runs.is_dir():
+        raise _fail(f"no archived runs in {runs}")
+    report = replay(db, runs, sources=source or None, config_dir=config_dir)
+    table = Table(title=f"re-extracted from {runs}")
+    for col in ("source", "runs", "new", "changed", "unchanged", "gone"):
+        table.add_column(col, justify="left" if col == "source" else "right")
+    for name, counts in report.items():
+        table.add_row(name, *(str(counts[k]) for k in ("runs", "new", "changed", "unchanged", "gone")))
+    console.print(table)
+
+
+@app.command()
 def sources(config_dir: ConfigOption = None) -> None:
     """List the configured sources and validate the configuration."""
     config = _config(config_dir)

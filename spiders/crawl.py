@@ -97,6 +97,9 @@ def run_crawl(
 ) -> CrawlOutcome:
     """Crawl source `name` into `out_dir` in a subprocess; `known` pages are fetched again only if changed."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    # Where the pages came from, so a later re-extraction maps mirror URLs back to the real site.
+    run_info = {"source": name, "base_url": base_url, "started": time.time()}
+    (out_dir / "run.json").write_text(json.dumps(run_info), encoding="utf-8")
     cmd = [sys.executable, "-m", "spiders.crawl", name, "--out", str(out_dir)]
     if known:
         known_path = out_dir / "known.json"

@@ -1,0 +1,46 @@
+"""Rebuild the digest from archived runs, without the network: every run of every source, oldest first."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flows.publications import extract_run
+from flows.storing import apply_result
+from migdigest.config import load_config
+from storage import Digest
+
+
+def archived_runs(runs_dir: Path, source: str) -> Iterator[Path]:
+    """Run directories of `source` that hold an archive, oldest first (their names sort by time)."""
+    for run_dir in sorted((runs_dir / source).glob("*")):
+        if (run_dir / "pages.jsonl").exists():
+            yield run_dir
+
+
+def reextract(
+    db_path: Path, runs_dir: Path, *, sources: list[str] | None = None, config_dir: Path | None = None
+) -> dict[str, dict[str, int]]:
+    """Replay every archived run through extraction and storage; returns per-source counts."""
+    config = load_config(config_dir)
+    names = sources or list(config.sources)
+    report: dict[str, dict[str, int]] = {}
+    with Digest(db_path) as db:
+        for name in names:
+            source = config.source(name)
+            db.upsert_source(source.name, source.title, source.base_url, source.homepage)
+            totals = {"runs": 0, "new": 0, "changed": 0, "unchanged": 0, "gone": 0}
+            for run_dir in archived_runs(runs_dir, name):
+                info = json.loads((run_dir / "run.json").read_text()) if (run_dir / "run.json").exists() else {}
+                result = extract_run(run_dir, source, info.get("base_url") or source.base_url)
+                seen_at = datetime.fromtimestamp(info.get("started", run_dir.stat().st_mtime), UTC).isoformat(
+                    timespec="seconds"
+                )
+                counts = apply_result(db, result, seen_at)
+                totals["runs"] += 1
+                for key in ("new", "changed", "unchanged", "gone"):
+                    totals[key] += counts[key]
+            report[name] = totals
+    return report

@@ -1,0 +1,62 @@
+"""Incremental nights: unchanged pages cost nothing, and the archives rebuild the digest without the network."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storage import Digest
+
+FIELDS = ("canonical_url", "url", "title", "summary", "body", "published", "authors", "doc_type", "content_hash")
+
+
+@pytest.fixture(scope="module")
+def two_nights(
+    prefect_harness: None, mpi_mirror: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, list[dict[str, Any]]]]:
+    from flows.nightly import nightly
+
+    db_path = tmp_path_factory.mktemp("incremental") / "digest.db"
+    reports = [nightly(sources=["mpi"], db_path=db_path, base_urls={"mpi": mpi_mirror})[0] for _ in range(2)]
+    yield db_path, reports
+
+
+def _runs(db_path: Path) -> list[Path]:
+    return sorted((db_path.parent / "runs" / "mpi").iterdir())
+
+
+def test_night_two_downloads_no_publication(two_nights: tuple[Path, list[dict[str, Any]]]) -> None:
+    db_path, (night1, night2) = two_nights
+    assert night1["new"] == night1["stored"] == 47
+    night2_run = _runs(db_path)[1]
+    assert (night2_run / "pages.jsonl").read_text() == "", "a publication page was downloaded again"
+    stats = json.loads((night2_run / "stats.json").read_text())
+    # robots.txt, the sitemap and the first listing page (which stops paging: all its items are known).
+    assert stats["downloader/response_count"] <= 3
+    assert stats["migdigest/listing_stopped_early"] == 1
+    assert night2["unchanged"] == 47 and night2["new"] == night2["changed"] == night2["gone"] == 0
+
+
+def test_known_pages_carry_validators(two_nights: tuple[Path, list[dict[str, Any]]]) -> None:
+    db_path, _ = two_nights
+    with Digest(db_path) as db:
+        states = db.known_pages("mpi")
+    assert len(states) == 47
+    assert all(s.get("etag") and s.get("last_modified") and s.get("lastmod") for s in states.values())
+
+
+def test_reextract_rebuilds_the_same_digest(two_nights: tuple[Path, list[dict[str, Any]]], tmp_path: Path) -> None:
+    from flows.reextract import reextract
+
+    db_path, _ = two_nights
+    rebuilt = tmp_path / "rebuilt.db"
+    report = reextract(rebuilt, db_path.parent / "runs", sources=["mpi"])
+    assert report["mpi"]["runs"] == 2 and report["mpi"]["new"] == 47
+    with Digest(db_path) as a, Digest(rebuilt) as b:
+        before = sorted([{k: d[k] for k in FIELDS} for d in a.documents()], key=lambda d: d["canonical_url"])
+        after = sorted([{k: d[k] for k in FIELDS} for d in b.documents()], key=lambda d: d["canonical_url"])
+    assert before == after
