@@ -44,7 +44,12 @@ def crawl_settings(config: Config, source: Source, out_dir: Path, local: bool) -
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "spiders.robots.SharedRobotsTxtMiddleware": 100,
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "spiders.retry.PoliteRetryMiddleware": 550,
         },
+        # Loopback mirrors answer at once; real sites get real pauses between attempts.
+        "MIGDIGEST_BACKOFF_BASE": 0.05 if local else 2.0,
+        "MIGDIGEST_RETRY_AFTER_MAX": 120.0,
         "DOWNLOAD_DELAY": delay,
         "CONCURRENT_REQUESTS": concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
