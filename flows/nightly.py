@@ -13,7 +13,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.publications import ExtractResult, extract_run
-from flows.runfiles import read_failures
+from flows.runfiles import count_discovered, read_failures
 from flows.storing import apply_result
 from migdigest.config import DEFAULT_DB, load_config
 from migdigest.models import RunStats
@@ -59,6 +59,7 @@ def store_source(db_path: Path, stats: RunStats, result: ExtractResult, config_d
         db.upsert_source(source.name, source.title, source.base_url, source.homepage)
         run_id = db.start_run(source.name, stats.started)
         counts = apply_result(db, result, stats.started)
+        db.record_failures(run_id, source.name, result.failures)
         stats.new, stats.changed, stats.unchanged, stats.gone = (
             counts["new"], counts["changed"], counts["unchanged"], counts["gone"]
         )  # fmt: skip
@@ -70,7 +71,8 @@ def store_source(db_path: Path, stats: RunStats, result: ExtractResult, config_d
 
 
 def _stats(name: str, started: str, outcome: CrawlOutcome, result: ExtractResult) -> RunStats:
-    errors: Counter[str] = Counter(f["kind"] for f in read_failures(outcome.run_dir))
+    result.failures = read_failures(outcome.run_dir)
+    errors: Counter[str] = Counter(f["kind"] for f in result.failures)
     errors.update(result.errors)
     status = "ok"
     message = ""
@@ -86,6 +88,7 @@ def _stats(name: str, started: str, outcome: CrawlOutcome, result: ExtractResult
         started=started,
         status=status,
         pages_fetched=int(outcome.stats.get("downloader/response_count", 0)),
+        discovered=count_discovered(outcome.run_dir),
         not_modified=int(outcome.stats.get("downloader/response_status_count/304", 0)),
         errors=dict(errors),
         message=str(message),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from flows.extract import Extracted, ExtractionError, extract_page
 from flows.normalise import canonical_url, word_count
@@ -23,6 +24,7 @@ class ExtractResult:
     errors: Counter[str] = field(default_factory=Counter)
     unchanged: list[str] = field(default_factory=list)  # canonical URLs confirmed without a download
     gone: list[str] = field(default_factory=list)  # canonical URLs that answered 404 or 410
+    failures: list[dict[str, Any]] = field(default_factory=list)  # the crawl's failed URLs, as recorded
 
 
 def rebase(url: str, crawl_base: str, real_base: str) -> str:

@@ -22,7 +22,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
+# Piped output (CI logs, `| less`) gets a wide console so run tables are not squeezed to 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 
 DbOption = Annotated[Path, typer.Option("--db", help="Digest SQLite file.", envvar="MIGDIGEST_DB")]
@@ -243,6 +244,45 @@ def reextract(
     for name, counts in report.items():
         table.add_row(name, *(str(counts[k]) for k in ("runs", "new", "changed", "unchanged", "gone")))
     console.print(table)
+
+
+@app.command()
+def health(
+    runs: Annotated[int, typer.Option(min=1, max=1000, help="How many recent runs to judge.")] = 50,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Show the last runs per source and flag anomalies (blocked, failing, quiet, yield drop, coverage)."""
+    from flows.health import assess
+    from storage import Digest
+
+    if not db.exists():
+        raise _fail(f"no digest at {db}; run `migdigest demo` or `migdigest run` first")
+    with Digest(db) as digest:
+        history = digest.last_runs(runs)
+    table = Table(title="last run per source")
+    cols = ("source", "finished", "status", "fetched", "304", "new", "changed", "unchanged", "gone", "errors",
+            "discovered", "live", "seconds")  # fmt: skip
+    for col in cols:
+        table.add_column(col, justify="left" if col in ("source", "finished", "status") else "right")
+    shown: set[str] = set()
+    for r in history:
+        if r["source"] in shown:
+            continue
+        shown.add(r["source"])
+        table.add_row(
+            r["source"], str(r["finished"] or ""), r["status"], str(r["pages_fetched"]), str(r["not_modified"]),
+            str(r["new"]), str(r["changed"]), str(r["unchanged"]), str(r["gone"]), str(sum(r["errors"].values())),
+            str(r["discovered"]), str(r["live_documents"]), f"{r['duration_s'] or 0:.1f}",
+        )  # fmt: skip
+    console.print(table)
+    findings = assess(history)
+    for f in findings:
+        colour = "red" if f.level == "alert" else "yellow"
+        console.print(f"[{colour}]{f.level.upper()}[/{colour}] {f.source}: {f.message}", highlight=False)
+    if not findings:
+        console.print("no anomalies")
+    if any(f.level == "alert" for f in findings):
+        raise typer.Exit(1)
 
 
 @app.command()

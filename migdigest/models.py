@@ -77,6 +77,7 @@ class RunStats:
     changed: int = 0
     unchanged: int = 0
     gone: int = 0
+    discovered: int = 0  # distinct publication URLs discovery listed (for coverage)
     errors: dict[str, int] = field(default_factory=dict)
     duration_s: float = 0.0
     message: str = ""

@@ -189,10 +189,14 @@ class Digest:
             if row is None:
                 raise KeyError(f"no crawl run with id {run_id}")
             duration = stats.duration_s or _seconds_between(row[0], finished)
+            live = conn.execute(
+                "SELECT count(*) FROM documents WHERE source = ? AND status = 'live'", [stats.source]
+            ).fetchone()[0]
             conn.execute(
                 """
                 UPDATE crawl_runs SET finished = ?, status = ?, pages_fetched = ?, not_modified = ?,
-                    new = ?, changed = ?, unchanged = ?, gone = ?, errors = ?, duration_s = ?, message = ?
+                    new = ?, changed = ?, unchanged = ?, gone = ?, errors = ?, duration_s = ?, message = ?,
+                    discovered = ?, live_documents = ?
                 WHERE id = ?
                 """,
                 [
@@ -207,9 +211,27 @@ class Digest:
                     json.dumps(stats.errors, sort_keys=True),
                     duration,
                     stats.message,
+                    stats.discovered,
+                    live,
                     run_id,
                 ],
             )
+
+    def record_failures(self, run_id: int, source: str, failures: Sequence[Mapping[str, Any]]) -> None:
+        """Keep every URL a run failed on, with the kind of failure, against the run and the source."""
+        with write_transaction(self._db) as conn:
+            conn.executemany(
+                "INSERT INTO crawl_failures (run_id, source, url, kind, status, message, at)"
+                f" VALUES ({placeholders(7)})",
+                [
+                    (run_id, source, f["url"], f["kind"], f.get("status"), f.get("message", ""), f.get("at"))
+                    for f in failures
+                ],
+            )
+
+    def failures(self, run_id: int) -> list[dict[str, Any]]:
+        """The failed URLs of one run."""
+        return list(self._db.query("SELECT * FROM crawl_failures WHERE run_id = ? ORDER BY id", [run_id]))
 
     def last_runs(self, limit: int = 20) -> list[dict[str, Any]]:
         """The most recent crawl runs, newest first, with `errors` decoded to a dict."""

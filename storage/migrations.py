@@ -254,6 +254,30 @@ def m0005_incremental(db: Database) -> None:
     )
 
 
+@migration(6)
+def m0006_run_health(db: Database) -> None:
+    """Per-run discovery counts for coverage, and every failed URL of a run, for operators and the next run."""
+    _script(
+        db,
+        """
+        ALTER TABLE crawl_runs ADD COLUMN discovered INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE crawl_runs ADD COLUMN live_documents INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE crawl_failures (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
+            source TEXT NOT NULL,
+            url TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            status INTEGER,
+            message TEXT,
+            at TEXT
+        );
+        CREATE INDEX crawl_failures_run_id ON crawl_failures(run_id);
+        CREATE INDEX crawl_failures_url ON crawl_failures(url);
+        """,
+    )
+
+
 def _ensure_table(db: Database) -> None:
     db.execute(
         """

@@ -1,0 +1,67 @@
+"""Judge the recent crawl runs of each source and flag what an operator should look at."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+QUIET_RUNS = 3  # this many runs in a row without anything new, after runs that had some, is suspicious
+YIELD_DROP = 0.5  # a run confirming less than half the usual publications means discovery broke
+MIN_COVERAGE = 0.9  # stored live publications over publications discovery listed
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing to look at: how bad (alert, warn) and why."""
+
+    source: str
+    level: str
+    message: str
+
+
+def _yield(run: dict[str, Any]) -> int:
+    return int(run["new"]) + int(run["changed"]) + int(run["unchanged"])
+
+
+def assess(runs: Sequence[dict[str, Any]]) -> list[Finding]:
+    """Findings for each source from its runs (crawl_runs rows, newest first)."""
+    by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for run in runs:
+        by_source[run["source"]].append(run)
+    findings: list[Finding] = []
+    for source, history in by_source.items():
+        latest, earlier = history[0], history[1:]
+        if latest["status"] == "blocked":
+            findings.append(Finding(source, "alert", "blocked by a bot challenge: nothing was stored"))
+        elif latest["status"] != "ok":
+            findings.append(Finding(source, "alert", f"last run {latest['status']}: {latest.get('message') or ''}"))
+        errors = latest.get("errors") or {}
+        if errors:
+            kinds = ", ".join(f"{kind} ×{count}" for kind, count in sorted(errors.items()))
+            findings.append(Finding(source, "warn", f"errors in the last run: {kinds}"))
+        quiet = history[:QUIET_RUNS]
+        before = history[QUIET_RUNS:]
+        if len(quiet) == QUIET_RUNS and all(r["new"] == 0 for r in quiet) and any(r["new"] > 0 for r in before):
+            usual = statistics.mean(r["new"] for r in before)
+            findings.append(
+                Finding(source, "warn", f"nothing new in {QUIET_RUNS} runs (before: {usual:.1f} new per run)")
+            )
+        ok_earlier = [_yield(r) for r in earlier[:5] if r["status"] == "ok"]
+        if latest["status"] == "ok" and ok_earlier:
+            usual_yield = statistics.median(ok_earlier)
+            if usual_yield and _yield(latest) < YIELD_DROP * usual_yield:
+                findings.append(
+                    Finding(
+                        source, "alert", f"yield dropped: {_yield(latest)} publications against {usual_yield:g} usually"
+                    )
+                )
+        discovered = int(latest.get("discovered") or 0)
+        live = int(latest.get("live_documents") or 0)
+        if latest["status"] == "ok" and discovered and live / discovered < MIN_COVERAGE:
+            findings.append(
+                Finding(source, "warn", f"coverage {live / discovered:.0%}: {live} stored of {discovered} discovered")
+            )
+    return findings
