@@ -116,12 +116,7 @@ def run(
 ) -> None:
     """Run the nightly flow (crawl, extract, store) on the configured sources."""
     config = _config(config_dir)
-    overrides: dict[str, str] = {}
-    for item in base_url or []:
-        name, sep, url = item.partition("=")
-        if not sep or not url.startswith(("http://", "https://")):
-            raise _fail(f"--base-url wants NAME=URL, got {item!r}", 2)
-        overrides[name] = url.rstrip("/")
+    overrides = _overrides(base_url)
     for name in [*(source or []), *overrides]:
         try:
             config.source(name)
@@ -131,6 +126,47 @@ def run(
     report = _run_nightly(sources=source or None, db_path=db, base_urls=overrides, config_dir=config_dir)
     _print_report(report, time.perf_counter() - started)
     if any(r["status"] != "ok" for r in report):
+        raise typer.Exit(1)
+
+
+def _overrides(items: list[str] | None) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for item in items or []:
+        name, sep, url = item.partition("=")
+        if not sep or not url.startswith(("http://", "https://")):
+            raise _fail(f"--base-url wants NAME=URL, got {item!r}", 2)
+        overrides[name] = url.rstrip("/")
+    return overrides
+
+
+def _check_live(
+    config: Any, names: list[str], overrides: dict[str, str], max_pages: int, config_dir: Path | None
+) -> None:
+    from flows.livecheck import check_source
+
+    for name in [*names, *overrides]:
+        try:
+            config.source(name)
+        except ConfigError as exc:
+            raise _fail(str(exc), 2) from None
+    table = Table(title="live check")
+    for col in ("source", "status", "discovered", "fetched", "publications", "example", "problems"):
+        table.add_column(col, justify="right" if col in ("discovered", "fetched", "publications") else "left")
+    results = []
+    with console.status("checking sources...") as status:
+        for name in names:
+            status.update(f"checking {name} ({overrides.get(name) or config.source(name).base_url})")
+            results.append(
+                check_source(name, base_url=overrides.get(name), config_dir=config_dir, max_pages=max_pages)
+            )
+    for r in results:
+        colour = "green" if r.status == "ok" else "red"
+        table.add_row(
+            r.source, f"[{colour}]{r.status}[/{colour}]", str(r.discovered), str(r.fetched), str(r.publications),
+            r.example[:60], r.problems[:60],
+        )  # fmt: skip
+    console.print(table)
+    if any(r.status != "ok" for r in results):
         raise typer.Exit(1)
 
 
@@ -286,9 +322,22 @@ def health(
 
 
 @app.command()
-def sources(config_dir: ConfigOption = None) -> None:
-    """List the configured sources and validate the configuration."""
+def sources(
+    check_live: Annotated[
+        bool, typer.Option("--check-live", help="Fetch a few pages of each site and check they still yield.")
+    ] = False,
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only these sources.")] = None,
+    base_url: Annotated[
+        list[str] | None, typer.Option("--base-url", help="NAME=URL: check a mirror of NAME at URL instead.")
+    ] = None,
+    max_pages: Annotated[int, typer.Option(min=2, max=200, help="Responses per source in a live check.")] = 12,
+    config_dir: ConfigOption = None,
+) -> None:
+    """List the configured sources and validate the configuration (--check-live: the layout-change alarm)."""
     config = _config(config_dir)
+    if check_live:
+        _check_live(config, source or list(config.sources), _overrides(base_url), max_pages, config_dir)
+        return
     table = Table(title=f"sources ({config_dir or CONFIG_DIR})")
     for col in ("name", "title", "base URL", "discovery", "mirror"):
         table.add_column(col)

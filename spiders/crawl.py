@@ -73,7 +73,12 @@ def crawl_settings(config: Config, source: Source, out_dir: Path, local: bool) -
 
 
 def _crawl_here(
-    config_dir: Path | None, name: str, out_dir: Path, base_url: str | None, known_path: Path | None
+    config_dir: Path | None,
+    name: str,
+    out_dir: Path,
+    base_url: str | None,
+    known_path: Path | None,
+    max_pages: int | None = None,
 ) -> None:
     """Run the crawl in this process; only ever called in a fresh subprocess."""
     from scrapy.crawler import CrawlerProcess
@@ -84,7 +89,10 @@ def _crawl_here(
     config = load_config(config_dir)
     source = config.source(name)
     local = base_url is not None and base_url.startswith(("http://127.", "http://localhost"))
-    process = CrawlerProcess(settings=crawl_settings(config, source, out_dir, local))
+    settings = crawl_settings(config, source, out_dir, local)
+    if max_pages:
+        settings["CLOSESPIDER_PAGECOUNT"] = max_pages
+    process = CrawlerProcess(settings=settings)
     crawler = process.create_crawler(SiteSpider)
     process.crawl(crawler, source=source, base_url=base_url, known=KnownPages.load(known_path))
     process.start()
@@ -99,6 +107,7 @@ def run_crawl(
     base_url: str | None = None,
     config_dir: Path | None = None,
     known: dict[str, dict[str, str]] | None = None,
+    max_pages: int | None = None,
 ) -> CrawlOutcome:
     """Crawl source `name` into `out_dir` in a subprocess; `known` pages are fetched again only if changed."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -112,6 +121,8 @@ def run_crawl(
         cmd += ["--known", str(known_path)]
     if base_url:
         cmd += ["--base-url", base_url]
+    if max_pages:
+        cmd += ["--max-pages", str(max_pages)]
     if config_dir:
         cmd += ["--config-dir", str(config_dir)]
     started = time.perf_counter()
@@ -136,8 +147,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--base-url")
     parser.add_argument("--config-dir", type=Path)
     parser.add_argument("--known", type=Path, help="JSON of known pages: path -> validators and hints")
+    parser.add_argument("--max-pages", type=int, help="stop after this many responses (a quick check)")
     args = parser.parse_args(argv)
-    _crawl_here(args.config_dir, args.source, args.out, args.base_url, args.known)
+    _crawl_here(args.config_dir, args.source, args.out, args.base_url, args.known, args.max_pages)
 
 
 if __name__ == "__main__":
