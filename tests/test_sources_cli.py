@@ -32,7 +32,8 @@ def test_sources_lists_every_configured_source() -> None:
 
 
 def test_a_bad_config_is_refused_before_any_crawl(tmp_path: Path) -> None:
-    (tmp_path / "sources.yaml").write_text("sources:\n  x:\n    title: X\n    base_url: https://x.org\n    discovry: {}\n")
+    bad = "sources:\n  x:\n    title: X\n    base_url: https://x.org\n    discovry: {}\n"
+    (tmp_path / "sources.yaml").write_text(bad)
     for command in (["sources"], ["run"], ["demo"]):
         out = migdigest(*command, "--config-dir", str(tmp_path))
         assert out.returncode == 2, (command, out.stdout, out.stderr)
