@@ -9,6 +9,7 @@ from typing import Any
 
 from flows.extract import Extracted, ExtractionError, extract_page
 from flows.normalise import canonical_url, word_count
+from flows.pdftext import read_pdf
 from flows.runfiles import read_body, read_pages, read_seen
 from migdigest.config import Source
 from migdigest.models import FetchedPage, Publication
@@ -79,7 +80,11 @@ def extract_run(run_dir: Path, source: Source, crawl_base: str) -> ExtractResult
     """Extract every page a run fetched; pages that are not publications are counted, not stored."""
     result = ExtractResult()
     seen: set[str] = set()
-    for page in read_pages(run_dir):
+    pages = read_pages(run_dir)
+    pdfs = {page.hints["pdf_of"]: page for page in pages if page.hints.get("pdf_of")}
+    for page in pages:
+        if page.hints.get("pdf_of"):
+            continue  # read below, with the publication that links it
         if not 200 <= page.status < 300:
             result.skipped[f"http_{page.status}"] += 1
             continue
@@ -99,6 +104,11 @@ def extract_run(run_dir: Path, source: Source, crawl_base: str) -> ExtractResult
             result.errors["empty_extraction"] += 1
             continue
         pub = to_publication(page, ex, source, crawl_base)
+        if pdf := pdfs.get(page.url):
+            text = read_pdf(read_body(run_dir, pdf))
+            pub.pdf_text, pub.pdf_pages = text.text, text.pages or None
+            if text.status != "ok":
+                result.errors[f"pdf_{text.status}"] += 1
         if pub.canonical_url in seen:
             result.skipped["duplicate_url"] += 1
             continue

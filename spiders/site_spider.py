@@ -12,7 +12,7 @@ from parsel import Selector
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
@@ -212,6 +212,33 @@ class SiteSpider(scrapy.Spider):
             headers=headers,
             body=response.body,
             hints=hints,
+        )
+        if pdf := self.pdf_link(response):
+            # The report's PDF travels with its page: fetched now, archived, read by the extract stage.
+            yield scrapy.Request(
+                pdf,
+                callback=self.parse_pdf,
+                errback=self.failed,
+                meta={"hints": {"pdf_of": response.url}, "download_maxsize": 64 * 1024 * 1024},
+            )
+
+    def pdf_link(self, response: Response) -> str | None:
+        """The publication's own PDF: the configured selector, else the first link to a .pdf file."""
+        if not isinstance(response, TextResponse):
+            return None
+        css = self.source.selectors.pdf
+        hrefs = response.css(css).xpath("@href").getall() if css else []
+        hrefs = hrefs or response.xpath("//a[contains(translate(@href, 'PDF', 'pdf'), '.pdf')]/@href").getall()
+        return self.absolute(hrefs[0], response.url) if hrefs else None
+
+    def parse_pdf(self, response: Response) -> Iterator[Item]:
+        """Hand a publication's PDF to the pipeline."""
+        yield RawPage(
+            url=response.url,
+            status=response.status,
+            headers=_headers(response),
+            body=response.body,
+            hints=dict(response.meta.get("hints", {})),
         )
 
     def failed(self, failure: Failure) -> Iterator[Item]:

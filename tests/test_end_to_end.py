@@ -56,6 +56,9 @@ def test_every_publication_is_stored_once_with_its_fields(digest: Path) -> None:
             assert row["language"] == "en"
             assert expected["first_sentence"] in row["body"] and expected["last_sentence"] in row["body"]
             assert row["pdf_url"] == (REAL + expected["pdf_path"] if expected["pdf_path"] else None)
+            if expected["pdf_text_snippet"]:
+                assert expected["pdf_text_snippet"] in " ".join(row["pdf_text"].split())
+                assert row["pdf_pages"] >= 2
         assert db.integrity_check() == []
 
 
@@ -87,6 +90,16 @@ def test_cli_search_finds_a_known_phrase(digest: Path) -> None:
     hits = [json.loads(line) for line in out.stdout.splitlines()]
     assert hits and hits[0]["url"] == url
     assert "[" in hits[0]["snippet"]
+
+
+def test_pdf_text_is_searchable(digest: Path) -> None:
+    from mirrors.mpi import publications
+
+    pub = next(p for p in publications() if p["pdf_text_snippet"])
+    words = " ".join(pub["pdf_text_snippet"].split()[:7])
+    with Digest(digest) as db:
+        hits = db.search(f'"{words}"')
+    assert [h.url for h in hits][:1] == [REAL + pub["path"]]
 
 
 def _free_port() -> int:

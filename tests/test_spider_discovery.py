@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,9 +16,13 @@ from spiders.crawl import run_crawl
 MIRRORED = sorted(name for name, src in load_config().sources.items() if src.mirror)
 
 
+def _records(run_dir: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (run_dir / "pages.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
 def _paths(run_dir: Path) -> list[str]:
-    lines = (run_dir / "pages.jsonl").read_text(encoding="utf-8").splitlines()
-    return [urlsplit(json.loads(line)["url"]).path for line in lines]
+    """Paths of the fetched pages, not counting the PDFs fetched with their publications."""
+    return [urlsplit(rec["url"]).path for rec in _records(run_dir) if "pdf_of" not in rec["hints"]]
 
 
 @pytest.mark.parametrize("name", MIRRORED)
@@ -41,6 +46,10 @@ def test_crawl_fetches_every_publication_once_and_nothing_else(name: str, tmp_pa
         assert (tmp_path / "run" / rec["body_path"]).stat().st_size > 0
         assert rec["status"] == 200
     assert outcome.stats["robotstxt/request_count"] == 1
+    # Every publication with a PDF had it fetched too, once.
+    pdfs = {urlsplit(rec["hints"]["pdf_of"]).path: urlsplit(rec["url"]).path for rec in _records(tmp_path / "run")
+            if "pdf_of" in rec["hints"]}  # fmt: skip
+    assert pdfs == {p["path"]: p["pdf_path"] for p in truth(mirror).publications() if p["pdf_path"]}
 
 
 def test_mpi_discovery_hints_reach_the_manifest(mpi_mirror: str, tmp_path: Path) -> None:
