@@ -75,7 +75,10 @@ _LISTING_PATH = re.compile(
 )
 
 
-def page_kind(tree: HtmlElement, meta: PageMeta, url: str, body: str) -> str:
+_AUTHOR_PATH = re.compile(r"/(author|authors|people|person|staff|our-people|profile|experts?|team)/[^/]+/?$")
+
+
+def page_kind(tree: HtmlElement, meta: PageMeta, url: str, body: str, source: Source | None = None) -> str:
     """Is this a publication ('article') or a page of links to others (listing, author, tag, search)?"""
     ld_types = meta.types()
     if ld_types & set(LISTING_TYPES):
@@ -83,24 +86,33 @@ def page_kind(tree: HtmlElement, meta: PageMeta, url: str, body: str) -> str:
     og_type = (meta.first("og:type") or "").lower()
     if og_type == "profile":
         return "author"
+    path = urlsplit(url).path.lower()
+    if re.search(r"/(search)(/|$)|[?&](s|q)=", url):
+        return "search"
+    if re.search(r"/(tag|tags)(/|$)", path):
+        return "tag"
+    if _AUTHOR_PATH.search(path):
+        return "author"
+    if source and any(urlsplit(listing.url).path.rstrip("/") == path.rstrip("/") for listing in
+                      source.discovery.listings):  # fmt: skip
+        return "listing"
     if ld_types & set(ARTICLE_TYPES) or og_type == "article":
         return "article"
-    path = urlsplit(url).path.lower()
     teasers = len(
         tree.xpath(
             "//*[contains(concat(' ', normalize-space(@class), ' '), ' views-row ') or "
             "contains(@class, 'teaser') or contains(@class, 'search-result') or self::article]"
         )
     )
+    # Cards of any CMS: a heading that is a link to somewhere else, many times over.
+    linked_headings = len(tree.xpath("//*[self::h2 or self::h3 or self::h4][.//a[@href]]"))
     pager = bool(tree.xpath("//a[@rel='next'] | //*[contains(@class, 'pager') or contains(@class, 'pagination')]"))
     words = len(body.split())
-    if re.search(r"/(search)(/|$)|[?&](s|q)=", url):
-        return "search"
-    if re.search(r"/(tag|tags)(/|$)", path):
-        return "tag"
-    if re.search(r"/(author|authors|people|person|staff)(/|$)", path):
-        return "author"
-    if (pager and teasers >= 3) or (teasers >= 6 and words < 600) or (_LISTING_PATH.search(url) and words < 400):
+    if (
+        (pager and max(teasers, linked_headings) >= 3)
+        or (max(teasers, linked_headings) >= 8 and words < 800)
+        or (_LISTING_PATH.search(url) and words < 400)
+    ):
         return "listing"
     return "article"
 
@@ -207,6 +219,10 @@ def extract_page(
             break
 
     language = meta.lang or getattr(doc, "language", None)
+    kind = page_kind(tree, meta, url, body, source)
+    if kind != "article":
+        # Names and dates on a listing belong to the items it lists, not to the page.
+        authors, published, modified = [], None, None
     return Extracted(
         url=url,
         title=title,
@@ -217,7 +233,7 @@ def extract_page(
         body=body,
         language=language,
         doc_type=doc_type or "other",
-        page_type=page_kind(tree, meta, url, body),
+        page_type=kind,
         pdf_url=pdf_url,
         canonical=urljoin(url, meta.canonical) if meta.canonical else None,
         notes=notes,

@@ -77,12 +77,23 @@ _NOT_A_PERSON = re.compile(
 )
 
 
+_JOB_TITLE = re.compile(
+    r"\b(senior|junior|associate|analyst|director|fellow|president|researcher|officer|manager|professor|head|"
+    r"chief|editor|consultant|coordinator|lead|deputy|vice|intern|contributor)\b",
+    re.IGNORECASE,
+)
+_ORGANISATION = re.compile(r"\b(institute|centre|center|university|council|initiative|network|programme)\b", re.I)
+
+
 def clean_authors(names: list[str]) -> list[str]:
     """Split, strip bylines and roles, and de-duplicate person names, keeping their order."""
     out: list[str] = []
     for raw in names:
         for part in re.split(r";|,|\s+and\s+|\s*&\s*|\s+y\s+|\s+et\s+|\n|\|", raw or ""):
             name = _AUTHOR_NOISE.sub("", " ".join(part.split())).strip(" ,.:")
+            role = _JOB_TITLE.search(name)
+            if role and len(name[: role.start()].split()) >= 2 and not _ORGANISATION.search(name):
+                name = name[: role.start()].strip(" ,.:-–—|")  # "Marta Foresti Senior Research Associate"
             if (
                 name
                 and len(name) <= 60

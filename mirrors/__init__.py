@@ -10,11 +10,21 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from mirrors.cgd.site import CgdSite
+from mirrors.ecre.site import EcreSite
+from mirrors.mmc.site import MmcSite
 from mirrors.mpi.site import MpiSite
+from mirrors.odi.site import OdiChallengeSite, OdiSite
 from mirrors.site import Page, Rendering, Site
 
 SITES: dict[str, Site] = {
     "mpi": MpiSite(),
+    "mmc": MmcSite(),
+    "mpi-night2": MpiSite(edition=2),  # the same site one nightly crawl later (mirrors/mpi/edition.py)
+    "odi": OdiSite(),
+    "odi-challenge": OdiChallengeSite(),
+    "cgd": CgdSite(),
+    "ecre": EcreSite(),
 }
 
 

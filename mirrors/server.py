@@ -10,6 +10,7 @@ from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
+from mirrors.faults import FaultPlan
 from mirrors.site import Page, Site
 
 _HOST_HEADER = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
@@ -28,9 +29,10 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], site: Site) -> None:
+    def __init__(self, address: tuple[str, int], site: Site, faults: FaultPlan | None = None) -> None:
         super().__init__(address, _Handler)
         self.site = site
+        self.faults = faults
         host, port = self.server_address[:2]
         name = host.decode() if isinstance(host, bytes) else str(host)
         shown = f"[{name}]" if ":" in name else name
@@ -45,7 +47,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def version_string(self) -> str:
         """The Server header: what the real site sends, not Python's version."""
-        return self.server_version
+        return self.server.site.server_header
 
     def log_message(self, format: str, *args: object) -> None:
         """Stay quiet: tests and the demo read their own output."""
@@ -74,6 +76,8 @@ class _Handler(BaseHTTPRequestHandler):
         return False
 
     def _answer(self, with_body: bool) -> None:
+        if self.server.faults and self.server.faults.handle(self):  # a fault a test ordered answers first
+            return
         try:
             page = self.server.site.get(self._base_url(), self.path)
         except Exception as exc:  # a bug in a site must show as a 500, not as a dropped connection
@@ -89,7 +93,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(304)
             self.send_header("ETag", page.etag)
             self.send_header("Last-Modified", page.http_last_modified)
-            self._common_headers()
+            self._common_headers(page)
             self.end_headers()
             return
         self.send_response(page.status)
@@ -98,14 +102,15 @@ class _Handler(BaseHTTPRequestHandler):
         if page.status == 200:
             self.send_header("ETag", page.etag)
             self.send_header("Last-Modified", page.http_last_modified)
-        self._common_headers()
+        self._common_headers(page)
         self.end_headers()
         if with_body:
             self.wfile.write(page.body)
 
-    def _common_headers(self) -> None:
-        self.send_header("Cache-Control", "max-age=3600, public")
-        for name, value in self.server.site.extra_headers:
+    def _common_headers(self, page: Page) -> None:
+        common = [("Cache-Control", "max-age=3600, public"), *self.server.site.extra_headers]
+        own = {name.lower() for name, _ in page.headers}
+        for name, value in [*(h for h in common if h[0].lower() not in own), *page.headers]:
             self.send_header(name, value)
 
     def do_GET(self) -> None:
@@ -120,10 +125,14 @@ class _Handler(BaseHTTPRequestHandler):
 class MirrorServer:
     """A mirrored site served by a threaded HTTP server in a daemon thread."""
 
-    def __init__(self, site: str = "mpi", host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, site: str = "mpi", host: str = "127.0.0.1", port: int = 0, faults: FaultPlan | None = None
+    ) -> None:
         self.site = _site(site)
         self.host = host
         self.port = port
+        # Faults to serve instead of the site (mirrors/faults.py); add or clear them while the server runs.
+        self.faults = faults if faults is not None else FaultPlan()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -138,7 +147,7 @@ class MirrorServer:
         """Bind and serve in a background thread; returns self."""
         if self._httpd is not None:
             return self
-        self._httpd = _HTTPServer((self.host, self.port), self.site)
+        self._httpd = _HTTPServer((self.host, self.port), self.site, self.faults)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, name=f"mirror-{self.site.name}"
         )
@@ -159,7 +168,7 @@ class MirrorServer:
 
     def serve_forever(self, announce: Callable[[str], None] | None = None) -> None:
         """Serve in the calling thread until interrupted; `announce` gets the base URL once bound."""
-        self._httpd = _HTTPServer((self.host, self.port), self.site)
+        self._httpd = _HTTPServer((self.host, self.port), self.site, self.faults)
         if announce is not None:
             announce(self._httpd.base_url)
         try:
@@ -183,15 +192,28 @@ class MirrorServer:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: `python -m mirrors.server mpi [--port N] [--host H]`."""
+    """Command line: `python -m mirrors.server mpi [--port N] [--host H] [--fault PATH=KIND[,name=value...]]`."""
     from mirrors import SITES
 
     parser = argparse.ArgumentParser(prog="python -m mirrors.server", description="Serve a site mirror.")
     parser.add_argument("site", choices=sorted(SITES), help="which mirror to serve")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="PATH=KIND[,name=value...]",
+        help="serve a fault on PATH, e.g. /research=status,status=503,times=2 (see mirrors/faults.py); repeatable",
+    )
     args = parser.parse_args(argv)
-    server = MirrorServer(args.site, host=args.host, port=args.port)
+    faults = FaultPlan()
+    for spec in args.fault:
+        try:
+            faults.add_spec(spec)
+        except (TypeError, ValueError) as exc:
+            parser.error(f"--fault {spec}: {exc}")
+    server = MirrorServer(args.site, host=args.host, port=args.port, faults=faults)
     server.serve_forever(announce=lambda url: print(url, flush=True))
 
 

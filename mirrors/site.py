@@ -29,6 +29,8 @@ class Page:
     last_modified: datetime  # timezone-aware
     status: int = 200
     etag: str = field(default="", compare=False)
+    # Headers of this response only (a redirect's Location, a CDN's ray id); a name here replaces a common one.
+    headers: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if not self.etag:
@@ -57,6 +59,8 @@ class Site(abc.ABC):
     """A mirrored site: renders all its pages for a base URL; the server only looks them up."""
 
     name: str = ""
+    # The Server header the real site sends (its web server or CDN).
+    server_header: str = "Apache"
     # Sent with every response, after the standard ones (e.g. the CMS's own headers).
     extra_headers: tuple[tuple[str, str], ...] = ()
 

@@ -54,6 +54,8 @@ class PoliteRetryMiddleware(RetryMiddleware):
         self, request: Request, response: Response, spider: Any = None
     ) -> Request | Response:
         """Retry a retryable status after the wait the server asked for (or a backoff)."""
+        if (response.headers.get(b"cf-mitigated") or b"").lower() == b"challenge":
+            return response  # a bot challenge does not go away by asking again
         header = response.headers.get(b"Retry-After")
         wait = retry_after_seconds(header.decode("latin-1")) if header else None
         if wait is not None and wait > self.retry_after_max:

@@ -58,7 +58,8 @@ class SiteSpider(scrapy.Spider):
     # -- helpers -------------------------------------------------------------------------------
     def absolute(self, url: str, base: str | None = None) -> str:
         """Resolve `url` against the crawl base, moving links to the real host onto the mirror."""
-        url = urljoin((base or self.base) + "/", url.strip())
+        # Only the bare base gets a slash: a page URL is joined as is, so "?page=2" stays on its page.
+        url = urljoin(base or self.base + "/", url.strip())
         real = self.source.base_url
         if self.base != real:
             for prefix in (real, real.replace("://www.", "://"), real.replace("https://", "http://")):

@@ -86,3 +86,11 @@ def test_parse_date_reads_dates_with_times(text: str) -> None:
 
 def test_clean_authors_drops_links_and_emails() -> None:
     assert clean_authors(["https://www.facebook.com/herrpfleger", "cipha[at]cipha.net", "Ana Pérez"]) == ["Ana Pérez"]
+
+
+def test_clean_authors_strips_a_trailing_job_title() -> None:
+    assert clean_authors(["Marta Foresti Senior Research Associate", "Amy Leach"]) == ["Marta Foresti", "Amy Leach"]
+
+
+def test_clean_authors_drops_organisations() -> None:
+    assert clean_authors(["Mixed Migration Centre", "ODI Human Mobility Initiative Team"]) == []
