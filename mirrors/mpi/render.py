@@ -12,7 +12,7 @@ from datetime import date, datetime
 from email.utils import format_datetime
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 from mirrors.mpi import assets
 from mirrors.mpi.content import FILES, HERE, Content, DocType, Person, Program, Publication, StaticPage
@@ -20,6 +20,13 @@ from mirrors.mpi.text import eastern, inline_html, long_date, month_year
 from mirrors.site import CSS, HTML, JPEG, PDF, PNG, RSS, TEXT, XML, Page, Rendering
 
 JS = "application/javascript"
+# What Drupal's Http4xxController renders for a 4xx without a page of its own (404 and 403 have theirs).
+_CLIENT_ERROR = """{% extends "base.html" %}
+{% block content %}
+<h1 class="page-title">Client error</h1>
+<div class="client-error">A client error happened</div>
+{% endblock %}
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +163,7 @@ class Builder:
             for t, p, ch in items
         ]
 
-    def _html(self, template: str, path: str, title: str, **ctx: Any) -> str:
+    def _html(self, template: str | Template, path: str, title: str, **ctx: Any) -> str:
         system_path = ctx.pop("system_path", f"node/{ctx.get('nid') or 0}")
         settings = {
             "path": {
@@ -512,6 +519,18 @@ class Builder:
             system_path="system/404",
         )
         return Page(body.encode("utf-8"), HTML, eastern(self.content.site_modified, 15, 30), status=404)
+
+    def client_error(self, status: int) -> Page:
+        """Drupal's generic 4xx page (route system.4xx), e.g. the 410 Gone of a deleted node's alias."""
+        body = self._html(
+            self.env.from_string(_CLIENT_ERROR),
+            "/system/4xx",
+            "Client error",
+            breadcrumb=[Crumb("Home", "/")],
+            body_class="path-system",
+            system_path="system/4xx",
+        )
+        return Page(body.encode("utf-8"), HTML, eastern(self.content.site_modified, 15, 30), status=status)
 
 
 def render(content: Content, base_url: str) -> Rendering:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from mirrors.mpi.content import load
-from mirrors.mpi.render import render
+from mirrors.mpi.edition import check_edition, render_edition
 from mirrors.site import Rendering, Site
 
 
@@ -19,6 +18,13 @@ class MpiSite(Site):
         ("Vary", "Cookie"),
     )
 
+    def __init__(self, edition: int = 1) -> None:
+        super().__init__()
+        # Edition N is the site as night N's crawl finds it (see mirrors/mpi/edition.py).
+        self.edition = check_edition(edition)
+        if edition > 1:
+            self.name = f"mpi-night{edition}"
+
     def render(self, base_url: str) -> Rendering:
-        """Render every page of the mirror for `base_url`."""
-        return render(load(), base_url)
+        """Render every page of the mirror's edition for `base_url`."""
+        return render_edition(self.edition, base_url)

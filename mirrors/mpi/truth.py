@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from mirrors.mpi.content import Publication, load
+from mirrors.mpi.content import Publication
+from mirrors.mpi.edition import CHANGED, CHANGED_SENTENCE, MOVED_FROM, REMOVED, edition_content, moved_to, new_paths
 from mirrors.mpi.render import render
 from mirrors.mpi.text import plain, sentences
 
@@ -34,28 +35,39 @@ def _record(pub: Publication) -> dict[str, Any]:
     }
 
 
-def publications() -> list[dict[str, Any]]:
-    """One dict per publication page, newest first (see the module docstring of mirrors.mpi)."""
-    return [_record(p) for p in load().publications]
+def publications(edition: int = 1) -> list[dict[str, Any]]:
+    """One dict per publication page of `edition`, newest first (see the module docstring of mirrors.mpi)."""
+    return [_record(p) for p in edition_content(edition).publications]
 
 
-def modified_dates() -> dict[str, str]:
+def modified_dates(edition: int = 1) -> dict[str, str]:
     """Publication path -> ISO date of its last modification (sitemap lastmod, Last-Modified)."""
-    return {p.path: p.modified.isoformat() for p in load().publications}
+    return {p.path: p.modified.isoformat() for p in edition_content(edition).publications}
 
 
-def non_publication_paths() -> list[str]:
+def non_publication_paths(edition: int = 1) -> list[str]:
     """Paths of HTML pages that exist but are not publications (listings with ?page=N, authors, topics...)."""
-    return list(_non_publication_paths())
+    return list(_non_publication_paths(edition))
 
 
 @functools.cache
-def _non_publication_paths() -> tuple[str, ...]:
-    content = load()
+def _non_publication_paths(edition: int) -> tuple[str, ...]:
+    content = edition_content(edition)
     rendering = render(content, "http://mirror.invalid")
     pubs = {p.path for p in content.publications}
     html = (key for key, page in rendering.pages.items() if page.content_type.startswith("text/html"))
     return tuple(sorted(key for key in html if key not in pubs))
+
+
+def edition_changes() -> dict[str, Any]:
+    """What night 2 (edition 2) changed from edition 1: new, changed, removed and moved publication paths."""
+    return {
+        "new": new_paths(),
+        "changed": CHANGED,
+        "changed_sentence": CHANGED_SENTENCE,
+        "removed": REMOVED,
+        "moved": {"from": MOVED_FROM, "to": moved_to()},
+    }
 
 
 def golden_pages() -> dict[str, str]:
