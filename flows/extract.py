@@ -171,7 +171,11 @@ def extract_page(
         [a for a in (meta.first("citation_author", "author", "dc.creator", "article:author"),) if a],
         [t_author] if t_author else [],
     ]
-    authors = next((clean_authors(c) for c in author_candidates if clean_authors(c)), [])
+    if sel and sel.authors:
+        # A configured selector is authoritative: no match means no byline (not the CMS account in JSON-LD).
+        authors = clean_authors(author_candidates[0])
+    else:
+        authors = next((clean_authors(c) for c in author_candidates if clean_authors(c)), [])
 
     date_candidates = [
         *(_texts(tree, sel.date) if sel else []),

@@ -83,22 +83,26 @@ class SiteSpider(scrapy.Spider):
             return
         clean = {k: v.strip() for k, v in hints.items() if v and v.strip()}
         key = page_key(url)
-        self.discovered.add(key)
         yield Discovered(url=url, hints=clean)
+        if key in self.discovered:
+            return  # listed twice (sitemap and listing): one decision, one request
+        self.discovered.add(key)
         if self.known.unchanged(key, clean):
             self.crawler.stats.inc_value("migdigest/skipped_unchanged")
             yield Seen(url=url, state="unchanged")
             return
         yield self.fetch(url, clean)
 
-    def fetch(self, url: str, hints: dict[str, str], *, revalidate: bool = False) -> scrapy.Request:
+    def fetch(self, url: str, hints: dict[str, str]) -> scrapy.Request:
         """A publication request, conditional when the page is known."""
         return scrapy.Request(
             url,
             callback=self.parse_publication,
             errback=self.failed,
             headers=self.known.conditional_headers(page_key(url)),
-            dont_filter=revalidate,
+            # Each publication is asked for once (see `publication`); bypassing the dupefilter lets a redirect
+            # loop run into REDIRECT_MAX_TIMES and be reported, instead of vanishing as a "duplicate".
+            dont_filter=True,
             meta={"hints": hints, "handle_httpstatus_list": _KNOWN_ANSWERS},
         )
 
@@ -109,7 +113,7 @@ class SiteSpider(scrapy.Spider):
         self.revalidated = True
         missing = [key for key in self.known.pages if key not in self.discovered]
         for key in missing:
-            self.crawler.engine.crawl(self.fetch(self.base + key, {}, revalidate=True))
+            self.crawler.engine.crawl(self.fetch(self.base + key, {}))
         if missing:
             raise DontCloseSpider
 
@@ -228,8 +232,10 @@ class SiteSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return None
         css = self.source.selectors.pdf
-        hrefs = response.css(css).xpath("@href").getall() if css else []
-        hrefs = hrefs or response.xpath("//a[contains(translate(@href, 'PDF', 'pdf'), '.pdf')]/@href").getall()
+        if css:  # a configured selector is authoritative: no match means the publication has no PDF
+            hrefs = response.css(css).xpath("@href").getall()
+        else:
+            hrefs = response.xpath("//a[contains(translate(@href, 'PDF', 'pdf'), '.pdf')]/@href").getall()
         return self.absolute(hrefs[0], response.url) if hrefs else None
 
     def parse_pdf(self, response: Response) -> Iterator[Item]:
@@ -253,17 +259,34 @@ class SiteSpider(scrapy.Spider):
                 return
             status = response.status
             kind = f"http_{status}"
-        elif failure.check(TimeoutError, TCPTimedOutError):
-            kind = "timeout"
-        elif failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
-            kind = "robots_disallowed"
-        elif failure.check(DNSLookupError):
-            kind = "dns"
-        elif failure.check(ConnectionRefusedError) or "ConnectionRefused" in type(failure.value).__name__:
-            kind = "connection"
         else:
-            kind = type(failure.value).__name__
-        yield CrawlFailure(url=request.url, kind=kind, message=str(failure.value)[:500], status=status)
+            kind = failure_kind(failure)
+        # Report the URL we asked for, not where its redirects ended.
+        asked = (request.meta.get("redirect_urls") or [request.url])[0]
+        yield CrawlFailure(url=asked, kind=kind, message=str(failure.value)[:500], status=status)
+
+
+def failure_kind(failure: Failure) -> str:
+    """A short, stable name for a network-level failure (the exception classes vary with the transport)."""
+    name = type(failure.value).__name__
+    text = f"{name} {failure.value}".lower()
+    if failure.check(TimeoutError, TCPTimedOutError) or "timeout" in text or "timed out" in text:
+        return "timeout"
+    if failure.check(IgnoreRequest) and "robots.txt" in text:
+        return "robots_disallowed"
+    if "redirect" in text:
+        return "redirect_loop"
+    if "max size" in text or "maxsize" in text or "larger than" in text or "cancel" in text:
+        return "too_big"
+    if "dataloss" in text or "data loss" in text:
+        return "truncated"
+    if failure.check(DNSLookupError):
+        return "dns"
+    if failure.check(ConnectionRefusedError) or "refused" in text:
+        return "connection_refused"
+    if any(word in text for word in ("connectionlost", "connection lost", "neverreceived", "reset", "connectiondone")):
+        return "connection_lost"
+    return name
 
 
 def _headers(response: Response) -> dict[str, str]:

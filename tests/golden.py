@@ -30,7 +30,7 @@ def golden_view(html: bytes, url: str, source: str) -> dict[str, Any]:
 
 def cases() -> list[Path]:
     """Every saved page that has (or should get) an expected JSON file."""
-    return sorted(FIXTURES.glob("*/*.html"))
+    return sorted(p for p in FIXTURES.glob("*/*.html") if p.with_suffix(".meta.json").exists())
 
 
 def load_case(page: Path) -> tuple[dict[str, Any], Path]:
