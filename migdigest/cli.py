@@ -283,6 +283,37 @@ def reextract(
 
 
 @app.command()
+def history(
+    url: Annotated[str, typer.Argument(help="A publication's URL (as stored, or as on the site).")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Show how a publication changed: its versions and a word-level diff of each change."""
+    from flows.normalise import canonical_url
+    from flows.textdiff import changed_words, word_diff
+    from storage import Digest
+
+    if not db.exists():
+        raise _fail(f"no digest at {db}; run `migdigest demo` or `migdigest run` first")
+    with Digest(db) as digest:
+        key = canonical_url(url)
+        doc = digest.document(key)
+        if doc is None:
+            raise _fail(f"no publication {key} in {db}")
+        versions = digest.versions(key)
+    console.print(f"[bold]{doc['title']}[/bold]  status: {doc['status']}  first seen {doc['first_seen']}")
+    if not versions:
+        console.print("unchanged since it was first stored")
+        return
+    texts = [*((v["title"], v["body"], v["seen_at"]) for v in versions), (doc["title"], doc["body"], "now")]
+    for (old_title, old_body, _), (new_title, new_body, when) in zip(texts, texts[1:], strict=False):
+        removed, added = changed_words(old_body, new_body)
+        console.rule(f"change seen {when}: -{removed} +{added} words")
+        if old_title != new_title:
+            console.print(word_diff(old_title, new_title), markup=False, highlight=False)
+        console.print(word_diff(old_body, new_body), markup=False, highlight=False)
+
+
+@app.command()
 def health(
     runs: Annotated[int, typer.Option(min=1, max=1000, help="How many recent runs to judge.")] = 50,
     db: DbOption = DEFAULT_DB,

@@ -40,7 +40,9 @@ class SiteSpider(scrapy.Spider):
         super().__init__(name=f"site-{source.name}", **kwargs)
         self.source = source
         self.known = known or KnownPages()
-        self.discovered: set[str] = set()
+        self.discovered: set[str] = set()  # every publication key discovery listed
+        self.requested: set[str] = set()  # keys asked for in this run
+        self.confirmed: set[str] = set()  # keys judged unchanged without a request
         self.revalidated = False
         # A mirror overrides the base URL only; everything else in the config stays as for the real site.
         self.base = (base_url or source.base_url).rstrip("/")
@@ -84,13 +86,18 @@ class SiteSpider(scrapy.Spider):
         clean = {k: v.strip() for k, v in hints.items() if v and v.strip()}
         key = page_key(url)
         yield Discovered(url=url, hints=clean)
-        if key in self.discovered:
-            return  # listed twice (sitemap and listing): one decision, one request
         self.discovered.add(key)
+        if key in self.requested:
+            return  # listed twice (sitemap and listing): one request
         if self.known.unchanged(key, clean):
-            self.crawler.stats.inc_value("migdigest/skipped_unchanged")
-            yield Seen(url=url, state="unchanged")
+            # Each listing of a page is judged on its own signs: a month-precise listing date may say
+            # "unchanged" where the sitemap's lastmod, seen later, says otherwise.
+            if key not in self.confirmed:
+                self.confirmed.add(key)
+                self.crawler.stats.inc_value("migdigest/skipped_unchanged")
+                yield Seen(url=url, state="unchanged")
             return
+        self.requested.add(key)
         yield self.fetch(url, clean)
 
     def fetch(self, url: str, hints: dict[str, str]) -> scrapy.Request:
