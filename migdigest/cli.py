@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
@@ -305,7 +306,7 @@ def history(
         console.print("unchanged since it was first stored")
         return
     texts = [*((v["title"], v["body"], v["seen_at"]) for v in versions), (doc["title"], doc["body"], "now")]
-    for (old_title, old_body, _), (new_title, new_body, when) in zip(texts, texts[1:], strict=False):
+    for (old_title, old_body, _), (new_title, new_body, when) in itertools.pairwise(texts):
         removed, added = changed_words(old_body, new_body)
         console.rule(f"change seen {when}: -{removed} +{added} words")
         if old_title != new_title:
