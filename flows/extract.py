@@ -15,12 +15,14 @@ Precedence, field by field (first that yields a value wins):
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
+from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
@@ -56,10 +58,16 @@ class Extracted:
         return asdict(self)
 
 
+@functools.lru_cache(maxsize=256)
+def _css(selector: str) -> CSSSelector:
+    """A compiled CSS selector: compiling to XPath costs more than running it, and sources reuse a few."""
+    return CSSSelector(selector)
+
+
 def _texts(tree: HtmlElement, css: str | None) -> list[str]:
     if not css:
         return []
-    return [" ".join(el.text_content().split()) for el in tree.cssselect(css) if el.text_content().strip()]
+    return [" ".join(el.text_content().split()) for el in _css(css)(tree) if el.text_content().strip()]
 
 
 def _doc_type(label: str | None, source: Source | None) -> str | None:
@@ -142,7 +150,7 @@ def extract_page(
     if sel and sel.body:
         chosen = "\n".join(
             " ".join(p.text_content().split())
-            for el in tree.cssselect(sel.body)
+            for el in _css(sel.body)(tree)
             # Block elements in document order, without counting a <p> inside an <li> twice.
             for p in (el.xpath(".//p[not(ancestor::li)]|.//li|.//h2|.//h3|.//h4") or [el])
             if p.text_content().strip()
@@ -215,7 +223,7 @@ def extract_page(
         notes.append("document type unknown")
 
     pdf_url = None
-    pdf_links = tree.cssselect(sel.pdf) if sel and sel.pdf else tree.xpath("//a[contains(@href, '.pdf')]")
+    pdf_links = _css(sel.pdf)(tree) if sel and sel.pdf else tree.xpath("//a[contains(@href, '.pdf')]")
     for link in pdf_links:
         href = link.get("href")
         if href:

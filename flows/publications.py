@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -76,44 +79,70 @@ def fetch_state(page: FetchedPage) -> dict[str, str]:
     return {k: v for k, v in state.items() if v}
 
 
-def extract_run(run_dir: Path, source: Source, crawl_base: str) -> ExtractResult:
-    """Extract every page a run fetched; pages that are not publications are counted, not stored."""
+# Below this many pages a process pool costs more (start-up, imports) than it saves.
+POOL_MIN_PAGES = 64
+
+
+def _process(
+    run_dir: Path, source: Source, crawl_base: str, page: FetchedPage, pdf: FetchedPage | None
+) -> Publication | tuple[str, str]:
+    """One page to a publication, or ("skipped" | "error", reason). Runs in a worker process."""
+    if not 200 <= page.status < 300:
+        return "skipped", f"http_{page.status}"
+    if "html" not in page.content_type.lower() and page.content_type:
+        return "skipped", "not_html"
+    try:
+        ex = extract_page(read_body(run_dir, page), page.url, source=source, hints=page.hints)
+    except (ExtractionError, ValueError):
+        return "error", "extraction_failed"
+    if ex.page_type != "article":
+        return "skipped", f"page_type_{ex.page_type}"
+    if not ex.title or not ex.body:
+        return "error", "empty_extraction"
+    pub = to_publication(page, ex, source, crawl_base)
+    if pdf is not None:
+        text = read_pdf(read_body(run_dir, pdf))
+        pub.pdf_text, pub.pdf_pages = text.text, text.pages or None
+        if text.status != "ok":
+            pub.notes.append(f"pdf_{text.status}")
+    return pub
+
+
+def _process_batch(
+    run_dir: Path, source: Source, crawl_base: str, batch: list[tuple[FetchedPage, FetchedPage | None]]
+) -> list[Publication | tuple[str, str]]:
+    return [_process(run_dir, source, crawl_base, page, pdf) for page, pdf in batch]
+
+
+def extract_run(run_dir: Path, source: Source, crawl_base: str, *, workers: int | None = None) -> ExtractResult:
+    """Extract every page a run fetched (on every core for big runs); non-publications are counted, not stored."""
     result = ExtractResult()
     seen: set[str] = set()
     pages = read_pages(run_dir)
     pdfs = {page.hints["pdf_of"]: page for page in pages if page.hints.get("pdf_of")}
-    for page in pages:
-        if page.hints.get("pdf_of"):
-            continue  # read below, with the publication that links it
-        if not 200 <= page.status < 300:
-            result.skipped[f"http_{page.status}"] += 1
+    # PDFs are read with the publication that links them.
+    jobs = [(page, pdfs.get(page.url)) for page in pages if not page.hints.get("pdf_of")]
+    workers = workers or os.cpu_count() or 1
+    if workers > 1 and len(jobs) >= POOL_MIN_PAGES:
+        size = max(8, len(jobs) // (workers * 4))  # a few batches per worker: balance without chatter
+        batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            n = len(batches)
+            chunks = pool.map(_process_batch, [run_dir] * n, [source] * n, [crawl_base] * n, batches)
+            outputs = [out for chunk in chunks for out in chunk]
+    else:
+        outputs = _process_batch(run_dir, source, crawl_base, jobs)
+    for out in outputs:
+        if isinstance(out, tuple):
+            (result.errors if out[0] == "error" else result.skipped)[out[1]] += 1
             continue
-        if "html" not in page.content_type.lower() and page.content_type:
-            result.skipped["not_html"] += 1
-            continue
-        try:
-            ex = extract_page(read_body(run_dir, page), page.url, source=source, hints=page.hints)
-        except (ExtractionError, ValueError) as exc:
-            result.errors["extraction_failed"] += 1
-            result.skipped[type(exc).__name__] += 1
-            continue
-        if ex.page_type != "article":
-            result.skipped[f"page_type_{ex.page_type}"] += 1
-            continue
-        if not ex.title or not ex.body:
-            result.errors["empty_extraction"] += 1
-            continue
-        pub = to_publication(page, ex, source, crawl_base)
-        if pdf := pdfs.get(page.url):
-            text = read_pdf(read_body(run_dir, pdf))
-            pub.pdf_text, pub.pdf_pages = text.text, text.pages or None
-            if text.status != "ok":
-                result.errors[f"pdf_{text.status}"] += 1
-        if pub.canonical_url in seen:
+        for note in out.notes:
+            result.errors[note] += 1
+        if out.canonical_url in seen:
             result.skipped["duplicate_url"] += 1
             continue
-        seen.add(pub.canonical_url)
-        result.publications.append(pub)
+        seen.add(out.canonical_url)
+        result.publications.append(out)
     confirmed: set[str] = set()
     for rec in read_seen(run_dir):
         key = canonical_url(rec["url"], real_base=source.base_url, crawl_base=crawl_base)

@@ -61,6 +61,7 @@ class Publication:
     # Validators and discovery hints of the response, so the next crawl can skip or revalidate the page.
     fetch_state: dict[str, str] = field(default_factory=dict)
     moved_from: str | None = None  # canonical URL this publication had before a permanent redirect
+    notes: list[str] = field(default_factory=list)  # problems met on the way (e.g. a scanned PDF), for run stats
 
 
 @dataclass(slots=True)
