@@ -12,6 +12,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.dedupe import DocText, cluster
 from flows.publications import ExtractResult, extract_run
 from flows.runfiles import count_discovered, read_failures
 from flows.storing import apply_result
@@ -95,6 +96,28 @@ def _stats(name: str, started: str, outcome: CrawlOutcome, result: ExtractResult
     )
 
 
+@task(name="dedupe", cache_policy=NO_CACHE)
+def dedupe_digest(db_path: Path) -> int:
+    """Group exact and near-duplicate publications across sources; returns how many are in a cluster."""
+    with Digest(db_path) as db:
+        docs = db.documents()
+        texts = [
+            DocText(d["canonical_url"], d["source"], d["title"] or "", d["body"] or "", d["published"], d["word_count"])
+            for d in docs
+        ]
+        canonical = cluster(texts)
+        ids = {d["canonical_url"]: d["id"] for d in docs}
+        # A cluster is named after its canonical member's id; rows whose cluster did not change are left alone.
+        changed = {}
+        for d in docs:
+            key = d["canonical_url"]
+            wanted = ids[canonical[key]] if key in canonical else None
+            if wanted != d["cluster_id"]:
+                changed[key] = wanted
+        db.set_clusters(changed)
+    return len(canonical)
+
+
 @flow(name="nightly")
 def nightly(
     sources: list[str] | None = None,
@@ -129,4 +152,5 @@ def nightly(
         if stats.status != "ok":
             get_run_logger().warning("source %s: %s %s", name, stats.status, stats.message)
         report.append({**asdict(stats), "stored": len(result.publications), "skipped": dict(result.skipped)})
+    dedupe_digest(Path(db_path))
     return report

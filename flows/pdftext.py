@@ -207,9 +207,13 @@ def _strip_furniture(pages: list[list[str]]) -> list[list[str]]:
 
 # Bullets and numbered items start a paragraph of their own.
 _ITEM = re.compile(r"^(?:[•●▪◦‣∙·*–—-]\s|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s)")
-_ENDS_SENTENCE = re.compile(r"[.!?:;…\"”’)\]]$")
+_SENTENCE_END = frozenset('.!?:;…"”’)]')
 # Words after a suspended hyphen ("low- and middle-income"): the hyphen is not hyphenation.
 _SUSPENDED = frozenset({"and", "or", "nor", "to", "et", "ou", "y", "o", "e", "u", "und", "oder"})
+
+
+def _ends_sentence(text: str) -> bool:
+    return bool(text) and text[-1] in _SENTENCE_END
 
 
 def _assemble(pages: list[list[str]]) -> str:
@@ -217,7 +221,14 @@ def _assemble(pages: list[list[str]]) -> str:
     pages = _strip_furniture(pages)
     vocabulary = {w for lines in pages for line in lines for w in re.findall(r"\w+(?:-\w+)+|\w+", line.lower())}
     paragraphs: list[str] = []
-    current = ""
+    # The paragraph being built, as pieces: joining them once keeps a page-long paragraph linear, not quadratic.
+    current: list[str] = []
+
+    def close() -> None:
+        if current:
+            paragraphs.append("".join(current))
+            current.clear()
+
     for lines in pages:
         content = [line for line in lines if line]
         lengths = sorted(len(line) for line in content)
@@ -225,45 +236,51 @@ def _assemble(pages: list[list[str]]) -> str:
         full = lengths[int(len(lengths) * 0.8)] if len(lengths) >= 4 else 0
         for line in lines:
             if not line:
-                paragraphs.append(current)
-                current = ""
+                close()
                 continue
-            ends_sentence = bool(_ENDS_SENTENCE.search(line))
+            ends_sentence = _ends_sentence(line)
             # A short line after a finished sentence is a heading: it starts a paragraph of its own.
-            heading = not ends_sentence and len(line) < 0.6 * full and bool(_ENDS_SENTENCE.search(current))
+            heading = not ends_sentence and len(line) < 0.6 * full and bool(current) and _ends_sentence(current[-1])
             if current and (_ITEM.match(line) or heading):
-                paragraphs.append(current)
-                current = ""
-            current = _join(current, line, vocabulary) if current else line
-            if current.endswith(("-", "\u00ad")):
+                close()
+            if current:
+                _join(current, line, vocabulary)
+            else:
+                current.append(line)
+            if current[-1].endswith(("-", "\u00ad")):
                 continue  # hyphenated: the paragraph goes on (on the next page too)
             # Lines inside a paragraph are full but for the word that did not fit; a sentence that stops well
             # short of the margin ends its paragraph, and so does any very short line.
             slack = max(0.15 * full, 12)
             if not full or (ends_sentence and full - len(line) > slack) or len(line) < 0.5 * full:
-                paragraphs.append(current)
-                current = ""
+                close()
         # A page break ends a paragraph unless the sentence visibly goes on.
-        if current and _ENDS_SENTENCE.search(current):
-            paragraphs.append(current)
-            current = ""
-    paragraphs.append(current)
+        if current and _ends_sentence(current[-1]):
+            close()
+    close()
     return "\n\n".join(p for p in (p.strip() for p in paragraphs) if p)
 
 
-def _join(current: str, line: str, vocabulary: set[str]) -> str:
-    if current.endswith("\u00ad"):
-        return current[:-1] + line
-    head = re.search(r"(\w+)-$", current)
-    if not head or current.endswith((" -", "--")):
-        return current + " " + line
+def _join(pieces: list[str], line: str, vocabulary: set[str]) -> None:
+    """Append a line to a paragraph's pieces, with a space, nothing, or without the line-end hyphen."""
+    last = pieces[-1]
+    if last.endswith("\u00ad"):
+        pieces[-1] = last[:-1]
+        pieces.append(line)
+        return
+    # endswith first: the regex alone backtracks through every start of a long word.
+    head = re.search(r"(\w+)-$", last[-60:]) if last.endswith("-") else None
+    if not head or last.endswith((" -", "--")):
+        pieces += [" ", line]
+        return
     first = re.match(r"\w+", line)
     if not first or not line[0].islower() or first.group(0) in _SUSPENDED:
         # "COVID-" + "19", "Afro-" + "Caribbean": a real hyphen; "low-" + "and": a suspended one.
-        return current + (" " if first and first.group(0) in _SUSPENDED else "") + line
+        pieces += [" " if first and first.group(0) in _SUSPENDED else "", line]
+        return
     joined = (head.group(1) + first.group(0)).lower()
     hyphenated = f"{head.group(1)}-{first.group(0)}".lower()
     # Keep the hyphen of a compound the document writes hyphenated elsewhere ("middle-\nincome").
-    if hyphenated in vocabulary and joined not in vocabulary:
-        return current + line
-    return current[:-1] + line
+    if not (hyphenated in vocabulary and joined not in vocabulary):
+        pieces[-1] = last[:-1]
+    pieces.append(line)

@@ -14,6 +14,7 @@ from flows.extract import Extracted, ExtractionError, extract_page
 from flows.normalise import canonical_url, word_count
 from flows.pdftext import read_pdf
 from flows.runfiles import read_body, read_pages, read_seen
+from flows.taxonomy import load_taxonomy, tag
 from migdigest.config import Source
 from migdigest.models import FetchedPage, Publication
 from spiders.incremental import CHANGE_SIGNS
@@ -104,7 +105,12 @@ def _process(
         text = read_pdf(read_body(run_dir, pdf))
         pub.pdf_text, pub.pdf_pages = text.text, text.pages or None
         if text.status != "ok":
-            pub.notes.append(f"pdf_{text.status}")
+            pub.notes.append(f"pdf_{text.status}")  # scanned, broken, encrypted...: recorded, never fatal
+    # The PDF's opening pages count as body for tagging: a report's landing page is often only a teaser.
+    tags = tag(pub.title, pub.summary, f"{pub.body}\n{pub.pdf_text[:20_000]}", load_taxonomy())
+    pub.topics = tags.topics
+    # Countries are kept with their regions, so one facet filters by "West Africa" or by "Senegal".
+    pub.regions = [*tags.regions, *(c for c in tags.countries if c not in tags.regions)]
     return pub
 
 
