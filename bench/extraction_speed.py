@@ -1,0 +1,79 @@
+"""Extraction throughput: migdigest's extract stage against bare trafilatura.extract on the same pages.
+
+    .venv/bin/python bench/extraction_speed.py [--n 300] [--repeat 3]
+
+Crawls the scaled MPI mirror of N publications once, then times, on the same archived pages:
+bare `trafilatura.extract(html)` in one process (the baseline); migdigest's `extract_page` alone; the whole
+extract stage (`extract_run`: WARC reading, extraction, PDF text, tagging) in one process and on every core.
+Targets (DESIGN.md): stage >= 0.85x baseline in one process, >= 1.7x baseline with both cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+
+def _timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def main() -> None:
+    """Crawl once, time each extractor, print pages/s and ratios to the baseline."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    import trafilatura
+
+    from flows.extract import extract_page
+    from flows.publications import extract_run
+    from flows.runfiles import read_body, read_pages
+    from migdigest.config import load_config
+    from mirrors.scaled import register
+    from mirrors.server import MirrorServer
+    from spiders.crawl import run_crawl
+
+    source = load_config().source("mpi")
+    with tempfile.TemporaryDirectory(prefix="migdigest-speed-") as tmp, MirrorServer(register(args.n)) as server:
+        run_dir = Path(tmp) / "run"
+        outcome = run_crawl("mpi", run_dir, base_url=server.base_url)
+        assert outcome.ok, outcome.stderr_tail
+        pages = [p for p in read_pages(run_dir) if not p.hints.get("pdf_of")]
+        bodies = [(p, read_body(run_dir, p)) for p in pages]
+        n = len(bodies)
+        rows = {
+            "bare trafilatura.extract, 1 process": _timed(
+                lambda: [trafilatura.extract(b, url=p.url) for p, b in bodies], args.repeat
+            ),
+            "migdigest extract_page, 1 process": _timed(
+                lambda: [extract_page(b, p.url, source=source, hints=p.hints) for p, b in bodies], args.repeat
+            ),
+            "migdigest extract stage, 1 process": _timed(
+                lambda: extract_run(run_dir, source, server.base_url, workers=1), args.repeat
+            ),
+            "migdigest extract stage, 2 processes": _timed(
+                lambda: extract_run(run_dir, source, server.base_url, workers=2), args.repeat
+            ),
+        }
+    base = n / statistics.median(rows["bare trafilatura.extract, 1 process"])
+    print(f"{n} publication pages of the scaled MPI mirror (reports also carry a PDF, read by the stage)")
+    print(f"{'':40}{'pages/s median (min-max)':>30}{'x baseline':>12}")
+    for name, times in rows.items():
+        rates = [n / t for t in times]
+        cell = f"{statistics.median(rates):.1f} ({min(rates):.1f}-{max(rates):.1f})"
+        print(f"{name:40}{cell:>30}{statistics.median(rates) / base:>11.2f}x")
+
+
+if __name__ == "__main__":
+    main()
