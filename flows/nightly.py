@@ -118,6 +118,13 @@ def dedupe_digest(db_path: Path) -> int:
     return len(canonical)
 
 
+@task(name="optimize search", cache_policy=NO_CACHE)
+def optimize_search(db_path: Path) -> None:
+    """Merge the search index after new text went in."""
+    with Digest(db_path) as db:
+        db.optimize_search()
+
+
 @flow(name="nightly")
 def nightly(
     sources: list[str] | None = None,
@@ -153,4 +160,6 @@ def nightly(
             get_run_logger().warning("source %s: %s %s", name, stats.status, stats.message)
         report.append({**asdict(stats), "stored": len(result.publications), "skipped": dict(result.skipped)})
     dedupe_digest(Path(db_path))
+    if any(r["new"] or r["changed"] for r in report):
+        optimize_search(Path(db_path))
     return report

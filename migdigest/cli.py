@@ -246,10 +246,16 @@ def serve(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Browse and search the digest in Datasette."""
+    from outputs.datasette import datasette_args
+    from storage import Digest
+
     if not db.exists():
         raise _fail(f"no digest at {db}; run `migdigest demo` or `migdigest run` first")
-    args = [sys.executable, "-m", "datasette", "serve", str(db), "--host", host, "--port", str(port),
-            "--metadata", str(CONFIG_DIR / "datasette.yaml"), "--setting", "sql_time_limit_ms", "3000"]  # fmt: skip
+    try:
+        args = datasette_args(db, host, port)
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from None
+    Digest(db).close()  # apply pending migrations before Datasette opens the file read-only
     console.print(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)")
     sys.stdout.flush()
     os.execv(sys.executable, args)

@@ -453,6 +453,76 @@ class Digest:
         ).fetchone()
         return dict(zip(("documents", "authors", "sources", "runs"), row, strict=True))
 
+    # --- roundups (read only) ----------------------------------------------------------------------------
+
+    def documents_in_period(self, start: str, end: str) -> list[dict[str, Any]]:
+        """Live documents dated in [start, end) (ISO dates; how a document is dated: below), as documents()."""
+        # Dated to the day: the publication date decides. No date: the day the crawl first saw it. A date coarser
+        # than a day ("2026", "2026-11"): first seen in the period AND within that year or month, so a first
+        # crawl of a site's back catalogue does not land in this week's roundup.
+        return self._documents(
+            """
+            WHERE d.status = 'live' AND (
+                (length(d.published) >= 10 AND d.published >= ? AND d.published < ?)
+                OR (coalesce(d.published, '') = '' AND d.first_seen >= ? AND d.first_seen < ?)
+                OR (length(d.published) BETWEEN 1 AND 9 AND d.first_seen >= ? AND d.first_seen < ?
+                    AND substr(d.first_seen, 1, length(d.published)) = d.published)
+            )
+            """,
+            [start, end] * 3,
+        )
+
+    def cluster_members(self, cluster_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+        """Every document of these near-duplicate clusters with its source's title, oldest first, by cluster."""
+        ids = sorted(set(cluster_ids))
+        members: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+        for chunk in chunks(ids):
+            rows = self._db.query(
+                f"""
+                SELECT d.id, d.cluster_id, d.source, coalesce(nullif(s.title, ''), d.source) AS source_title,
+                       d.title, d.url, d.canonical_url, d.published, d.first_seen, d.status
+                FROM documents AS d LEFT JOIN sources AS s ON s.name = d.source
+                WHERE d.cluster_id IN ({placeholders(len(chunk))})
+                ORDER BY coalesce(nullif(d.published, ''), substr(d.first_seen, 1, 10)), d.id
+                """,
+                list(chunk),
+            )
+            for row in rows:
+                members[row["cluster_id"]].append(row)
+        return members
+
+    def matching_ids(self, query: str, ids: Iterable[int]) -> set[int]:
+        """Which of these document ids a full-text query matches (the syntax of storage.search)."""
+        from storage.search import build_match  # raises QueryError on a query without words
+
+        match = build_match(query)
+        found: set[int] = set()
+        for chunk in chunks(sorted(set(ids))):
+            sql = (
+                "SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?"
+                f" AND rowid IN ({placeholders(len(chunk))})"
+            )
+            found.update(row[0] for row in self._db.execute(sql, [match, *chunk]))
+        return found
+
+    def runs_in_period(self, start: str, end: str) -> list[dict[str, Any]]:
+        """Crawl runs started in [start, end) (ISO dates or timestamps), oldest first, `errors` decoded."""
+        rows = list(
+            self._db.query("SELECT * FROM crawl_runs WHERE started >= ? AND started < ? ORDER BY id", [start, end])
+        )
+        for row in rows:
+            row["errors"] = json.loads(row["errors"] or "{}")
+        return rows
+
+    def source_titles(self) -> dict[str, str]:
+        """Each registered source's title by name (the name itself when it has no title yet)."""
+        return {name: title or name for name, title in self._db.execute("SELECT name, title FROM sources")}
+
+    def optimize_search(self) -> None:
+        """Merge the full-text index into one segment (after a crawl: searches get about twice as fast)."""
+        with write_transaction(self._db) as conn:
+            conn.execute("INSERT INTO documents_fts (documents_fts) VALUES ('optimize')")
+
     def integrity_check(self) -> list[str]:
         """Problems found by SQLite's and FTS5's integrity checks (an empty list when all is well)."""
         problems = [r[0] for r in self._db.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"]

@@ -1,0 +1,153 @@
+"""`migdigest search`: filters, JSON, snippets, and hostile input answered with results or a clear message."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from migdigest.cli import app
+from storage import Digest
+from storage.search import RANK, build_match
+from tests.test_datasette import HOSTILE, XSS_URL, build_demo_digest, known_report
+
+REPO = Path(__file__).resolve().parents[1]
+
+# More than the Datasette list: what only a command line can receive.
+CLI_HOSTILE = [
+    *HOSTILE,
+    "",
+    "   ",
+    "\udcff\udcfe",  # undecodable bytes in argv arrive as lone surrogates
+    "NEAR",
+    "asylum NEAR migrants",
+    "documents_fts MATCH 'x'",
+    "\x00asylum",
+    "a" * 10_000,
+]
+
+
+@pytest.fixture(scope="module")
+def digest(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_demo_digest(tmp_path_factory.mktemp("search-cli") / "digest.db")
+
+
+def search(digest: Path, *args: str) -> Any:
+    """Run `migdigest search --db DIGEST ARGS` in process; the Click result (stdout and stderr apart)."""
+    return CliRunner().invoke(app, ["search", "--db", str(digest), *args])
+
+
+def hits(result: Any) -> list[dict[str, Any]]:
+    assert result.exit_code == 0, (result.output, result.stderr)
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_json_lines_with_snippets_best_first(digest: Path) -> None:
+    report = known_report()
+    phrase = " ".join(report.body.split("\n")[-1].split()[:8])
+    found = hits(search(digest, f'"{phrase}"', "--json"))
+    assert found[0]["url"] == report.url and found[0]["title"] == report.title
+    assert set(found[0]) == {"canonical_url", "url", "title", "source", "doc_type", "published", "snippet", "rank"}
+    assert "[" in found[0]["snippet"] and "]" in found[0]["snippet"]
+    ranked = hits(search(digest, "remittances", "--json"))
+    assert [h["rank"] for h in ranked] == sorted(h["rank"] for h in ranked)
+
+
+def test_text_output_shows_title_url_and_marked_snippet(digest: Path) -> None:
+    result = search(digest, "remittances", "--limit", "2")
+    assert result.exit_code == 0
+    found = hits(search(digest, "remittances", "--json", "--limit", "2"))
+    text = " ".join(result.stdout.split())  # rich wraps long lines
+    for hit in found:
+        assert hit["title"] in text and hit["url"] in text and " ".join(hit["snippet"].split()) in text
+    assert "[Remittances]" in text or "[remittances]" in text
+    assert "https://" in text and "mpi · " in text
+    nothing = search(digest, "zzzyyyxxx")
+    assert nothing.exit_code == 0 and nothing.stdout.strip() == "no results"
+
+
+def test_filters_source_type_since_and_limit(digest: Path) -> None:
+    everything = hits(search(digest, "migration", "--json", "--limit", "500"))
+    assert len({h["source"] for h in everything}) >= 2 or len(everything) > 20
+    assert {h["source"] for h in hits(search(digest, "smuggling", "--json", "--source", "odi"))} == {"odi"}
+    reports = hits(search(digest, "migration", "--json", "--type", "report", "--limit", "500"))
+    assert reports and {h["doc_type"] for h in reports} == {"report"}
+    recent = hits(search(digest, "migration", "--json", "--since", "2024-01-01", "--limit", "500"))
+    assert recent and all(h["published"] >= "2024-01-01" for h in recent)
+    assert len(recent) < len(everything)
+    both = hits(search(digest, "migration", "--json", "--source", "mpi", "--type", "article", "--since", "2020"))
+    assert both and all(h["source"] == "mpi" and h["doc_type"] == "article" for h in both)
+    assert len(hits(search(digest, "migration", "--json", "--limit", "3"))) == 3
+    assert hits(search(digest, "migration", "--json", "--source", "nobody")) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["x", "--since", "yesterday"], "error: since must be an ISO 8601 date"),
+        (["x", "--since", "2024-13-99x"], "error: since must be an ISO 8601 date"),
+        (["x", "--source", "\udcff"], "error: Cannot search with these filters"),
+        (["!!! ??? ..."], "error: Nothing to search for"),
+    ],
+)
+def test_bad_input_is_a_clear_error_with_exit_code_2(digest: Path, args: list[str], message: str) -> None:
+    result = search(digest, *args)
+    assert result.exit_code == 2 and message in result.stderr and result.exception is not None
+    assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
+
+
+def test_limit_out_of_range_and_missing_digest(digest: Path, tmp_path: Path) -> None:
+    result = search(digest, "x", "--limit", "0")
+    assert result.exit_code == 2 and "Invalid value" in result.stderr
+    missing = CliRunner().invoke(app, ["search", "x", "--db", str(tmp_path / "none.db")])
+    assert missing.exit_code == 1 and "error: no digest at" in missing.stderr
+
+
+@pytest.mark.parametrize("text", CLI_HOSTILE, ids=lambda t: repr(t[:30]))
+def test_hostile_queries_give_results_or_a_clear_message(digest: Path, text: str) -> None:
+    # A query that starts with "-" reads as an option unless `--` comes first (see the next test).
+    result = search(digest, "--json", "--", text) if text.startswith("-") else search(digest, text, "--json")
+    assert isinstance(result.exception, SystemExit | None), result.exception
+    if result.exit_code == 0:
+        for line in result.stdout.splitlines():
+            json.loads(line)
+    else:
+        assert result.exit_code == 2 and result.stderr.startswith("error:"), (result.exit_code, result.stderr)
+
+
+def test_a_query_that_looks_like_an_option_is_a_usage_error(digest: Path) -> None:
+    result = search(digest, "-asylum")
+    assert result.exit_code == 2 and "No such option" in result.stderr and "Traceback" not in result.output
+
+
+def test_hostile_queries_in_a_real_process(digest: Path) -> None:
+    everything = "\"NEAR(asylum title:asylum '; DROP TABLE documents; -- ^x* OR " + "a" * 10_000
+    for text in (everything, '"" ( ) * :'):  # words to search for; none at all
+        out = subprocess.run(
+            [sys.executable, "-m", "migdigest.cli", "search", text, "--db", str(digest)],
+            capture_output=True, text=True, cwd=REPO, timeout=60,
+        )  # fmt: skip
+        assert out.returncode in (0, 2), (text[:40], out.returncode, out.stderr[-2000:])
+        assert "Traceback" not in out.stderr and "Traceback" not in out.stdout
+        assert out.returncode == 0 or out.stderr.startswith("error:")
+    with Digest(digest) as db:  # and the SQL in the query did nothing
+        assert db.document(XSS_URL) is not None and db.integrity_check() == []
+
+
+def test_ranking_is_the_persistent_fts5_rank(digest: Path) -> None:
+    """Digest.search() spells bm25 out for speed; it must order exactly as documents_fts's stored rank does."""
+    with Digest(digest) as db:
+        config = db._db.execute("SELECT v FROM documents_fts_config WHERE k = 'rank'").fetchone()[0]
+        assert RANK.replace("documents_fts, ", "") == config
+        for query in ("remittances", "migration policy", '"labor migration"', "refugee* OR asylum", "sahel"):
+            expected = db._db.execute(
+                "SELECT d.canonical_url FROM documents_fts JOIN documents AS d ON d.id = documents_fts.rowid"
+                " WHERE documents_fts MATCH ? ORDER BY documents_fts.rank, d.id LIMIT 10",
+                [build_match(query)],
+            ).fetchall()
+            assert [h.canonical_url for h in db.search(query, limit=10)] == [r[0] for r in expected], query
