@@ -64,6 +64,18 @@ def _css(selector: str) -> CSSSelector:
     return CSSSelector(selector)
 
 
+def _headline(tree: HtmlElement, meta: PageMeta) -> str | None:
+    """The page's <h1> when the page's own title names it: the headline without any site-name decoration."""
+    titles = " | ".join(
+        t for t in (meta.first("og:title", "twitter:title"), tree.findtext(".//title")) if t
+    ).casefold()
+    for h1 in tree.iter("h1"):
+        text = " ".join(h1.text_content().split())
+        if 3 <= len(text) <= 300 and text.casefold() in titles:
+            return text
+    return None
+
+
 def _texts(tree: HtmlElement, css: str | None) -> list[str]:
     if not css:
         return []
@@ -167,6 +179,7 @@ def extract_page(
                               urlsplit(url).hostname) if n]  # fmt: skip
     title_candidates = [
         *(_texts(tree, sel.title) if sel else []),
+        _headline(tree, meta),
         meta.ld("headline", ARTICLE_TYPES) or meta.ld("name", ARTICLE_TYPES),
         meta.first("og:title", "twitter:title", "citation_title", "dc.title"),
         t_title,
