@@ -15,7 +15,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flows.schedule import schedule
 from migdigest.config import CONFIG_DIR, DEFAULT_DB, ConfigError, Source, load_config
+from outputs.roundup_cli import roundup
 
 app = typer.Typer(
     help="Follow what migration think tanks publish: crawl, extract, store and search.",
@@ -389,6 +391,10 @@ def sources(
     console.print(table)
     console.print(f"{len(config.sources)} source(s), configuration valid")
 
+
+# Commands whose modules import Prefect or the roundup code only when they run (keeps --help fast).
+app.command()(roundup)
+app.command()(schedule)
 
 if __name__ == "__main__":
     app()

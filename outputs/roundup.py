@@ -1,0 +1,673 @@
+"""The weekly roundup: select a team's publications of one ISO week, group and summarise them, render, archive.
+
+Pure steps over the digest's read API; the CLI (`outputs.roundup_cli`) and the `weekly_roundup` flow wire them.
+Rendering is Jinja2 (`outputs/templates/roundup.*.j2`): HTML with autoescape on, plain text and Markdown with
+their own escaping filters. Archive layout: `<out_dir>/roundups/<team>/<week>.{html,md,txt}` plus `feed.atom`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import textwrap
+import urllib.parse
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from migdigest.config import REPO_ROOT, ConfigError, load_config
+from migdigest.teams import Team, Teams, TeamSettings, load_teams, taxonomy_names
+from storage import Digest
+
+DEFAULT_OUT_DIR = REPO_ROOT / "out"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+FORMATS = ("html", "md", "txt")
+OTHER_TOPIC = "Other publications"
+TOP_TOPICS = 5
+ATOM_NS = "http://www.w3.org/2005/Atom"
+FEED_NAME = "feed.atom"
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_PLURALS = {"policy brief": "policy briefs", "commentary": "commentaries", "other": "other"}
+# Sentence ends: . ! ? … (and closing quotes or brackets after them), then space, then something that starts one.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9À-Þ])")
+_ABBREVIATIONS = ("e.g.", "i.e.", "U.S.", "U.K.", "U.N.", "Dr.", "Mr.", "Ms.", "Mrs.", "No.", "St.", "vs.", "cf.")
+# Markdown characters that act anywhere in a line (`&` starts an entity such as &lt;, `<` raw HTML).
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
+_SUMMARY_CHARS = 600  # a summary never runs longer: cut at a word, with an ellipsis
+_SHORT_SUMMARY = 280  # two sentences are enough once they are this long
+
+
+class WeekError(ValueError):
+    """A week is not an ISO week such as 2026-W47."""
+
+
+def clock() -> datetime:
+    """The current time (UTC); tests freeze it by replacing this function."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class IsoWeek:
+    """An ISO 8601 week: Monday to Sunday, numbered within its ISO year."""
+
+    year: int
+    week: int
+
+    @classmethod
+    def parse(cls, text: str) -> IsoWeek:
+        """Read `2026-W47`; WeekError says what is wrong."""
+        match = _WEEK.match(text.strip())
+        if not match:
+            raise WeekError(f"{text!r} is not an ISO week; write it as YYYY-Www, e.g. 2026-W47")
+        year, week = int(match[1]), int(match[2])
+        weeks_in_year = date(year, 12, 28).isocalendar().week  # 28 December is always in the year's last week
+        if not 1 <= week <= weeks_in_year:
+            raise WeekError(f"{text!r}: {year} has weeks 01 to {weeks_in_year:02d}")
+        return cls(year, week)
+
+    @classmethod
+    def containing(cls, day: date) -> IsoWeek:
+        """The week a day falls in."""
+        iso = day.isocalendar()
+        return cls(iso.year, iso.week)
+
+    @classmethod
+    def last_complete(cls, now: datetime | None = None) -> IsoWeek:
+        """The last week that has fully ended (UTC): on a Monday, the week that ended last night."""
+        today = (now or clock()).astimezone(UTC).date()
+        return cls.containing(today - timedelta(days=7))
+
+    @property
+    def start(self) -> date:
+        """Its Monday."""
+        return date.fromisocalendar(self.year, self.week, 1)
+
+    @property
+    def end(self) -> date:
+        """The Monday after it (exclusive end)."""
+        return self.start + timedelta(days=7)
+
+    @property
+    def label(self) -> str:
+        """`2026-W47`."""
+        return f"{self.year}-W{self.week:02d}"
+
+    @property
+    def dates(self) -> str:
+        """`16–22 November 2026` (month and year shown where they change)."""
+        first, last = self.start, self.end - timedelta(days=1)
+        if first.year != last.year:
+            return f"{first.day} {first:%B} {first.year} – {last.day} {last:%B} {last.year}"
+        if first.month != last.month:
+            return f"{first.day} {first:%B} – {last.day} {last:%B} {last.year}"
+        return f"{first.day}–{last.day} {last:%B} {last.year}"
+
+    def __str__(self) -> str:
+        return self.label
+
+
+# --- summaries and small text helpers ---------------------------------------------------------------------
+
+
+def _sentences(text: str) -> list[str]:
+    parts = _SENTENCE_END.split(" ".join(text.split()))
+    merged: list[str] = []
+    for part in parts:
+        if merged and merged[-1].endswith(_ABBREVIATIONS):
+            merged[-1] += " " + part
+        else:
+            merged.append(part)
+    return [p.strip() for p in merged if p.strip()]
+
+
+def _clip(text: str, size: int) -> str:
+    if len(text) <= size:
+        return text
+    return text[:size].rsplit(" ", 1)[0].rstrip(" ,;:–-") + "…"
+
+
+def _body_lead(body: str) -> str:
+    """The body from its first real paragraph on: leading headings and labels (short, unpunctuated) skipped."""
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    for i, line in enumerate(lines):
+        if len(line) >= 80 or line.endswith((".", "!", "?", "…", ":", '"', "”")):
+            return " ".join(lines[i:])
+    return " ".join(lines)
+
+
+def summarise(summary: str, body: str) -> str:
+    """Two or three sentences: from the summary, else from the start of the body."""
+    text = summary.strip() or _body_lead(body)
+    chosen: list[str] = []
+    for sentence in _sentences(text):
+        chosen.append(sentence)
+        if len(chosen) == 3 or (len(chosen) == 2 and len(" ".join(chosen)) >= _SHORT_SUMMARY):
+            break
+    return _clip(" ".join(chosen), _SUMMARY_CHARS)
+
+
+def safe_url(url: str | None) -> str:
+    """An http(s) URL fit for an href (unsafe characters percent-encoded), or "" for anything else."""
+    url = (url or "").strip()
+    if not url.lower().startswith(("http://", "https://")):
+        return ""
+    return urllib.parse.quote(url, safe=":/?#[]@!$&'()*+,;=%~")
+
+
+def type_label(doc_type: str, count: int = 1) -> str:
+    """`report` / `3 reports`, `policy brief` / `2 policy briefs`."""
+    if count == 1:
+        return doc_type
+    return _PLURALS.get(doc_type, doc_type + "s")
+
+
+def _day_label(day: str) -> str:
+    """`18 Nov 2026`, `Nov 2026` or `2026`, as precise as the date."""
+    try:
+        if len(day) == 7:
+            parsed = date.fromisoformat(day + "-01")
+            return f"{parsed:%b} {parsed.year}"
+        parsed = date.fromisoformat(day[:10])
+    except ValueError:
+        return day
+    return f"{parsed.day} {parsed:%b} {parsed.year}"
+
+
+def _markdown(text: object) -> str:
+    """One line of text made inert in Markdown: emphasis, links, code, raw HTML and entities, line-start marks."""
+    line = _MD_INLINE.sub(r"\\\1", " ".join(str(text).split()))
+    line = re.sub(r"^([#>+\-=])", r"\\\1", line)  # a heading, quote or list marker at the start
+    return re.sub(r"^(\d+)([.)])", r"\1\\\2", line)  # "1. " would start an ordered list
+
+
+def _wrap(text: object, width: int = 76, indent: str = "") -> str:
+    return textwrap.fill(str(text), width=width, initial_indent=indent, subsequent_indent=indent) or indent
+
+
+# --- the roundup model ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Item:
+    """One publication as the roundup shows it."""
+
+    id: int
+    title: str
+    url: str
+    pdf_url: str
+    source: str
+    source_title: str
+    doc_type: str
+    date: str
+    authors: list[str]
+    summary: str
+    topics: list[str]
+    regions: list[str]
+    also_published_by: list[str] = field(default_factory=list)
+    date_note: str = ""  # "first seen" when the source gave no date
+    saved_search: str | None = None  # the saved search that alone put it in the roundup
+
+    @property
+    def date_label(self) -> str:
+        """`18 Nov 2026`, `Nov 2026`, or `19 Nov 2026 (first seen)`."""
+        label = _day_label(self.date)
+        return f"{label} ({self.date_note})" if self.date_note else label
+
+
+@dataclass(slots=True)
+class SourceGroup:
+    """The items of one source within a topic section."""
+
+    source_title: str
+    items: list[Item]
+
+
+@dataclass(slots=True)
+class Section:
+    """A topic and its items, by source."""
+
+    topic: str
+    groups: list[SourceGroup]
+
+    @property
+    def count(self) -> int:
+        """How many items the section holds."""
+        return sum(len(g.items) for g in self.groups)
+
+
+@dataclass(slots=True)
+class HealthNote:
+    """A source whose crawl runs of the week were blocked or failed."""
+
+    source: str
+    source_title: str
+    status: str
+    bad_runs: int
+    runs: int
+    last: str
+    message: str
+
+    @property
+    def sentence(self) -> str:
+        """One sentence for the footnote."""
+        what = "blocked by a bot challenge" if self.status == "blocked" else "failed"
+        runs = f"{self.bad_runs} of {self.runs} crawl run{'s' if self.runs != 1 else ''}"
+        return f"{self.source_title}: {what} in {runs} (last on {_day_label(self.last)})."
+
+
+@dataclass(slots=True)
+class Roundup:
+    """A team's roundup of one week, ready to render."""
+
+    team: Team
+    week: IsoWeek
+    generated: datetime
+    sections: list[Section]
+    health: list[HealthNote]
+    runs: int  # crawl runs of the week behind the health footnote
+    copies_folded: int = 0  # syndicated copies shown once under their canonical member
+
+    @property
+    def items(self) -> list[Item]:
+        """Every item, in section order."""
+        return [item for section in self.sections for group in section.groups for item in group.items]
+
+    @property
+    def empty(self) -> bool:
+        """True when the week brought nothing for this team."""
+        return not self.sections
+
+    @property
+    def source_count(self) -> int:
+        """How many sources the items come from."""
+        return len({item.source for item in self.items})
+
+    @property
+    def type_counts(self) -> list[tuple[str, int]]:
+        """(type label, count), most frequent first."""
+        counts = Counter(item.doc_type for item in self.items)
+        return [(type_label(t, n), n) for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    @property
+    def top_topics(self) -> list[tuple[str, int]]:
+        """The most covered topics of the week (each item counts for every topic it has)."""
+        counts = Counter(topic for item in self.items for topic in item.topics)
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TOPICS]
+
+    @property
+    def headline(self) -> str:
+        """`5 publications from 3 sources: 2 reports, 2 commentaries and 1 policy brief.`"""
+        n = len(self.items)
+        if not n:
+            return "Nothing new this week."
+        kinds = [f"{count} {label}" for label, count in self.type_counts]
+        listed = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
+        sources = f"{self.source_count} source{'s' if self.source_count != 1 else ''}"
+        return f"{n} publication{'s' if n != 1 else ''} from {sources}: {listed}."
+
+    @property
+    def empty_message(self) -> str:
+        """What an empty roundup says."""
+        what = "" if self.team.selects_everything else " on this team's topics, regions, sources or saved searches"
+        return f"None of the followed sources published anything{what} between {self.week.dates}."
+
+    @property
+    def title(self) -> str:
+        """`Protection team: weekly roundup`."""
+        return f"{self.team.display_name}: weekly roundup"
+
+    @property
+    def subject(self) -> str:
+        """The email subject."""
+        n = len(self.items)
+        count = "nothing new" if not n else f"{n} publication{'s' if n != 1 else ''}"
+        return f"{self.title}, {self.week.dates} ({self.week.label}): {count}"
+
+
+# --- selection --------------------------------------------------------------------------------------------
+
+
+def select(db: Digest, team: Team, week: IsoWeek) -> list[dict[str, Any]]:
+    """The week's documents matching any of the team's topics, regions, sources or saved searches (by name)."""
+    docs = db.documents_in_period(week.start.isoformat(), week.end.isoformat())
+    if team.selects_everything:
+        return docs
+    topics = {t.casefold() for t in team.topics}
+    regions = {r.casefold() for r in team.regions}
+    sources = set(team.sources)
+    chosen = {
+        d["id"]
+        for d in docs
+        if d["source"] in sources
+        or topics.intersection(t.casefold() for t in d["topics"])
+        or regions.intersection(r.casefold() for r in d["regions"])
+    }
+    rest = [d["id"] for d in docs if d["id"] not in chosen]
+    found_by: dict[int, str] = {}
+    for search in team.searches:
+        if not rest:
+            break
+        for doc_id in db.matching_ids(search.query, rest):
+            found_by[doc_id] = search.name
+        rest = [i for i in rest if i not in found_by]
+    # What only a saved search found is grouped under that search when it has no topic of its own.
+    return [{**d, "saved_search": found_by.get(d["id"])} for d in docs if d["id"] in chosen or d["id"] in found_by]
+
+
+def _doc_date(doc: Mapping[str, Any]) -> tuple[str, str]:
+    """The date to show (a day, or a month or year as precise as the source gave it) and a note on it."""
+    published = doc.get("published") or ""
+    if published:
+        return published[:10], ""
+    return (doc.get("first_seen") or "")[:10], "first seen"
+
+
+def _fold_copies(db: Digest, docs: list[dict[str, Any]]) -> tuple[list[tuple[dict[str, Any], list[str]]], int]:
+    """One entry per cluster (its oldest member among `docs`) with the other sources that carry it."""
+    members = db.cluster_members(d["cluster_id"] for d in docs if d["cluster_id"] is not None)
+    selected = {d["id"]: d for d in docs}
+    shown: list[tuple[dict[str, Any], list[str]]] = []
+    done: set[int] = set()
+    folded = 0
+    for doc in docs:
+        cluster = doc["cluster_id"]
+        if cluster is None:
+            shown.append((doc, []))
+            continue
+        if cluster in done:
+            folded += 1
+            continue
+        done.add(cluster)
+        canonical = next(selected[m["id"]] for m in members[cluster] if m["id"] in selected)
+        others = [
+            m["source_title"]
+            for m in members[cluster]
+            if m["id"] != canonical["id"] and m["source"] != canonical["source"] and m["status"] == "live"
+        ]
+        shown.append((canonical, sorted(set(others))))
+    return shown, folded
+
+
+def _health(db: Digest, team: Team, week: IsoWeek, titles: Mapping[str, str]) -> tuple[list[HealthNote], int]:
+    runs = db.runs_in_period(week.start.isoformat(), week.end.isoformat())
+    if team.sources:
+        runs = [r for r in runs if r["source"] in team.sources]
+    notes = []
+    for source in sorted({r["source"] for r in runs}):
+        mine = [r for r in runs if r["source"] == source]
+        bad = [r for r in mine if r["status"] in ("blocked", "failed")]
+        if bad:
+            last = bad[-1]
+            notes.append(
+                HealthNote(
+                    source=source,
+                    source_title=titles.get(source, source),
+                    status=last["status"],
+                    bad_runs=len(bad),
+                    runs=len(mine),
+                    last=last["started"],
+                    message=last["message"] or "",
+                )
+            )
+    return notes, len(runs)
+
+
+def _primary_topic(item: Item, team: Team, weekly: Counter[str]) -> str:
+    """The section of an item: the team's first topic it has, else its topic most covered this week."""
+    item_topics = item.topics
+    if not item_topics:
+        return f"Saved search: {item.saved_search}" if item.saved_search else OTHER_TOPIC
+    folded = {t.casefold(): t for t in item_topics}
+    for wanted in team.topics:
+        if wanted.casefold() in folded:
+            return folded[wanted.casefold()]
+    return min(item_topics, key=lambda t: (-weekly[t], t))
+
+
+def build_roundup(db: Digest, team: Team, week: IsoWeek, *, now: datetime | None = None) -> Roundup:
+    """Select, fold syndicated copies, summarise and group a team's publications of one week."""
+    titles = db.source_titles()
+    entries, folded = _fold_copies(db, select(db, team, week))
+    items = [
+        Item(
+            id=doc["id"],
+            title=" ".join((doc["title"] or doc["url"]).split()),
+            url=safe_url(doc["url"]) or safe_url(doc["canonical_url"]),
+            pdf_url=safe_url(doc["pdf_url"]),
+            source=doc["source"],
+            source_title=titles.get(doc["source"], doc["source"]),
+            doc_type=doc["doc_type"] or "other",
+            date=_doc_date(doc)[0],
+            date_note=_doc_date(doc)[1],
+            saved_search=doc.get("saved_search"),
+            authors=list(doc["authors"]),
+            summary=summarise(doc["summary"] or "", doc["body"] or ""),
+            topics=list(doc["topics"]),
+            regions=list(doc["regions"]),
+            also_published_by=others,
+        )
+        for doc, others in entries
+    ]
+    weekly = Counter(topic for item in items for topic in item.topics)
+    by_topic: dict[str, dict[str, list[Item]]] = {}
+    for item in items:
+        topic = _primary_topic(item, team, weekly)
+        by_topic.setdefault(topic, {}).setdefault(item.source_title, []).append(item)
+    sections = [
+        Section(
+            topic,
+            [
+                SourceGroup(source, sorted(sorted(group, key=lambda i: i.title), key=lambda i: i.date, reverse=True))
+                for source, group in sorted(groups.items())
+            ],
+        )
+        for topic, groups in by_topic.items()
+    ]
+    sections.sort(key=lambda s: (s.topic == OTHER_TOPIC, s.topic.startswith("Saved search: "), -s.count, s.topic))
+    health, runs = _health(db, team, week, titles)
+    return Roundup(
+        team=team,
+        week=week,
+        generated=(now or clock()).astimezone(UTC).replace(microsecond=0),
+        sections=sections,
+        health=health,
+        runs=runs,
+        copies_folded=folded,
+    )
+
+
+# --- rendering --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A roundup in every format: a full HTML page, Markdown, plain text, and an HTML fragment for the feed."""
+
+    html: str
+    md: str
+    txt: str
+    fragment: str
+
+    def get(self, fmt: str) -> str:
+        """The text of one of FORMATS."""
+        return str(getattr(self, fmt))
+
+
+def _environment(autoescape: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = _markdown
+    env.filters["wrapped"] = _wrap
+    return env
+
+
+_HTML = _environment(autoescape=True)  # every value is escaped in HTML, titles with markup included
+_TEXT = _environment(autoescape=False)  # plain text and Markdown: Markdown escapes through the `md` filter
+
+
+def render(roundup: Roundup) -> Rendered:
+    """Render a roundup as HTML (email-safe: tables, inline styles, no scripts), Markdown and plain text."""
+    context = {"r": roundup}
+    return Rendered(
+        html=_HTML.get_template("roundup.html.j2").render(context, standalone=True),
+        md=re.sub(r"\n{3,}", "\n\n", _TEXT.get_template("roundup.md.j2").render(context)),
+        txt=_TEXT.get_template("roundup.txt.j2").render(context),
+        fragment=_HTML.get_template("roundup.html.j2").render(context, standalone=False),
+    )
+
+
+# --- archive and feed -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Archived:
+    """Where one roundup was written."""
+
+    roundup: Roundup
+    rendered: Rendered
+    files: dict[str, Path]
+    feed: Path
+
+
+def team_dir(out_dir: Path, team: str) -> Path:
+    """`<out_dir>/roundups/<team>`."""
+    return Path(out_dir) / "roundups" / team
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    # A reader (a web server, the feed poller) never sees half a file, and a crash never leaves one.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _atom(tag: str) -> str:
+    return f"{{{ATOM_NS}}}{tag}"
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _link(settings: TeamSettings, team: str, name: str) -> str:
+    return f"{settings.public_url}/{team}/{name}" if settings.public_url else name
+
+
+def _entry(roundup: Roundup, rendered: Rendered, settings: TeamSettings) -> ET.Element:
+    team = roundup.team.name
+    entry = ET.Element(_atom("entry"))
+    ET.SubElement(entry, _atom("id")).text = f"urn:migdigest:roundup:{team}:{roundup.week.label}"
+    ET.SubElement(entry, _atom("title")).text = f"{roundup.title}, {roundup.week.dates} ({roundup.week.label})"
+    ET.SubElement(entry, _atom("updated")).text = _stamp(roundup.generated)
+    link = _link(settings, team, f"{roundup.week.label}.html")
+    ET.SubElement(entry, _atom("link"), {"rel": "alternate", "type": "text/html", "href": link})
+    ET.SubElement(entry, _atom("summary")).text = roundup.headline
+    content = ET.SubElement(entry, _atom("content"), {"type": "html"})
+    content.text = rendered.fragment
+    return entry
+
+
+def update_feed(path: Path, roundup: Roundup, rendered: Rendered, settings: TeamSettings) -> None:
+    """Add (or replace) this week's entry in the team's Atom feed, newest week first, `feed_weeks` kept."""
+    ET.register_namespace("", ATOM_NS)
+    entries: dict[str, ET.Element] = {}
+    if path.exists():
+        try:
+            for old in ET.parse(path).getroot().findall(_atom("entry")):
+                key = old.findtext(_atom("id"))
+                if key:
+                    entries[key] = old
+        except ET.ParseError:
+            entries = {}  # a damaged feed is rebuilt from this week on; the archived pages are all still there
+    new = _entry(roundup, rendered, settings)
+    entries[new.findtext(_atom("id")) or ""] = new
+    kept = sorted(entries.values(), key=lambda e: e.findtext(_atom("id")) or "", reverse=True)
+    kept = kept[: settings.feed_weeks]
+    team = roundup.team.name
+    feed = ET.Element(_atom("feed"))
+    ET.SubElement(feed, _atom("id")).text = f"urn:migdigest:roundup:{team}"
+    ET.SubElement(feed, _atom("title")).text = f"{roundup.team.display_name}: weekly roundups"
+    ET.SubElement(feed, _atom("subtitle")).text = "What migration think tanks published, week by week (migdigest)."
+    ET.SubElement(feed, _atom("updated")).text = max(e.findtext(_atom("updated")) or "" for e in kept)
+    ET.SubElement(
+        feed, _atom("link"), {"rel": "self", "type": "application/atom+xml", "href": _link(settings, team, FEED_NAME)}
+    )
+    author = ET.SubElement(feed, _atom("author"))
+    ET.SubElement(author, _atom("name")).text = "migdigest"
+    ET.SubElement(feed, _atom("generator")).text = "migdigest"
+    feed.extend(kept)
+    ET.indent(feed)
+    _write_atomic(path, ET.tostring(feed, encoding="unicode", xml_declaration=True) + "\n")
+
+
+def archive(roundup: Roundup, rendered: Rendered, out_dir: Path, settings: TeamSettings) -> Archived:
+    """Write the roundup's three files and update the team's feed; returns where they are."""
+    folder = team_dir(out_dir, roundup.team.name)
+    files = {fmt: folder / f"{roundup.week.label}.{fmt}" for fmt in FORMATS}
+    for fmt, path in files.items():
+        _write_atomic(path, rendered.get(fmt))
+    feed = folder / FEED_NAME
+    update_feed(feed, roundup, rendered, settings)
+    return Archived(roundup, rendered, files, feed)
+
+
+def produce(
+    db: Digest, team: Team, week: IsoWeek, out_dir: Path, settings: TeamSettings, *, now: datetime | None = None
+) -> Archived:
+    """Build, render and archive one team's roundup of one week."""
+    roundup = build_roundup(db, team, week, now=now)
+    return archive(roundup, render(roundup), out_dir, settings)
+
+
+def load_team_config(config_dir: Path | None = None) -> Teams:
+    """teams.yaml, with its source names checked against the sources config and topics against the taxonomy."""
+    config = load_config(config_dir)
+    taxonomy = taxonomy_names(config_dir)
+    topics, regions = taxonomy if taxonomy else (None, None)
+    return load_teams(config_dir, known_sources=config.sources, known_topics=topics, known_regions=regions)
+
+
+def pick_teams(teams: Teams, names: Iterable[str] | None) -> list[Team]:
+    """The named teams (ConfigError on an unknown one), or all of them."""
+    if not names:
+        return list(teams.teams.values())
+    return [teams.team(name) for name in names]
+
+
+__all__ = [
+    "DEFAULT_OUT_DIR",
+    "Archived",
+    "ConfigError",
+    "IsoWeek",
+    "Rendered",
+    "Roundup",
+    "WeekError",
+    "archive",
+    "build_roundup",
+    "load_team_config",
+    "pick_teams",
+    "produce",
+    "render",
+    "select",
+    "summarise",
+]
