@@ -12,7 +12,7 @@ _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 _EM = re.compile(r"\*([^*\n]+)\*")
 # A sentence ends at . ! or ? (maybe closed by a quote or bracket) followed by space and a capital or digit.
 _BOUNDARY = re.compile(r"[.!?][\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
-_ABBREVIATIONS = ("U.S.", "U.K.", "U.N.", "E.U.", "Mr.", "Ms.", "Dr.", "St.", "No.", "e.g.", "i.e.", "vs.")
+_ABBREVIATIONS = ("U.S.", "U.K.", "U.N.", "E.U.", "Mr.", "Ms.", "Dr.", "St.", "No.", "e.g.", "i.e.", "vs.", "etc.")
 
 
 @dataclass(frozen=True, slots=True)
