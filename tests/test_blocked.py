@@ -1,0 +1,26 @@
+"""A source behind a bot challenge: the run is recorded as blocked, an alert is raised, nothing is stored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mirrors.server import MirrorServer
+from storage import Digest
+
+
+def test_a_challenged_source_is_blocked_and_stores_nothing(prefect_harness: None, tmp_path: Path) -> None:
+    from flows.health import assess
+    from flows.nightly import nightly
+
+    db_path = tmp_path / "digest.db"
+    with MirrorServer("odi-challenge") as server:
+        (report,) = nightly(sources=["odi"], db_path=db_path, base_urls={"odi": server.base_url})
+    assert report["status"] == "blocked" and "bot challenge" in report["message"]
+    assert report["stored"] == 0 and report["errors"].get("blocked", 0) >= 1
+    with Digest(db_path) as db:
+        assert db.documents("odi") == []
+        (run,) = db.last_runs()
+        assert run["status"] == "blocked"
+        assert any(f["kind"] == "blocked" for f in db.failures(run["id"]))
+        findings = assess(db.last_runs())
+    assert [(f.source, f.level) for f in findings][:1] == [("odi", "alert")]
