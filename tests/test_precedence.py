@@ -1,0 +1,95 @@
+"""Each precedence rule of flows/extract.py, one by one, on small pages written for the rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.extract import extract_page
+from migdigest.config import Source
+
+URL = "https://www.example.org/research/a-report"
+BODY = "".join(f"<p>Paragraph {i} says that migration policy changed in several ways across the region.</p>"
+               for i in range(12))  # fmt: skip
+
+
+def page(head: str = "", header: str = "", body: str = BODY) -> bytes:
+    return (f'<html lang="en"><head><title>Site title | Example Institute</title>{head}</head><body>'
+            f'<article><h1>Headline of the report</h1>{header}{body}</article></body></html>').encode()  # fmt: skip
+
+
+def source(**selectors: str) -> Source:
+    return Source.model_validate({
+        "name": "ex", "title": "Example Institute", "base_url": "https://www.example.org",
+        "discovery": {"sitemaps": ["/sitemap.xml"]}, "selectors": selectors,
+        "type_labels": {"Reports": "report", "Briefs": "policy brief"},
+        "url_types": [{"pattern": "^/research/", "type": "working paper"}],
+    })  # fmt: skip
+
+
+LD = '<script type="application/ld+json">{"@type": "Article", "headline": "LD headline", "datePublished": "2021-05-06", "dateModified": "2022-01-01", "author": [{"@type": "Person", "name": "Ana Ruiz"}, {"@type": "Organization", "name": "Example Institute"}]}</script>'  # noqa: E501
+OG = '<meta property="og:title" content="OG title"><meta property="article:published_time" content="2020-02-03T10:00:00Z"><meta name="author" content="Meta Author"><meta name="description" content="Meta description.">'  # noqa: E501
+
+
+def test_title_selector_beats_everything() -> None:
+    got = extract_page(page(LD + OG, '<p class="t">Selected title</p>'), URL, source=source(title=".t"))
+    assert got.title == "Selected title"
+
+
+def test_title_h1_named_by_the_title_tag_beats_json_ld() -> None:
+    html = page(LD + OG).replace(b"Site title |", b"Headline of the report |")
+    assert extract_page(html, URL).title == "Headline of the report"
+
+
+def test_title_json_ld_then_og_then_trafilatura() -> None:
+    assert extract_page(page(LD + OG), URL).title == "LD headline"
+    assert extract_page(page(OG), URL).title == "OG title"
+    assert extract_page(page(), URL).title == "Headline of the report"  # trafilatura's own pick: the h1
+
+
+def test_authors_selector_is_authoritative_even_when_empty() -> None:
+    assert extract_page(
+        page(LD + OG, '<span class="by">Sam Lee</span>'), URL, source=source(authors=".by")
+    ).authors == ["Sam Lee"]
+    assert extract_page(page(LD + OG), URL, source=source(authors=".by")).authors == []
+
+
+def test_authors_json_ld_people_then_meta() -> None:
+    assert extract_page(page(LD + OG), URL).authors == ["Ana Ruiz"]  # the organisation is not a person
+    assert extract_page(page(OG), URL).authors == ["Meta Author"]
+
+
+def test_published_selector_then_json_ld_then_meta_then_time() -> None:
+    sel = source(date=".d")
+    assert extract_page(page(LD + OG, '<p class="d">July 8, 2019</p>'), URL, source=sel).published == "2019-07-08"
+    assert extract_page(page(LD + OG), URL).published == "2021-05-06"
+    assert extract_page(page(OG), URL).published == "2020-02-03"
+    assert extract_page(page(header='<time datetime="2018-09-10">10 Sept</time>'), URL).published == "2018-09-10"
+
+
+def test_published_listing_hint_before_feed_hint() -> None:
+    hints = {"listing_date": "April 2017", "feed_date": "Tue, 02 May 2017 10:00:00 +0000"}
+    assert extract_page(page(), URL, hints=hints).published == "2017-04-01"
+    assert extract_page(page(), URL, hints={"feed_date": hints["feed_date"]}).published == "2017-05-02"
+
+
+def test_modified_is_kept_apart_from_published() -> None:
+    got = extract_page(page(LD), URL)
+    assert (got.published, got.modified) == ("2021-05-06", "2022-01-01")
+
+
+def test_summary_meta_description_then_first_paragraph() -> None:
+    assert extract_page(page(OG), URL).summary == "Meta description."
+    assert extract_page(page(), URL).summary.startswith("Paragraph 0 says")
+
+
+def test_doc_type_selector_then_listing_label_then_url_pattern() -> None:
+    header = '<div class="type">Briefs</div>'
+    assert extract_page(page(header=header), URL, source=source(type=".type")).doc_type == "policy brief"
+    assert extract_page(page(), URL, source=source(), hints={"type_label": "Reports"}).doc_type == "report"
+    assert extract_page(page(), URL, source=source()).doc_type == "working paper"
+    assert extract_page(page(), URL).doc_type == "other"
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("en", "en"), ("fr-FR", "fr"), ("es_ES", "es")])
+def test_language_from_html_lang(lang: str, expected: str) -> None:
+    assert extract_page(page().replace(b'lang="en"', f'lang="{lang}"'.encode()), URL).language == expected
