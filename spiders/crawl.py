@@ -67,6 +67,8 @@ def crawl_settings(config: Config, source: Source, out_dir: Path, local: bool) -
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
         "ITEM_PIPELINES": {"spiders.pipelines.RunDirectoryPipeline": 100},
+        # Pending requests wait on disk, not in memory: a 10,000-URL sitemap must not grow the crawl's peak.
+        "JOBDIR": str(out_dir / "job"),
         "MIGDIGEST_OUT_DIR": str(out_dir),
         "MIGDIGEST_SOURCE": source.name,
     }
