@@ -169,7 +169,7 @@ class SiteSpider(scrapy.Spider):
         """Schedule the teasers of a listing page with their labels, then follow its next page."""
         keys = []
         for item in response.css(listing.item):
-            href = item.css(listing.link).attrib.get("href") if item.css(listing.link) else None
+            href = item.css(listing.link).xpath("@href").get()
             if not href:
                 continue
             keys.append(page_key(self.absolute(href, response.url)))
@@ -184,7 +184,7 @@ class SiteSpider(scrapy.Spider):
             self.crawler.stats.inc_value("migdigest/listing_stopped_early")
             return
         if listing.next and depth < listing.max_pages:
-            href = response.css(listing.next).attrib.get("href") if response.css(listing.next) else None
+            href = response.css(listing.next).xpath("@href").get()
             if href:
                 yield response.follow(
                     self.absolute(href, response.url),
