@@ -1,0 +1,328 @@
+"""A full nightly run against bare Scrapy plus bare trafilatura on the same URLs, with the nightly's time per stage.
+
+    .venv/bin/python bench/nightly_vs_bare.py [--n 2000] [--repeat 3]
+
+Serves the scaled MPI mirror of N publications (mirrors/scaled) and starts Prefect's ephemeral server once before
+timing. Each repeat, side by side:
+
+- the nightly: `flows.nightly.nightly(sources=["mpi"])` into a fresh digest (night 1, from scratch), wall clock,
+  split into stages from Prefect's own task-run records of that flow run (each task run's start to end time):
+  crawl ("known pages" + "crawl"), extract, store, dedupe + optimize ("dedupe" + "optimize search"); "Prefect and
+  other" is the wall time minus the sum of those;
+- the baseline: bare Scrapy fetching exactly the URLs the nightly got a response for (sitemaps, listing pages,
+  publication pages, PDFs, as recorded in its run directory; robots.txt is fetched by Scrapy's own middleware),
+  a minimal spider that only writes the HTML publication pages to disk, run in a subprocess like the nightly's
+  crawl and timed with the subprocess start; then bare `trafilatura.extract(html, url=url)` over those pages in
+  one process. Baseline = bare Scrapy wall + bare extract time.
+
+Bare Scrapy gets the politeness the nightly's crawl gets for this source (`spiders.crawl.crawl_settings`: download
+delay, concurrency, robots.txt, user agent) and the same log level; otherwise Scrapy's defaults (no AutoThrottle,
+no HTTP cache, requests queued in memory). The nightly's extract stage also reads every report's PDF and tags the
+taxonomy, which the baseline does not do. Prints median (min-max) seconds and the ratio to the baseline; the target
+(DESIGN.md) is nightly <= 1.5x baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+from uuid import UUID
+
+import flows  # noqa: F401  (Prefect offline settings before Prefect is imported)
+
+# Kept light on purpose: the extract stage's spawned workers import this module again as __mp_main__.
+
+STAGES = ("crawl", "extract", "store", "dedupe + optimize")
+# Task name (without Prefect's run suffix) -> stage row; an unknown task stops the benchmark, so a new task in the
+# flow is never silently counted as "Prefect and other".
+TASK_STAGES = {
+    "known pages": "crawl",
+    "crawl": "crawl",
+    "extract": "extract",
+    "store": "store",
+    "dedupe": "dedupe + optimize",
+    "optimize search": "dedupe + optimize",
+}
+TARGET = 1.5
+
+
+@dataclass
+class NightlyRun:
+    """One timed nightly: wall clock, seconds per stage, and what its crawl left."""
+
+    wall: float
+    stages: dict[str, float]
+    outside_flow: float  # wall clock outside the flow run's own start-end (creating and finishing the flow run)
+    run_dir: Path
+    responses: int
+
+
+@dataclass
+class BareRun:
+    """One timed baseline: bare Scrapy (subprocess included) and bare extraction."""
+
+    scrapy: float
+    extract: float
+    responses: int
+    pages: int
+
+
+@dataclass
+class Fetched:
+    """What the nightly got a response for, robots.txt aside, in the order the baseline asks for it."""
+
+    urls: list[str]
+    publications: list[str]  # HTML publication pages, the ones both sides extract
+    pdfs: int
+    discovery: int  # sitemaps, feeds, listing pages
+
+
+def _lines(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def fetched_urls(run_dir: Path, source: Any, base_url: str) -> Fetched:
+    """Every URL of a run that got a response: configured sitemaps and feeds, listing pages, pages, PDFs, failures."""
+    from flows.runfiles import read_failures, read_pages, read_seen
+
+    base = base_url.rstrip("/") + "/"
+    discovery = [urljoin(base, u) for u in (*source.discovery.sitemaps, *source.discovery.feeds)]
+    discovery += [urljoin(base, listing.url) for listing in source.discovery.listings]
+    # Listing pages are not archived; every page of a listing that listed something is named in the hints.
+    listed = _lines(run_dir / "discovered.jsonl")
+    discovery += [rec["hints"]["listing_url"] for rec in listed if "listing_url" in rec["hints"]]
+    pages = read_pages(run_dir)
+    publications = [p.url for p in pages if not p.hints.get("pdf_of") and "html" in p.content_type.lower()]
+    html = set(publications)
+    others = [p.url for p in pages if p.url not in html]
+    answered = [f["url"] for f in read_failures(run_dir) if f.get("status")] + [s["url"] for s in read_seen(run_dir)]
+    urls = list(dict.fromkeys([*discovery, *publications, *others, *answered]))
+    return Fetched(urls, publications, len(others), len(dict.fromkeys(discovery)))
+
+
+def stage_times(flow_run_id: UUID, wait: float = 30.0) -> tuple[dict[str, float], float]:
+    """Seconds per stage from the flow run's task-run records (start to end), and the flow run's own span."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.objects import StateType
+
+    deadline = time.monotonic() + wait
+    with get_client(sync_client=True) as client:
+        while True:  # the records are written from events: wait until every task run has ended
+            runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+            flow_run = client.read_flow_run(flow_run_id)
+            names = {r.name.rsplit("-", 1)[0] for r in runs}
+            ended = all(r.start_time and r.end_time and r.state_type == StateType.COMPLETED for r in runs)
+            if ended and {"crawl", "extract", "store", "dedupe"} <= names and flow_run.end_time:
+                break
+            if time.monotonic() > deadline:
+                states = ", ".join(f"{r.name} {r.state_type}" for r in runs)
+                raise SystemExit(f"flow run {flow_run_id}: task runs not all completed after {wait:.0f} s: {states}")
+            time.sleep(0.2)
+    stages = dict.fromkeys(STAGES, 0.0)
+    for run in runs:
+        name = run.name.rsplit("-", 1)[0]
+        if name not in TASK_STAGES:
+            raise SystemExit(f"task {name!r} of the nightly flow has no stage here: add it to TASK_STAGES")
+        if run.run_count != 1:
+            raise SystemExit(f"task {run.name} ran {run.run_count} times (a retry): not a clean run")
+        assert run.start_time and run.end_time
+        stages[TASK_STAGES[name]] += (run.end_time - run.start_time).total_seconds()
+    assert flow_run.start_time and flow_run.end_time
+    return stages, (flow_run.end_time - flow_run.start_time).total_seconds()
+
+
+def run_nightly(nightly: Callable[..., Any], tmp: Path, base_url: str) -> NightlyRun:
+    """Night 1 into a fresh digest under `tmp`, timed, with its stages read back from Prefect."""
+    started = time.perf_counter()
+    state = nightly(sources=["mpi"], db_path=tmp / "digest.db", base_urls={"mpi": base_url}, return_state=True)
+    wall = time.perf_counter() - started
+    if not state.is_completed():
+        raise SystemExit(f"the nightly flow ended {state.name}: {state.message}")
+    report = state.result()
+    if report[0]["status"] != "ok":
+        raise SystemExit(f"the nightly's mpi run is {report[0]['status']}: {report[0]['message']}")
+    stages, flow_span = stage_times(state.state_details.flow_run_id)
+    (run_dir,) = (tmp / "runs" / "mpi").iterdir()
+    stats = json.loads((run_dir / "stats.json").read_text(encoding="utf-8"))
+    return NightlyRun(wall, stages, wall - flow_span, run_dir, int(stats.get("downloader/response_count", 0)))
+
+
+def bare_settings(base_url: str) -> dict[str, Any]:
+    """The politeness the nightly's crawl of mpi gets from this base URL, and its log level; nothing else."""
+    from migdigest.config import load_config
+    from spiders.crawl import crawl_settings
+
+    config = load_config()
+    local = base_url.startswith(("http://127.", "http://localhost"))  # the test spiders.crawl._crawl_here makes
+    theirs = crawl_settings(config, config.source("mpi"), Path(tempfile.gettempdir()), local)
+    keys = ("USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN")
+    return {**{k: theirs[k] for k in keys}, "LOG_LEVEL": theirs["LOG_LEVEL"]}
+
+
+def run_bare(fetched: Fetched, settings: dict[str, Any], out: Path) -> BareRun:
+    """Bare Scrapy over the nightly's URLs in a subprocess, then bare trafilatura.extract over the pages it kept."""
+    import trafilatura
+
+    out.mkdir(parents=True)
+    keep = {url: f"{i}.html" for i, url in enumerate(fetched.publications)}
+    spec = out / "spec.json"
+    spec.write_text(json.dumps({"urls": fetched.urls, "keep": keep, "settings": settings, "out": str(out)}))
+    started = time.perf_counter()
+    # -P: bench/ must not come first on sys.path, or bench/incremental.py shadows the `incremental` Twisted imports.
+    proc = subprocess.run(
+        [sys.executable, "-P", str(Path(__file__).resolve()), "--bare-crawl", str(spec)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    scrapy_wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"bare Scrapy failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
+    bodies = [(url, (out / name).read_bytes()) for url, name in keep.items() if (out / name).exists()]
+    started = time.perf_counter()
+    for url, html in bodies:
+        trafilatura.extract(html, url=url)
+    extract = time.perf_counter() - started
+    return BareRun(scrapy_wall, extract, int(stats.get("downloader/response_count", 0)), len(bodies))
+
+
+def bare_crawl(spec_path: Path) -> None:
+    """The baseline's Scrapy process: fetch every URL, keep the HTML publication pages on disk, nothing else."""
+    from scrapy import Request, Spider
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.http import Response
+
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    out = Path(spec["out"])
+    keep: dict[str, str] = spec["keep"]
+
+    class BareSpider(Spider):
+        name = "bare"
+
+        async def start(self) -> AsyncIterator[Request]:
+            for url in spec["urls"]:
+                yield Request(url, meta={"keep": keep[url]} if url in keep else {})
+
+        def parse(self, response: Response, **kwargs: Any) -> None:
+            name = response.meta.get("keep")
+            if name and response.status == 200:
+                (out / name).write_bytes(response.body)
+
+    process = CrawlerProcess(settings=spec["settings"])
+    crawler = process.create_crawler(BareSpider)
+    process.crawl(crawler)
+    process.start()
+    assert crawler.stats is not None
+    stats = {k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, int | float)}
+    (out / "stats.json").write_text(json.dumps(stats, indent=1), encoding="utf-8")
+
+
+def _warm_up() -> None:
+    """A flow that does nothing, run once so Prefect's server is up before the clock starts."""
+
+
+def main() -> None:
+    """Run the benchmark and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=2000, help="publications of the scaled MPI mirror")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--bare-crawl", type=Path, help=argparse.SUPPRESS)  # the baseline's Scrapy subprocess
+    args = parser.parse_args()
+    if args.bare_crawl:
+        bare_crawl(args.bare_crawl)
+        return
+
+    from prefect import flow
+
+    from flows.nightly import nightly
+    from migdigest.config import load_config
+    from mirrors import SITES
+    from mirrors.scaled import register
+    from mirrors.server import MirrorServer
+
+    source = load_config().source("mpi")
+    name = register(args.n)
+    flow(name="warm-up")(_warm_up)()  # start Prefect's ephemeral server outside the timings
+    nights: list[NightlyRun] = []
+    bares: list[BareRun] = []
+    fetched: list[Fetched] = []
+    with MirrorServer(name) as server:
+        SITES[name].rendering(server.base_url)  # index the scaled site now, not during the first crawl
+        settings = bare_settings(server.base_url)
+        for _ in range(args.repeat):
+            with tempfile.TemporaryDirectory(prefix="migdigest-bench-") as tmp:
+                night = run_nightly(nightly, Path(tmp), server.base_url)
+                urls = fetched_urls(night.run_dir, source, server.base_url)
+                bare = run_bare(urls, settings, Path(tmp) / "bare")
+            nights.append(night)
+            bares.append(bare)
+            fetched.append(urls)
+
+    def cell(values: list[float]) -> str:
+        return f"{statistics.median(values):8.2f} ({min(values):.2f}-{max(values):.2f})"
+
+    baseline = [b.scrapy + b.extract for b in bares]
+    base = statistics.median(baseline)
+    rows: list[tuple[str, list[float]]] = [
+        ("nightly wall", [n.wall for n in nights]),
+        *((f"  {stage}", [n.stages[stage] for n in nights]) for stage in STAGES),
+        ("  Prefect and other", [n.wall - sum(n.stages.values()) for n in nights]),
+        ("bare Scrapy", [b.scrapy for b in bares]),
+        ("bare trafilatura.extract", [b.extract for b in bares]),
+        ("baseline total", baseline),
+    ]
+    last, f = nights[-1], fetched[-1]
+    robots = int(bool(settings["ROBOTSTXT_OBEY"]))
+    repeats = f"{args.repeat} repeat{'s' if args.repeat != 1 else ''}"
+    print(f"scaled MPI mirror of {args.n} publications ({name}); {repeats}, a fresh digest each (night 1)")
+    print(
+        f"pages fetched: nightly {last.responses} responses, bare Scrapy {bares[-1].responses} "
+        f"({len(f.publications)} publication pages, {f.pdfs} PDFs, {f.discovery} sitemap and listing pages"
+        f"{', robots.txt' if robots else ''}); extracted: {len(f.publications)} pages by each"
+    )
+    if len(f.urls) + robots != last.responses or bares[-1].pages != len(f.publications):
+        print(f"WARNING: {len(f.urls)} URLs read back from the run directory (+{robots} robots.txt) against "
+              f"{last.responses} responses of the nightly; {bares[-1].pages} pages kept by bare Scrapy")  # fmt: skip
+    print(
+        f"politeness of both crawls: download delay {settings['DOWNLOAD_DELAY']} s, "
+        f"{settings['CONCURRENT_REQUESTS_PER_DOMAIN']} requests per domain at once, robots.txt "
+        f"{'obeyed' if robots else 'ignored'} (spiders.crawl.crawl_settings for this base URL; config for the real "
+        f"site: delay {source.politeness.delay} s, concurrency {source.politeness.concurrency})"
+    )
+    print(f"{'':28}{'seconds, median (min-max)':>28}{'x baseline':>12}")
+    for label, values in rows:
+        print(f"{label:28}{cell(values):>28}{statistics.median(values) / base:>11.2f}x")
+    crawl = statistics.median([n.stages["crawl"] for n in nights]) / statistics.median([b.scrapy for b in bares])
+    extract = statistics.median([n.stages["extract"] for n in nights]) / statistics.median([b.extract for b in bares])
+    outside = statistics.median([n.outside_flow for n in nights])
+    print(f"crawl / bare Scrapy = {crawl:.2f}x; extract / bare trafilatura.extract = {extract:.2f}x")
+    print(
+        "stages: each task run's start-end in Prefect's records of the flow run; crawl = 'known pages' + 'crawl' "
+        f"(Scrapy subprocess included); Prefect and other = wall - stages ({outside:.2f} s of it outside the flow "
+        "run's start-end)"
+    )
+    print(
+        "the extract stage also reads each report's PDF (pypdf) and tags the taxonomy, on every core; the baseline "
+        "extracts the HTML only, in one process"
+    )
+    print(f"per repeat: {', '.join(f'{n.wall / b:.2f}x' for n, b in zip(nights, baseline, strict=True))}")
+    ratio = statistics.median([n.wall for n in nights]) / base
+    print(f"nightly / baseline = {ratio:.2f}x (target <= {TARGET}x)")
+
+
+if __name__ == "__main__":
+    main()
