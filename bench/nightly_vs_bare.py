@@ -87,21 +87,15 @@ class Fetched:
     discovery: int  # sitemaps, feeds, listing pages
 
 
-def _lines(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def fetched_urls(run_dir: Path, source: Any, base_url: str) -> Fetched:
     """Every URL of a run that got a response: configured sitemaps and feeds, listing pages, pages, PDFs, failures."""
-    from flows.runfiles import read_failures, read_pages, read_seen
+    from flows.runfiles import read_discovered, read_failures, read_pages, read_seen
 
     base = base_url.rstrip("/") + "/"
     discovery = [urljoin(base, u) for u in (*source.discovery.sitemaps, *source.discovery.feeds)]
     discovery += [urljoin(base, listing.url) for listing in source.discovery.listings]
     # Listing pages are not archived; every page of a listing that listed something is named in the hints.
-    listed = _lines(run_dir / "discovered.jsonl")
+    listed = read_discovered(run_dir)
     discovery += [rec["hints"]["listing_url"] for rec in listed if "listing_url" in rec["hints"]]
     pages = read_pages(run_dir)
     publications = [p.url for p in pages if not p.hints.get("pdf_of") and "html" in p.content_type.lower()]
@@ -163,11 +157,10 @@ def run_nightly(nightly: Callable[..., Any], tmp: Path, base_url: str) -> Nightl
 def bare_settings(base_url: str) -> dict[str, Any]:
     """The politeness the nightly's crawl of mpi gets from this base URL, and its log level; nothing else."""
     from migdigest.config import load_config
-    from spiders.crawl import crawl_settings
+    from spiders.crawl import crawl_settings, is_local
 
     config = load_config()
-    local = base_url.startswith(("http://127.", "http://localhost"))  # the test spiders.crawl._crawl_here makes
-    theirs = crawl_settings(config, config.source("mpi"), Path(tempfile.gettempdir()), local)
+    theirs = crawl_settings(config, config.source("mpi"), Path(tempfile.gettempdir()), is_local(base_url))
     keys = ("USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN")
     return {**{k: theirs[k] for k in keys}, "LOG_LEVEL": theirs["LOG_LEVEL"]}
 

@@ -54,6 +54,11 @@ def read_seen(run_dir: Path) -> list[dict[str, Any]]:
     return list(_lines(run_dir / "seen.jsonl"))
 
 
+def read_discovered(run_dir: Path) -> list[dict[str, Any]]:
+    """What the crawl discovered: URLs with the hints of the listing, sitemap or feed that named them."""
+    return list(_lines(run_dir / "discovered.jsonl"))
+
+
 def count_discovered(run_dir: Path) -> int:
     """How many distinct publication URLs discovery listed in a run."""
     return len({rec["url"] for rec in _lines(run_dir / "discovered.jsonl")})

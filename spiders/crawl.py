@@ -31,6 +31,11 @@ class CrawlOutcome:
         return self.returncode == 0
 
 
+def is_local(base_url: str | None) -> bool:
+    """A mirror on this machine: no politeness delay is owed to it."""
+    return base_url is not None and base_url.startswith(("http://127.", "http://localhost"))
+
+
 def crawl_settings(config: Config, source: Source, out_dir: Path, local: bool) -> dict[str, Any]:
     """Scrapy settings for one source: robots, politeness from config, retries, limits, our pipeline."""
     polite = source.politeness
@@ -90,8 +95,7 @@ def _crawl_here(
 
     config = load_config(config_dir)
     source = config.source(name)
-    local = base_url is not None and base_url.startswith(("http://127.", "http://localhost"))
-    settings = crawl_settings(config, source, out_dir, local)
+    settings = crawl_settings(config, source, out_dir, is_local(base_url))
     if max_pages:
         settings["CLOSESPIDER_PAGECOUNT"] = max_pages
     process = CrawlerProcess(settings=settings)
