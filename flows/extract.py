@@ -1,22 +1,28 @@
 """Turn one saved page into a publication record: trafilatura for the body, structured metadata first.
 
-Precedence, field by field (first that yields a value wins):
-- title: source selector > JSON-LD headline > og:title > trafilatura (title/h1); then the site name is cut.
-- authors: source selector > JSON-LD author (people only) > meta author/citation_author/dc.creator >
-  trafilatura.
-- published: source selector > JSON-LD datePublished > article:published_time, citation/DC dates >
-  first <time datetime> > listing date > feed date > trafilatura (htmldate, original date only).
+Precedence, field by field (first that yields a value wins; docs/extraction.md says why):
+- title: source selector > the <h1> that the page's titles name (see _headline) > JSON-LD headline > og:title >
+  trafilatura > <title>; a candidate that is only the site's name, or has no letters, is skipped; then the site
+  name is cut from the ends.
+- authors: source selector (authoritative even when empty) > JSON-LD author (people only) >
+  meta author/citation_author/dc.creator > trafilatura.
+- published: source selector > a full /YYYY/MM/DD/ date in the URL > JSON-LD datePublished >
+  article:published_time, citation/DC dates > first <time datetime> outside asides, comments and footers >
+  listing date > feed date > trafilatura (htmldate, original date only).
 - modified: JSON-LD dateModified > article:modified_time, og:updated_time, dcterms.modified > sitemap lastmod.
 - summary: meta description > og:description > JSON-LD description > first body paragraph.
 - doc_type: source selector (mapped by type_labels) > listing label (mapped) > JSON-LD @type Report >
   url_types patterns > "other".
 - language: <html lang> / og:locale > trafilatura.
+trafilatura's metadata pass runs only when a field falls back to it (it costs half as much again as the body).
 """
 
 from __future__ import annotations
 
 import functools
+import html
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -24,6 +30,8 @@ from urllib.parse import urljoin, urlsplit
 import trafilatura
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
+from trafilatura.metadata import extract_metadata
+from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
 
 from flows.metadata import ARTICLE_TYPES, LISTING_TYPES, PageMeta, ld_names, read_meta
@@ -64,16 +72,89 @@ def _css(selector: str) -> CSSSelector:
     return CSSSelector(selector)
 
 
-def _headline(tree: HtmlElement, meta: PageMeta) -> str | None:
-    """The page's <h1> when the page's own title names it: the headline without any site-name decoration."""
-    titles = " | ".join(
-        t for t in (meta.first("og:title", "twitter:title"), tree.findtext(".//title")) if t
-    ).casefold()
+_SITE_TITLE = re.compile(r"site-?title|site-?name|logo|brand|masthead|blog-?title|header-?title", re.IGNORECASE)
+
+
+def _is_site_title(h1: HtmlElement) -> bool:
+    """An <h1> that holds the site's name (a themed header linking home), not the page's headline."""
+    for el in (h1, *h1.iterancestors()):
+        if el.tag in ("main", "article", "body", "html"):
+            break  # inside the content, or the whole page (body classes say nothing about this <h1>)
+        if _SITE_TITLE.search(f"{el.get('class', '')} {el.get('id', '')}"):
+            return True
+    return any(urlsplit(a.get("href", "")).path in ("", "/") and a.get("href") for a in h1.iter("a"))
+
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "–": "-", "—": "-"})
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.casefold()))
+
+
+def _headline(tree: HtmlElement, meta: PageMeta, site_names: list[str]) -> str | None:
+    """The page's <h1> that the page's own titles name: the headline as shown, without site-name decoration.
+
+    Pages often give search engines a shorter or reworded title, so the <h1> is taken when it shares most of
+    its words (or at least two) with the <title>, og:title or JSON-LD headline; of several, the closest. An <h1>
+    that holds a title plus a kicker or byline ("Tunesien Große Aufgaben …") gives that title.
+    """
+    folded_names = {n.casefold() for n in site_names}
+    raw = [meta.first("og:title", "twitter:title"), tree.findtext(".//title"), meta.ld("headline", ARTICLE_TYPES)]
+    titles = [clean_title(t, site_names) for t in raw if isinstance(t, str) and t.strip()]
+    folded = [t.casefold().translate(_QUOTES) for t in titles]
+    joined = " | ".join(html.unescape(t).casefold().translate(_QUOTES) for t in raw if isinstance(t, str))
+    title_words = _words(joined)
+    best: tuple[float, str] | None = None
     for h1 in tree.iter("h1"):
-        text = " ".join(h1.text_content().split())
-        if 3 <= len(text) <= 300 and text.casefold() in titles:
-            return text
-    return None
+        text = clean_title(h1.text_content(), [])
+        key = text.casefold().translate(_QUOTES)
+        words = _words(text)
+        if not 3 <= len(text) <= 300 or key in folded_names or _is_site_title(h1):
+            continue
+        inside = [t for t, f in zip(titles, folded, strict=True) if len(f.split()) >= 2 and f in key]
+        if key in joined:
+            # Named as is by a title: the longest such <h1> wins; a lone word ("News") only if nothing else does.
+            found = (2.0 + len(words) / 1000 if len(words) >= 2 or key in folded else 1.2, text)
+        elif inside:
+            found = (1.5, max(inside, key=len))
+        else:
+            shared = len(words & title_words)
+            score = shared / len(words) if words else 0.0
+            if not (score >= 0.5 or shared >= 2):
+                continue
+            found = (score, text)
+        if best is None or found[0] > best[0]:
+            best = found
+    return best[1] if best else None
+
+
+class _TrafilaturaMeta:
+    """trafilatura's own metadata (title, author, htmldate's date), worked out only if a field falls back to it.
+
+    It costs about half as much again as the body extraction, and pages with structured metadata never need it.
+    """
+
+    def __init__(self, tree: HtmlElement, url: str) -> None:
+        self._tree, self._url = tree, url
+
+    @functools.cached_property
+    def _doc(self) -> Any:
+        params = {**set_date_params(True), "original_date": True}
+        return extract_metadata(self._tree, self._url, params)
+
+    def get(self, field_name: str) -> Any:
+        """One field of trafilatura's metadata, or None."""
+        return getattr(self._doc, field_name, None) or None
+
+
+# A full date in the address (/2019/01/01/slug) is the publisher's own calendar date, free of time-zone shifts.
+_URL_DATE = re.compile(r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])/[^/?#]")
+
+
+def _url_date(url: str) -> str | None:
+    found = _URL_DATE.search(urlsplit(url).path)
+    return f"{found[1]}-{int(found[2]):02d}-{int(found[3]):02d}" if found else None
 
 
 def _texts(tree: HtmlElement, css: str | None) -> list[str]:
@@ -90,7 +171,7 @@ def _doc_type(label: str | None, source: Source | None) -> str | None:
 
 _LISTING_PATH = re.compile(
     r"/(tag|tags|category|categories|topics?|author|authors|people|person|staff|search|page/\d+|archive|"
-    r"archives|feed)(/|$)|[?&](page|p|s|q)=",
+    r"archives|feed)(/|$)|[?&](page|s|q)=",
     re.IGNORECASE,
 )
 
@@ -98,10 +179,43 @@ _LISTING_PATH = re.compile(
 _AUTHOR_PATH = re.compile(r"/(author|authors|people|person|staff|our-people|profile|experts?|team)/[^/]+/?$")
 
 
+# A post's own address: a date and a slug (/2019/10/22/slug, /2017/7/slug) or WordPress's ?p=123.
+_POST_PATH = re.compile(r"/(19|20)\d\d/(0?[1-9]|1[0-2])/((0?[1-9]|[12]\d|3[01])/)?(?!page/)[^/?#]{4,}|[?&]p=\d+$")
+
+
+def _is_post(meta: PageMeta, url: str) -> bool:
+    """Signs a page gives of being one dated publication, which the layout guesses below must not overrule."""
+    if meta.first("article:published_time") or _POST_PATH.search(url):
+        return True
+    return bool(meta.types() & set(ARTICLE_TYPES)) and bool(meta.ld("datePublished", ARTICLE_TYPES))
+
+
+_CARDS = (
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' views-row ') or contains(@class, 'teaser') or "
+    "contains(@class, 'search-result') or self::article][.//a[@href]]"
+    " | //*[self::h2 or self::h3 or self::h4][.//a[@href]]/.."
+)
+
+
+def _text_in_cards(tree: HtmlElement, body: str) -> float:
+    """Share of the body's words that sit inside link cards: high on a listing, low on an article with a sidebar."""
+    found = tree.xpath(_CARDS)
+    cards = set(found)
+    # Only innermost cards: the wrapper of a whole list, or an <article> around the main text, is not one.
+    outer = {a for c in found for a in c.iterancestors() if a in cards}
+    text = " ".join(" ".join(c.text_content().split()) for c in found if c not in outer)
+    lines = [" ".join(line.split()) for line in body.split("\n") if len(line.split()) >= 4]
+    total = sum(len(line.split()) for line in lines)
+    inside = sum(len(line.split()) for line in lines if line in text)
+    return inside / total if total else 0.0
+
+
 def page_kind(tree: HtmlElement, meta: PageMeta, url: str, body: str, source: Source | None = None) -> str:
     """Is this a publication ('article') or a page of links to others (listing, author, tag, search)?"""
     ld_types = meta.types()
-    if ld_types & set(LISTING_TYPES):
+    # An ItemList inside an article is a list in the article (a listicle, a recipe's steps), not a listing.
+    listing_types = set(LISTING_TYPES) - ({"ItemList"} if ld_types & set(ARTICLE_TYPES) else set())
+    if ld_types & listing_types:
         return "search" if "SearchResultsPage" in ld_types else "listing"
     og_type = (meta.first("og:type") or "").lower()
     if og_type == "profile":
@@ -116,21 +230,28 @@ def page_kind(tree: HtmlElement, meta: PageMeta, url: str, body: str, source: So
     if source and any(urlsplit(listing.url).path.rstrip("/") == path.rstrip("/") for listing in
                       source.discovery.listings):  # fmt: skip
         return "listing"
-    if ld_types & set(ARTICLE_TYPES) or og_type == "article":
+    if ld_types & set(ARTICLE_TYPES) or og_type == "article" or _is_post(meta, url):
         return "article"
     teasers = len(
         tree.xpath(
             "//*[contains(concat(' ', normalize-space(@class), ' '), ' views-row ') or "
-            "contains(@class, 'teaser') or contains(@class, 'search-result') or self::article]"
+            "contains(@class, 'teaser') or contains(@class, 'search-result') or self::article][.//a[@href]]"
         )
     )
     # Cards of any CMS: a heading that is a link to somewhere else, many times over.
     linked_headings = len(tree.xpath("//*[self::h2 or self::h3 or self::h4][.//a[@href]]"))
-    pager = bool(tree.xpath("//a[@rel='next'] | //*[contains(@class, 'pager') or contains(@class, 'pagination')]"))
+    # A pager of numbered pages; "previous / next post" links under an article are not one.
+    pager = bool(
+        tree.xpath(
+            "//*[contains(@class, 'pager') or contains(@class, 'pagination')]"
+            "[count(.//a[translate(normalize-space(.), '0123456789', '') = '' and normalize-space(.) != '']) >= 2]"
+        )
+    )
     words = len(body.split())
+    cards = max(teasers, linked_headings) >= 3 and _text_in_cards(tree, body) >= 0.5
     if (
-        (pager and max(teasers, linked_headings) >= 3)
-        or (max(teasers, linked_headings) >= 8 and words < 800)
+        (pager and cards)
+        or (max(teasers, linked_headings) >= 8 and words < 800 and cards)
         or (_LISTING_PATH.search(url) and words < 400)
     ):
         return "listing"
@@ -151,13 +272,7 @@ def extract_page(
         raise ExtractionError(f"{url}: not readable as HTML")
     meta = read_meta(tree)
     sel = source.selectors if source else None
-    doc = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, include_comments=False, include_tables=True,
-        date_extraction_params={"original_date": True, "extensive_search": True},
-    )  # fmt: skip
-    t_title = getattr(doc, "title", None) or ""
-    t_author = getattr(doc, "author", None) or ""
-    t_date = getattr(doc, "date", None)
+    doc = trafilatura.bare_extraction(tree, url=url, include_comments=False, include_tables=True)
     body = (getattr(doc, "text", None) or "").strip()
     if sel and sel.body:
         chosen = "\n".join(
@@ -169,46 +284,63 @@ def extract_page(
         )
         body = chosen or body
     notes = []
-    title_line = body.split("\n", 1)[0].strip()
-    # trafilatura keeps an <h1> that sits inside the article; the title is metadata, not body text.
-    headings = {t_title.strip(), *(h.text_content().strip() for h in tree.iter("h1"))}
-    if title_line and "\n" in body and title_line in headings:
-        body = body.split("\n", 1)[1].strip()
+    fallback = _TrafilaturaMeta(tree, url)
 
     site_names = [n for n in (source.title if source else None, meta.first("og:site_name"),
-                              urlsplit(url).hostname) if n]  # fmt: skip
-    title_candidates = [
-        *(_texts(tree, sel.title) if sel else []),
-        _headline(tree, meta),
-        meta.ld("headline", ARTICLE_TYPES) or meta.ld("name", ARTICLE_TYPES),
-        meta.first("og:title", "twitter:title", "citation_title", "dc.title"),
-        t_title,
+                              meta.ld("name", ("WebSite",)), urlsplit(url).hostname) if isinstance(n, str)]  # fmt: skip
+    folded_names = {" ".join(n.split()).casefold() for n in site_names}
+    folded_names |= {n.removeprefix("www.") for n in folded_names}
+    title_candidates: list[Callable[[], Any]] = [
+        lambda: next(iter(_texts(tree, sel.title)), None) if sel else None,
+        lambda: _headline(tree, meta, sorted(folded_names)),
+        lambda: meta.ld("headline", ARTICLE_TYPES) or meta.ld("name", ARTICLE_TYPES),
+        lambda: meta.first("og:title", "twitter:title", "citation_title", "dc.title"),
+        lambda: fallback.get("title"),
+        lambda: tree.findtext(".//title"),  # trafilatura prefers og:title, which may be only the site's name
     ]
-    title = next((clean_title(str(t), site_names) for t in title_candidates if t and str(t).strip()), "")
+    # A candidate that is only the site's name (a blog's og:title, a CMS's JSON-LD) or has no letters says nothing.
+    title = first_title = ""
+    for candidate in title_candidates:
+        value = candidate()
+        if not (isinstance(value, str) and value.strip()):
+            continue
+        cleaned = clean_title(value, site_names)
+        first_title = first_title or cleaned
+        if cleaned.casefold() not in folded_names and any(c.isalpha() for c in cleaned):
+            title = cleaned
+            break
+    title = title or first_title
+
+    title_line = body.split("\n", 1)[0].strip()
+    # trafilatura keeps an <h1> that sits inside the article; the title is metadata, not body text.
+    headings = {title, *(h.text_content().strip() for h in tree.iter("h1"))}
+    if title_line and "\n" in body and title_line in headings:
+        body = body.split("\n", 1)[1].strip()
 
     author_candidates: list[list[str]] = [
         _texts(tree, sel.authors) if sel else [],
         ld_names(meta.ld("author")),
         [a for a in (meta.first("citation_author", "author", "dc.creator", "article:author"),) if a],
-        [t_author] if t_author else [],
     ]
     if sel and sel.authors:
         # A configured selector is authoritative: no match means no byline (not the CMS account in JSON-LD).
         authors = clean_authors(author_candidates[0])
     else:
         authors = next((clean_authors(c) for c in author_candidates if clean_authors(c)), [])
+        authors = authors or clean_authors([fallback.get("author") or ""])
 
-    date_candidates = [
-        *(_texts(tree, sel.date) if sel else []),
-        meta.ld("datePublished"),
-        meta.first("article:published_time", "citation_publication_date", "dcterms.date", "dc.date",
-                   "dcterms.issued", "date", "pubdate"),
-        *meta.times[:1],
-        hints.get("listing_date"),
-        hints.get("feed_date"),
-        t_date,
+    date_candidates: list[Callable[[], Any]] = [
+        lambda: next(iter(_texts(tree, sel.date)), None) if sel else None,
+        lambda: _url_date(url),
+        lambda: meta.ld("datePublished"),
+        lambda: meta.first("article:published_time", "citation_publication_date", "dcterms.date", "dc.date",
+                           "dcterms.issued", "date", "pubdate"),
+        lambda: next(iter(meta.times), None),
+        lambda: hints.get("listing_date"),
+        lambda: hints.get("feed_date"),
+        lambda: fallback.get("date"),
     ]  # fmt: skip
-    published = next((d for d in (parse_date(str(c)) for c in date_candidates if c) if d), None)
+    published = next((d for d in (parse_date(str(c())) for c in date_candidates) if d), None)
     modified = next(
         (d for d in (parse_date(str(c)) for c in (
             meta.ld("dateModified"),
@@ -243,7 +375,7 @@ def extract_page(
             pdf_url = urljoin(url, href.strip())
             break
 
-    language = meta.lang or getattr(doc, "language", None)
+    language = meta.lang or fallback.get("language")
     kind = page_kind(tree, meta, url, body, source)
     if kind != "article":
         # Names and dates on a listing belong to the items it lists, not to the page.

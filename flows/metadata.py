@@ -17,7 +17,7 @@ class PageMeta:
     jsonld: list[dict[str, Any]] = field(default_factory=list)  # flattened objects (incl. @graph members)
     lang: str | None = None
     canonical: str | None = None
-    times: list[str] = field(default_factory=list)  # <time datetime> values in document order
+    times: list[str] = field(default_factory=list)  # the page's own <time datetime> values, in document order
 
     def first(self, *keys: str) -> str | None:
         """The first non-empty meta value among `keys`."""
@@ -62,6 +62,14 @@ def _flatten(data: Any) -> list[dict[str, Any]]:
     return []
 
 
+# <time> elements of the page itself, not of its comments, sidebars, related items or footer.
+_OWN_TIMES = (
+    "//time[not(ancestor::aside or ancestor::footer or ancestor::nav or ancestor::*["
+    "contains(@class, 'comment') or contains(@class, 'related') or contains(@class, 'sidebar') or "
+    "contains(@class, 'widget') or contains(@id, 'comment') or contains(@id, 'sidebar')])]/@datetime"
+)
+
+
 def read_meta(tree: HtmlElement) -> PageMeta:
     """Collect a page's structured metadata from its parsed tree."""
     found = PageMeta()
@@ -80,7 +88,7 @@ def read_meta(tree: HtmlElement) -> PageMeta:
     found.lang = lang.replace("_", "-").split("-")[0].lower() if lang else None
     canonical = tree.xpath('//link[@rel="canonical"]/@href')
     found.canonical = str(canonical[0]).strip() if canonical else None
-    found.times = [str(t) for t in tree.xpath("//time/@datetime")]
+    found.times = [str(t) for t in tree.xpath(_OWN_TIMES)]
     return found
 
 

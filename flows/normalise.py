@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, datetime
 
@@ -108,15 +109,26 @@ def clean_authors(names: list[str]) -> list[str]:
 
 
 def clean_title(title: str, site_names: list[str]) -> str:
-    """Strip a site-name prefix or suffix such as ' | migrationpolicy.org'."""
-    title = " ".join(title.split())
-    lowered = [s.lower() for s in site_names if s]
-    parts = re.split(r"\s+[|–—-]\s+|\s+::\s+", title)
-    if len(parts) > 1:
-        kept = [p for p in parts if p.lower() not in lowered and not _looks_like_host(p)]
-        if kept:
-            return " – ".join(kept) if len(kept) > 1 else kept[0]
-    return title
+    """Strip a site-name prefix or suffix such as ' | migrationpolicy.org', keeping the rest as written."""
+    # Entities escaped twice by a CMS ("&#8222;Sturm&#8220;") and soft hyphens are not part of a title.
+    title = " ".join(html.unescape(title).replace("\xad", "").split())
+    lowered = {s.lower() for s in site_names if s}
+    # Segments between separators, with their spans, so that what is kept keeps its own dashes.
+    cuts = [m.span() for m in re.finditer(r"\s+[|–—-]\s+|\s+::\s+|\s+»\s+", title)]
+    if not cuts:
+        return title
+    bounds = [0, *(c for span in cuts for c in span), len(title)]
+    segments = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
+
+    def decoration(span: tuple[int, int]) -> bool:
+        text = title[span[0] : span[1]].strip()
+        return text.lower() in lowered or _looks_like_host(text)
+
+    while len(segments) > 1 and decoration(segments[-1]):
+        segments.pop()
+    while len(segments) > 1 and decoration(segments[0]):
+        segments.pop(0)
+    return title[segments[0][0] : segments[-1][1]].strip()
 
 
 def _looks_like_host(text: str) -> bool:

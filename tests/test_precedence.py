@@ -93,3 +93,57 @@ def test_doc_type_selector_then_listing_label_then_url_pattern() -> None:
 @pytest.mark.parametrize(("lang", "expected"), [("en", "en"), ("fr-FR", "fr"), ("es_ES", "es")])
 def test_language_from_html_lang(lang: str, expected: str) -> None:
     assert extract_page(page().replace(b'lang="en"', f'lang="{lang}"'.encode()), URL).language == expected
+
+
+SITE = '<meta property="og:site_name" content="Example Institute">'
+
+
+def test_title_h1_sharing_most_words_with_the_titles_beats_json_ld() -> None:
+    html = page(LD).replace(b"Site title |", b"Report headline, 2021 |")  # reworded for search engines
+    assert extract_page(html, URL).title == "Headline of the report"
+
+
+def test_title_h1_with_a_kicker_gives_the_title_it_holds() -> None:
+    html = page(SITE).replace(b"Site title |", b"Borders in 2021 |")
+    html = html.replace(b"<h1>Headline of the report</h1>", b"<h1>Analysis Borders in 2021</h1>")
+    assert extract_page(html, URL).title == "Borders in 2021"
+
+
+def test_title_h1_unrelated_to_the_titles_is_not_the_headline() -> None:
+    html = page(OG).replace(b"<h1>Headline of the report</h1>", b"<h1>Subscribe to our newsletter today</h1>")
+    assert extract_page(html, URL).title == "OG title"
+
+
+def test_title_site_name_h1_and_site_name_og_title_are_skipped() -> None:
+    head = SITE + '<meta property="og:title" content="Example Institute">'
+    html = page(head).replace(b"Site title |", b"Headline of the report |")
+    header = b'<header class="site-header"><h1><a href="/">Example Institute</a></h1></header>'
+    html = html.replace(b"<article>", header + b"<article>")
+    assert extract_page(html, URL).title == "Headline of the report"
+    # An og:title that is only the site's name gives way to the <title>.
+    no_h1 = page(head).replace(b"Site title |", b"The real title |").replace(b"<h1>Headline of the report</h1>", b"")
+    assert extract_page(no_h1, URL).title == "The real title"
+    # With no other title, the site's name is still better than nothing.
+    bare = b"<html><head><title>Example Institute</title></head><body><p>Short.</p></body></html>"
+    assert extract_page(bare, URL).title == "Example Institute"
+
+
+def test_title_keeps_its_own_dashes_and_unescapes_entities() -> None:
+    head = SITE + '<meta property="og:title" content="Work - and Migration &amp;amp; Its Limits - Example Institute">'
+    html = page(head).replace(b"<h1>Headline of the report</h1>", b"")
+    assert extract_page(html, URL).title == "Work - and Migration & Its Limits"
+
+
+def test_published_full_url_date_beats_json_ld_but_not_the_selector() -> None:
+    dated = "https://www.example.org/2019/01/31/a-report"
+    assert extract_page(page(LD + OG), dated).published == "2019-01-31"
+    got = extract_page(page(LD, '<p class="d">July 8, 2019</p>'), dated, source=source(date=".d"))
+    assert got.published == "2019-07-08"
+    assert extract_page(page(LD), "https://www.example.org/2019/01/a-report").published == "2021-05-06"  # no day
+
+
+def test_published_first_time_ignores_sidebars_comments_and_footers() -> None:
+    aside = '<aside class="related"><time datetime="2024-01-01">Related</time></aside>'
+    comment = '<div class="comments"><time datetime="2023-03-03">a comment</time></div>'
+    own = '<time datetime="2018-09-10">10 Sept</time>'
+    assert extract_page(page(header=aside + comment + own), URL).published == "2018-09-10"

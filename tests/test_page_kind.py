@@ -1,0 +1,81 @@
+"""Page-type rules of flows/extract.page_kind on sites with no configuration: each rule on a page written for it."""
+
+from __future__ import annotations
+
+from flows.extract import extract_page
+
+LONG = "".join(f"<p>Paragraph {i} says that migration policy changed in several ways across the region.</p>"
+               for i in range(12))  # fmt: skip
+
+
+def cards(n: int) -> str:
+    return "".join(
+        f'<div class="card"><h3><a href="/research/item-{i}">Item {i} on asylum policy in Europe</a></h3>'
+        f"<p>A short teaser for item {i}, about borders, visas and the rules that shape them.</p></div>"
+        for i in range(n)
+    )
+
+
+PAGER = '<nav class="pagination"><a href="?page=1">1</a><a href="?page=2">2</a><a href="?page=3">3</a></nav>'
+PREV_NEXT = '<nav class="pagination"><a href="/a">Previous post</a><a href="/b">Next post</a></nav>'
+
+
+def html(head: str = "", body: str = "") -> bytes:
+    return f'<html lang="en"><head><title>A page</title>{head}</head><body><main>{body}</main></body></html>'.encode()
+
+
+def kind(page: bytes, url: str = "https://blog.example.net/research/") -> str:
+    return extract_page(page, url).page_type
+
+
+def test_cards_with_a_numbered_pager_are_a_listing() -> None:
+    assert kind(html(body="<h1>Research</h1>" + cards(5) + PAGER)) == "listing"
+
+
+def test_previous_and_next_links_are_not_a_pager() -> None:
+    short_post = "<h1>One essay</h1><p>A short note on one new rule for asylum seekers at the border.</p>"
+    assert kind(html(body=short_post + cards(4) + PREV_NEXT), "https://blog.example.net/notes/one-essay") == "article"
+    assert kind(html(body=short_post + cards(4) + PAGER), "https://blog.example.net/notes/") == "listing"
+
+
+def test_an_article_with_a_related_sidebar_stays_an_article() -> None:
+    # Many linked headings, but most of the text is the article's own, outside the cards.
+    assert kind(html(body="<h1>One essay</h1>" + LONG * 2 + f"<aside>{cards(9)}</aside>" + PAGER)) == "article"
+
+
+def test_many_cards_without_a_pager_are_a_listing() -> None:
+    assert kind(html(body="<h1>All research</h1>" + cards(10))) == "listing"
+
+
+def test_article_signals_beat_the_layout_guesses() -> None:
+    listing_like = "<h1>Research</h1>" + cards(10) + PAGER
+    published = '<meta property="article:published_time" content="2020-01-02T00:00:00Z">'
+    assert kind(html(published, listing_like)) == "article"
+    assert kind(html(body=listing_like), "https://blog.example.net/2020/01/02/a-post/") == "article"
+    assert kind(html(body=listing_like), "https://blog.example.net/?p=123") == "article"
+    ld = '<script type="application/ld+json">{"@type": "BlogPosting", "datePublished": "2020-01-02"}</script>'
+    assert kind(html(ld, listing_like)) == "article"
+
+
+def test_an_item_list_beside_an_article_is_not_a_listing() -> None:
+    ld = ('<script type="application/ld+json">[{"@type": "Article", "headline": "Ten facts"},'
+          ' {"@type": "ItemList", "itemListElement": []}]</script>')  # fmt: skip
+    assert kind(html(ld, "<h1>Ten facts</h1>" + LONG)) == "article"
+    only_list = '<script type="application/ld+json">{"@type": "ItemList", "itemListElement": []}</script>'
+    assert kind(html(only_list, "<h1>Ten facts</h1>" + LONG)) == "listing"
+
+
+def test_paths_name_tag_author_search_and_paged_archives() -> None:
+    page = html(body="<h1>Libya</h1>" + cards(2))
+    assert kind(page, "https://blog.example.net/tag/libya/") == "tag"
+    assert kind(page, "https://blog.example.net/author/jane-doe/") == "author"
+    assert kind(page, "https://blog.example.net/search?q=libya") == "search"
+    assert kind(page, "https://blog.example.net/news/page/3/") == "listing"
+    # A dated page number is a paged archive, not a post.
+    assert kind(page, "https://blog.example.net/2020/01/page/2/") == "listing"
+
+
+def test_listing_pages_carry_no_authors_or_dates() -> None:
+    head = '<meta name="author" content="Jane Doe"><meta property="og:type" content="website">'
+    got = extract_page(html(head, "<h1>Research</h1>" + cards(5) + PAGER), "https://blog.example.net/research/")
+    assert (got.page_type, got.authors, got.published) == ("listing", [], None)
