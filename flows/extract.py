@@ -258,6 +258,17 @@ def page_kind(tree: HtmlElement, meta: PageMeta, url: str, body: str, source: So
     return "article"
 
 
+def _selected_body(tree: HtmlElement, css: str) -> str:
+    """The text of a source's body selector: block elements in document order, one per line."""
+    return "\n".join(
+        " ".join(p.text_content().split())
+        for el in _css(css)(tree)
+        # Without counting a <p> inside an <li> twice.
+        for p in (el.xpath(".//p[not(ancestor::li)]|.//li|.//h2|.//h3|.//h4") or [el])
+        if p.text_content().strip()
+    ).strip()
+
+
 def extract_page(
     html: bytes | str,
     url: str,
@@ -272,17 +283,12 @@ def extract_page(
         raise ExtractionError(f"{url}: not readable as HTML")
     meta = read_meta(tree)
     sel = source.selectors if source else None
-    doc = trafilatura.bare_extraction(tree, url=url, include_comments=False, include_tables=True)
-    body = (getattr(doc, "text", None) or "").strip()
-    if sel and sel.body:
-        chosen = "\n".join(
-            " ".join(p.text_content().split())
-            for el in _css(sel.body)(tree)
-            # Block elements in document order, without counting a <p> inside an <li> twice.
-            for p in (el.xpath(".//p[not(ancestor::li)]|.//li|.//h2|.//h3|.//h4") or [el])
-            if p.text_content().strip()
-        )
-        body = chosen or body
+    body = _selected_body(tree, sel.body) if sel and sel.body else ""
+    if not body:
+        # The configured selector is authoritative; trafilatura (with its readability and jusText fallbacks, most
+        # of the stage's time) reads only pages it does not match: listings, or a site that changed its markup.
+        doc = trafilatura.bare_extraction(tree, url=url, include_comments=False, include_tables=True)
+        body = (getattr(doc, "text", None) or "").strip()
     notes = []
     fallback = _TrafilaturaMeta(tree, url)
 

@@ -147,3 +147,10 @@ def test_published_first_time_ignores_sidebars_comments_and_footers() -> None:
     comment = '<div class="comments"><time datetime="2023-03-03">a comment</time></div>'
     own = '<time datetime="2018-09-10">10 Sept</time>'
     assert extract_page(page(header=aside + comment + own), URL).published == "2018-09-10"
+
+
+def test_body_selector_beats_trafilatura_and_falls_back_when_it_matches_nothing() -> None:
+    html = page(header='<div class="lead"><p>Only the selected lead paragraph.</p></div>')
+    assert extract_page(html, URL, source=source(body=".lead")).body == "Only the selected lead paragraph."
+    fallback = extract_page(page(), URL, source=source(body=".lead")).body
+    assert fallback.startswith("Paragraph 0 says") and "Paragraph 11 says" in fallback
