@@ -37,7 +37,7 @@ def main() -> None:
     import trafilatura
 
     from flows.extract import extract_page
-    from flows.publications import extract_run
+    from flows.publications import extract_run, start_workers
     from flows.runfiles import read_body, read_pages
     from migdigest.config import load_config
     from mirrors.scaled import register
@@ -47,6 +47,7 @@ def main() -> None:
     source = load_config().source("mpi")
     with tempfile.TemporaryDirectory(prefix="migdigest-speed-") as tmp, MirrorServer(register(args.n)) as server:
         run_dir = Path(tmp) / "run"
+        start_workers()  # as the nightly flow does: the worker server warms up while the crawl runs
         outcome = run_crawl("mpi", run_dir, base_url=server.base_url)
         assert outcome.ok, outcome.stderr_tail
         pages = [p for p in read_pages(run_dir) if not p.hints.get("pdf_of")]

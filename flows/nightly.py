@@ -13,7 +13,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.dedupe import DocText, cluster
-from flows.publications import ExtractResult, extract_run
+from flows.publications import ExtractResult, extract_run, start_workers
 from flows.runfiles import count_discovered, read_failures
 from flows.storing import apply_result
 from migdigest.config import DEFAULT_DB, load_config
@@ -142,6 +142,7 @@ def nightly(
     runs_dir = runs_dir or Path(db_path).parent / "runs"
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     started = {name: (_now(), time.perf_counter()) for name in names}
+    start_workers()  # the extraction workers' server imports its modules while the crawls below fetch
     # Crawls are separate processes, so they can overlap; storing stays one source at a time.
     futures = {
         name: crawl_source.submit(

@@ -1,0 +1,58 @@
+"""The extract stage on worker processes gives exactly what one process gives, workers forked from a warm server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+import mirrors.scaled as scaled
+from flows.publications import POOL_MIN_PAGES, extract_run, start_workers
+from migdigest.config import load_config
+from mirrors import SITES
+from mirrors.server import MirrorServer
+from spiders.crawl import run_crawl
+
+N = POOL_MIN_PAGES + 8  # just over the size where extract_run turns to a pool
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    name = scaled.register(N, seed=11)
+    run_dir = tmp_path_factory.mktemp("pool") / "run"
+    try:
+        with MirrorServer(name) as server:
+            start_workers()  # as the nightly flow does, while the crawl runs
+            outcome = run_crawl("mpi", run_dir, base_url=server.base_url)
+            assert outcome.ok, outcome.stderr_tail
+            yield run_dir, server.base_url
+    finally:
+        SITES.pop(name, None)
+
+
+def test_pool_gives_what_one_process_gives(crawled: tuple[Path, str]) -> None:
+    run_dir, base = crawled
+    source = load_config().source("mpi")
+    alone = extract_run(run_dir, source, base, workers=1)
+    pooled = extract_run(run_dir, source, base, workers=2)
+    assert len(alone.publications) == N
+    # Same publications in the same order, every field (tags and PDF text are computed in the workers too).
+    assert [asdict(p) for p in pooled.publications] == [asdict(p) for p in alone.publications]
+    assert (pooled.errors, pooled.skipped) == (alone.errors, alone.skipped)
+    assert sum(bool(p.pdf_text) for p in pooled.publications) > 0
+    assert sum(bool(p.topics) for p in pooled.publications) > N / 2
+
+
+def test_workers_start_with_the_extractor_and_taxonomy_loaded() -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from flows import publications
+
+    start_workers()
+    with ProcessPoolExecutor(max_workers=1, mp_context=publications._POOL_CONTEXT) as pool:
+        # eval is a builtin, so the probe itself imports nothing: what it sees was loaded before the worker forked.
+        loaded = pool.submit(eval, "'flows.pool_preload' in __import__('sys').modules").result()
+        compiled = pool.submit(eval, "len(__import__('sys').modules['flows.taxonomy']._CACHE)").result()
+    assert loaded and compiled == 1
