@@ -174,9 +174,8 @@ def run_bare(fetched: Fetched, settings: dict[str, Any], out: Path) -> BareRun:
     spec = out / "spec.json"
     spec.write_text(json.dumps({"urls": fetched.urls, "keep": keep, "settings": settings, "out": str(out)}))
     started = time.perf_counter()
-    # -P: bench/ must not come first on sys.path, or bench/incremental.py shadows the `incremental` Twisted imports.
     proc = subprocess.run(
-        [sys.executable, "-P", str(Path(__file__).resolve()), "--bare-crawl", str(spec)],
+        [sys.executable, str(Path(__file__).resolve()), "--bare-crawl", str(spec)],
         capture_output=True,
         text=True,
         check=False,
