@@ -72,15 +72,27 @@ def _css(selector: str) -> CSSSelector:
     return CSSSelector(selector)
 
 
-_SITE_TITLE = re.compile(r"site-?title|site-?name|logo|brand|masthead|blog-?title|header-?title", re.IGNORECASE)
+# Whole class or id tokens only: "site-title" or "navbar-brand" name the site, "article-header-title" does not.
+_SITE_TITLE = re.compile(
+    r"(?:site|blog|header)[-_]?(?:title|name|logo|brand(?:ing)?)|(?:site[-_]?)?logo\w*|\w*[-_]?brand(?:ing)?|masthead\w*",
+    re.IGNORECASE,
+)
+_HEADLINE_MARK = re.compile(r"(?:entry|post|article|page)[-_]?title|headline", re.IGNORECASE)
+
+
+def _tokens(el: HtmlElement) -> list[str]:
+    return f"{el.get('class', '')} {el.get('id', '')}".split()
 
 
 def _is_site_title(h1: HtmlElement) -> bool:
     """An <h1> that holds the site's name (a themed header linking home), not the page's headline."""
+    marks = [h1, *h1.iterdescendants()]
+    if any(el.get("itemprop") == "headline" or any(map(_HEADLINE_MARK.fullmatch, _tokens(el))) for el in marks):
+        return False  # the theme marks it as the post's own title
     for el in (h1, *h1.iterancestors()):
         if el.tag in ("main", "article", "body", "html"):
             break  # inside the content, or the whole page (body classes say nothing about this <h1>)
-        if _SITE_TITLE.search(f"{el.get('class', '')} {el.get('id', '')}"):
+        if any(map(_SITE_TITLE.fullmatch, _tokens(el))):
             return True
     return any(urlsplit(a.get("href", "")).path in ("", "/") and a.get("href") for a in h1.iter("a"))
 
@@ -294,6 +306,8 @@ def extract_page(
 
     site_names = [n for n in (source.title if source else None, meta.first("og:site_name"),
                               meta.ld("name", ("WebSite",)), urlsplit(url).hostname) if isinstance(n, str)]  # fmt: skip
+    # A theme's site-title <h1> names the site too: "seelenradio » Nummer zwei: Leo" is then the post's title.
+    site_names += [name for h1 in tree.iter("h1") if _is_site_title(h1) and (name := h1.text_content().strip())]
     folded_names = {" ".join(n.split()).casefold() for n in site_names}
     folded_names |= {n.removeprefix("www.") for n in folded_names}
     title_candidates: list[Callable[[], Any]] = [

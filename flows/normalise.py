@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from datetime import date, datetime
 
 from courlan import normalize_url
@@ -108,13 +109,18 @@ def clean_authors(names: list[str]) -> list[str]:
     return out
 
 
+# WordPress's classic themes title a post "Site » Blog Archive » Post", in the blog's language.
+_BLOG_DECORATION = {"blog archive", "blog archiv", "archives du blog", "archivo del blog"}
+
+
 def clean_title(title: str, site_names: list[str]) -> str:
     """Strip a site-name prefix or suffix such as ' | migrationpolicy.org', keeping the rest as written."""
     # Entities escaped twice by a CMS ("&#8222;Sturm&#8220;") and soft hyphens are not part of a title.
-    title = " ".join(html.unescape(title).replace("\xad", "").split())
-    lowered = {s.lower() for s in site_names if s}
+    # NFC, so that a title compares and searches alike however the page composed its accents and Indic letters.
+    title = unicodedata.normalize("NFC", " ".join(html.unescape(title).replace("\xad", "").split()))
+    lowered = {s.lower() for s in site_names if s} | _BLOG_DECORATION
     # Segments between separators, with their spans, so that what is kept keeps its own dashes.
-    cuts = [m.span() for m in re.finditer(r"\s+[|–—-]\s+|\s+::\s+|\s+»\s+", title)]
+    cuts = [m.span() for m in re.finditer(r"\s+[|–—:-]\s+|\s+::\s+|\s+»\s+", title)]
     if not cuts:
         return title
     bounds = [0, *(c for span in cuts for c in span), len(title)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from flows.extract import extract_page
@@ -126,6 +128,42 @@ def test_title_site_name_h1_and_site_name_og_title_are_skipped() -> None:
     # With no other title, the site's name is still better than nothing.
     bare = b"<html><head><title>Example Institute</title></head><body><p>Short.</p></body></html>"
     assert extract_page(bare, URL).title == "Example Institute"
+
+
+def test_title_a_site_title_h1_names_the_site_in_the_title_tag() -> None:
+    # A classic blog theme: the <h1> links home with the blog's name, the post's title is only in <title>.
+    no_h1 = page().replace(b"<h1>Headline of the report</h1>", b"")
+    header = b'<div id="header"><h1><a href="https://www.example.org">seelenradio</a></h1></div>'
+    for title, expected in [
+        (b"seelenradio &raquo; Nummer zwei: Leo", "Nummer zwei: Leo"),
+        (b"seelenradio &raquo; Blog Archiv &raquo; Nummer zwei: Leo", "Nummer zwei: Leo"),  # WordPress's default
+        (b"Nummer zwei: Leo : seelenradio", "Nummer zwei: Leo"),
+    ]:
+        html = no_h1.replace(b"Site title | Example Institute", title).replace(b"<article>", header + b"<article>")
+        assert extract_page(html, URL).title == expected
+
+
+def test_title_h1_the_theme_marks_as_the_post_title_is_no_site_title() -> None:
+    ld = '<script type="application/ld+json">{"@type": "Article", "headline": "Seat Mo 125: Was kann er?"}</script>'
+    html = page(ld + '<meta property="og:title" content="Seat Mo 125 im Test">')
+    for wrapper, h1 in (
+        (b"header", b'<h1 class="article-header-title"><span>Seat Mo 125: Was kann er?</span></h1>'),
+        (b"header", b'<h1 class="aungblogtitle">Seat Mo 125: Was kann er?</h1>'),
+        # A hero header named like a site's, holding the post's own marked title.
+        (b"masthead", b'<h1 class="entry-title">Seat Mo 125: Was kann er?</h1>'),
+        (b"masthead", b'<h1 itemprop="headline">Seat Mo 125: Was kann er?</h1>'),
+    ):
+        marked = html.replace(b"<h1>Headline of the report</h1>", b"").replace(
+            b"<article>", b'<div class="' + wrapper + b'">' + h1 + b"</div><article>"
+        )
+        assert extract_page(marked, URL).title == "Seat Mo 125: Was kann er?"
+
+
+def test_title_is_unicode_nfc() -> None:
+    composed = "\u098f\u09ae\u09aa\u09bf\u09b0 \u09ac\u09be\u09dc\u09bf"  # DDDHA: NFC writes it as DDA + nukta
+    html = page(f'<meta property="og:title" content="{composed}">').replace(b"<h1>Headline of the report</h1>", b"")
+    got = extract_page(html, URL).title
+    assert got == unicodedata.normalize("NFC", composed) and "\u09a1\u09bc" in got and "\u09dc" not in got
 
 
 def test_title_keeps_its_own_dashes_and_unescapes_entities() -> None:
