@@ -21,8 +21,14 @@ def two_nights(
     from flows.nightly import nightly
 
     db_path = tmp_path_factory.mktemp("incremental") / "digest.db"
-    reports = [nightly(sources=["mpi"], db_path=db_path, base_urls={"mpi": mpi_mirror})[0] for _ in range(2)]
-    yield db_path, reports
+    night1 = nightly(sources=["mpi"], db_path=db_path, base_urls={"mpi": mpi_mirror})[0]
+    with Digest(db_path) as db:
+        # A cluster that clustering would undo (a lone page is in no cluster): it survives only a night that
+        # does not re-cluster.
+        doc = db.documents("mpi")[0]
+        db.set_clusters({doc["canonical_url"]: doc["id"]})
+    night2 = nightly(sources=["mpi"], db_path=db_path, base_urls={"mpi": mpi_mirror})[0]
+    yield db_path, [night1, night2]
 
 
 def _runs(db_path: Path) -> list[Path]:
@@ -39,6 +45,18 @@ def test_night_two_downloads_no_publication(two_nights: tuple[Path, list[dict[st
     assert stats["downloader/response_count"] <= 3
     assert stats["migdigest/listing_stopped_early"] == 1
     assert night2["unchanged"] == 47 and night2["new"] == night2["changed"] == night2["gone"] == 0
+
+
+def test_a_quiet_night_does_not_recluster(two_nights: tuple[Path, list[dict[str, Any]]]) -> None:
+    from flows.nightly import dedupe_digest
+
+    db_path, _ = two_nights
+    with Digest(db_path) as db:
+        marked = [d for d in db.documents("mpi") if d["cluster_id"] is not None]
+    assert len(marked) == 1 and marked[0]["cluster_id"] == marked[0]["id"]
+    dedupe_digest.fn(db_path)  # what a night with changes runs: the lone page leaves its cluster
+    with Digest(db_path) as db:
+        assert all(d["cluster_id"] is None for d in db.documents("mpi"))
 
 
 def test_known_pages_carry_validators(two_nights: tuple[Path, list[dict[str, Any]]]) -> None:
