@@ -209,9 +209,19 @@ _CARDS = (
 )
 
 
+# A teaser is short; a longer block around links is the article's own text (an <article> wrapping the post, a
+# section whose subheading links a glossary entry), unless it is a full post on a blog's index, titled by a link.
+_CARD_MAX_WORDS = 150
+_LINKED_TITLE = "(.//*[self::h1 or self::h2 or self::h3])[1][.//a[@href and not(starts-with(@href, '#'))]]"
+
+
+def _is_card(el: HtmlElement) -> bool:
+    return len(el.text_content().split()) <= _CARD_MAX_WORDS or (el.tag == "article" and bool(el.xpath(_LINKED_TITLE)))
+
+
 def _text_in_cards(tree: HtmlElement, body: str) -> float:
     """Share of the body's words that sit inside link cards: high on a listing, low on an article with a sidebar."""
-    found = tree.xpath(_CARDS)
+    found = [el for el in tree.xpath(_CARDS) if _is_card(el)]
     cards = set(found)
     # Only innermost cards: the wrapper of a whole list, or an <article> around the main text, is not one.
     outer = {a for c in found for a in c.iterancestors() if a in cards}

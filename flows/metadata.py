@@ -47,9 +47,12 @@ class PageMeta:
         return None
 
 
+# schema.org's Article and every subtype of it (a page may name only the most specific), and CreativeWork.
 ARTICLE_TYPES = (
     "Article", "NewsArticle", "BlogPosting", "Report", "ScholarlyArticle", "AnalysisNewsArticle",
-    "OpinionNewsArticle", "TechArticle", "CreativeWork",
+    "OpinionNewsArticle", "TechArticle", "CreativeWork", "AskPublicNewsArticle", "BackgroundNewsArticle",
+    "ReportageNewsArticle", "ReviewNewsArticle", "AdvertiserContentArticle", "SatiricalArticle",
+    "MedicalScholarlyArticle", "SocialMediaPosting", "LiveBlogPosting", "DiscussionForumPosting", "APIReference",
 )  # fmt: skip
 LISTING_TYPES = ("CollectionPage", "SearchResultsPage", "ItemList", "ProfilePage")
 

@@ -79,3 +79,20 @@ def test_listing_pages_carry_no_authors_or_dates() -> None:
     head = '<meta name="author" content="Jane Doe"><meta property="og:type" content="website">'
     got = extract_page(html(head, "<h1>Research</h1>" + cards(5) + PAGER), "https://blog.example.net/research/")
     assert (got.page_type, got.authors, got.published) == ("listing", [], None)
+
+
+def test_an_article_element_around_the_post_is_not_a_card() -> None:
+    # The post's own <article> holds links, and its subheadings link a glossary; eight teasers sit underneath.
+    sections = "".join(f'<h2><a href="/glossary/radon">Radon</a> in section {i}</h2>{LONG}' for i in range(2))
+    post = f'<article class="post"><h1>One essay</h1>{LONG}<p>See <a href="/other">this</a>.</p>{sections}</article>'
+    assert kind(html(body=post + cards(8)), "https://news.example.net/news/one-essay-70501") == "article"
+
+
+def test_a_blog_index_of_full_posts_is_a_listing() -> None:
+    posts = "".join(f'<article><h2><a href="/post-{i}">Post {i}</a></h2>{LONG * 2}</article>' for i in range(4))
+    assert kind(html(body=posts + PAGER), "https://blog.example.net/") == "listing"
+
+
+def test_every_schema_org_article_subtype_is_an_article() -> None:
+    ld = '<script type="application/ld+json">[{"@type": "ReportageNewsArticle"}, {"@type": "ItemList"}]</script>'
+    assert kind(html(ld, "<h1>A report from the border</h1>" + LONG)) == "article"
