@@ -60,12 +60,15 @@ def test_authors_json_ld_people_then_meta() -> None:
     assert extract_page(page(OG), URL).authors == ["Meta Author"]
 
 
-def test_published_selector_then_json_ld_then_meta_then_time() -> None:
+def test_published_selector_then_time_then_meta_then_json_ld() -> None:
     sel = source(date=".d")
-    assert extract_page(page(LD + OG, '<p class="d">July 8, 2019</p>'), URL, source=sel).published == "2019-07-08"
-    assert extract_page(page(LD + OG), URL).published == "2021-05-06"
-    assert extract_page(page(OG), URL).published == "2020-02-03"
-    assert extract_page(page(header='<time datetime="2018-09-10">10 Sept</time>'), URL).published == "2018-09-10"
+    time = '<time datetime="2018-09-10">10 Sept</time>'
+    selected = page(LD + OG, '<p class="d">July 8, 2019</p>' + time)
+    assert extract_page(selected, URL, source=sel).published == "2019-07-08"
+    # The date the page shows beats its machine dates; a meta tag beats JSON-LD (often rewritten in UTC).
+    assert extract_page(page(LD + OG, time), URL).published == "2018-09-10"
+    assert extract_page(page(LD + OG), URL).published == "2020-02-03"
+    assert extract_page(page(LD), URL).published == "2021-05-06"
 
 
 def test_published_listing_hint_before_feed_hint() -> None:
