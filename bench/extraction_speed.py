@@ -4,7 +4,8 @@
 
 Crawls the scaled MPI mirror of N publications once, then times, on the same archived pages:
 bare `trafilatura.extract(html)` in one process (the baseline); migdigest's `extract_page` alone; the whole
-extract stage (`extract_run`: WARC reading, extraction, PDF text, tagging) in one process and on every core.
+extract stage (`extract_run`: WARC reading, extraction, PDF text, tagging) in one process and on every core;
+then the same three with the source's body selector removed, as an unconfigured site would be read.
 Targets (DESIGN.md): stage >= 0.85x baseline in one process, >= 1.7x baseline with both cores.
 """
 
@@ -45,6 +46,8 @@ def main() -> None:
     from spiders.crawl import run_crawl
 
     source = load_config().source("mpi")
+    # The same site as an unconfigured one would be: no body selector, so trafilatura reads every page.
+    plain = source.model_copy(update={"selectors": source.selectors.model_copy(update={"body": None})})
     with tempfile.TemporaryDirectory(prefix="migdigest-speed-") as tmp, MirrorServer(register(args.n)) as server:
         run_dir = Path(tmp) / "run"
         start_workers()  # as the nightly flow does: the worker server warms up while the crawl runs
@@ -65,6 +68,15 @@ def main() -> None:
             ),
             "migdigest extract stage, 2 processes": _timed(
                 lambda: extract_run(run_dir, source, server.base_url, workers=2), args.repeat
+            ),
+            "no body selector: extract_page": _timed(
+                lambda: [extract_page(b, p.url, source=plain, hints=p.hints) for p, b in bodies], args.repeat
+            ),
+            "no body selector: stage, 1 process": _timed(
+                lambda: extract_run(run_dir, plain, server.base_url, workers=1), args.repeat
+            ),
+            "no body selector: stage, 2 processes": _timed(
+                lambda: extract_run(run_dir, plain, server.base_url, workers=2), args.repeat
             ),
         }
     base = n / statistics.median(rows["bare trafilatura.extract, 1 process"])
