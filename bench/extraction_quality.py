@@ -511,8 +511,10 @@ def report_te(results: list[PageResult], items: dict[str, dict[str, Any]]) -> st
     if on_page:
         # Titles the annotators reworded or typed as CSS renders them (upper case) are on no page: no extractor
         # that copies the page's text can match them exactly.
-        out += (f"\n\nTrue titles found verbatim in their page: {sum(on_page)} of {len(on_page)} "
-                f"({sum(on_page) / len(on_page):.3f}, the ceiling of exact title accuracy for any extractor).")
+        out += (
+            f"\n\nTrue titles found verbatim in their page: {sum(on_page)} of {len(on_page)} "
+            f"({sum(on_page) / len(on_page):.3f}, the ceiling of exact title accuracy for any extractor)."
+        )
     if missing:
         out += "\n\nNo page here has ground truth for: " + ", ".join(missing) + " (no accuracy row)."
     return out

@@ -159,9 +159,7 @@ def _check_live(
     with console.status("checking sources...") as status:
         for name in names:
             status.update(f"checking {name} ({overrides.get(name) or config.source(name).base_url})")
-            results.append(
-                check_source(name, base_url=overrides.get(name), config_dir=config_dir, max_pages=max_pages)
-            )
+            results.append(check_source(name, base_url=overrides.get(name), config_dir=config_dir, max_pages=max_pages))
     for r in results:
         colour = "green" if r.status == "ok" else "red"
         table.add_row(

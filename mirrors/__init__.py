@@ -28,7 +28,6 @@ SITES: dict[str, Site] = {
 }
 
 
-
 def truth(name: str) -> ModuleType:
     """The ground-truth module of mirror `name` (publications(), non_publication_paths(), golden_pages())."""
     if name not in SITES:

@@ -499,8 +499,7 @@ class Digest:
         found: set[int] = set()
         for chunk in chunks(sorted(set(ids))):
             sql = (
-                "SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?"
-                f" AND rowid IN ({placeholders(len(chunk))})"
+                f"SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? AND rowid IN ({placeholders(len(chunk))})"
             )
             found.update(row[0] for row in self._db.execute(sql, [match, *chunk]))
         return found
