@@ -60,32 +60,22 @@ def main() -> None:
             "bare trafilatura.extract, 1 process": _timed(
                 lambda: [trafilatura.extract(b, url=p.url) for p, b in bodies], args.repeat
             ),
-            "migdigest extract_page, 1 process": _timed(
-                lambda: [extract_page(b, p.url, source=source, hints=p.hints) for p, b in bodies], args.repeat
-            ),
-            "migdigest extract stage, 1 process": _timed(
-                lambda: extract_run(run_dir, source, server.base_url, workers=1), args.repeat
-            ),
-            "migdigest extract stage, 2 processes": _timed(
-                lambda: extract_run(run_dir, source, server.base_url, workers=2), args.repeat
-            ),
-            "no body selector: extract_page": _timed(
-                lambda: [extract_page(b, p.url, source=plain, hints=p.hints) for p, b in bodies], args.repeat
-            ),
-            "no body selector: stage, 1 process": _timed(
-                lambda: extract_run(run_dir, plain, server.base_url, workers=1), args.repeat
-            ),
-            "no body selector: stage, 2 processes": _timed(
-                lambda: extract_run(run_dir, plain, server.base_url, workers=2), args.repeat
-            ),
         }
+        for label, src in (("migdigest", source), ("no body selector:", plain)):
+            rows[f"{label} extract_page, 1 process"] = _timed(
+                lambda src=src: [extract_page(b, p.url, source=src, hints=p.hints) for p, b in bodies], args.repeat
+            )
+            for workers in (1, 2):
+                rows[f"{label} extract stage, {workers} process{'es' if workers > 1 else ''}"] = _timed(
+                    lambda src=src, w=workers: extract_run(run_dir, src, server.base_url, workers=w), args.repeat
+                )
     base = n / statistics.median(rows["bare trafilatura.extract, 1 process"])
     print(f"{n} publication pages of the scaled MPI mirror (reports also carry a PDF, read by the stage)")
-    print(f"{'':40}{'pages/s median (min-max)':>30}{'x baseline':>12}")
+    print(f"{'':46}{'pages/s median (min-max)':>30}{'x baseline':>12}")
     for name, times in rows.items():
         rates = [n / t for t in times]
         cell = f"{statistics.median(rates):.1f} ({min(rates):.1f}-{max(rates):.1f})"
-        print(f"{name:40}{cell:>30}{statistics.median(rates) / base:>11.2f}x")
+        print(f"{name:46}{cell:>30}{statistics.median(rates) / base:>11.2f}x")
 
 
 if __name__ == "__main__":
