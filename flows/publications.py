@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -127,10 +128,40 @@ def _process(
     return pub
 
 
+_Job = tuple[FetchedPage, FetchedPage | None]  # a page and the PDF it links, if any
+
+
 def _process_batch(
-    run_dir: Path, source: Source, crawl_base: str, batch: list[tuple[FetchedPage, FetchedPage | None]]
+    run_dir: Path, source: Source, crawl_base: str, batch: list[_Job]
 ) -> list[Publication | tuple[str, str]]:
     return [_process(run_dir, source, crawl_base, page, pdf) for page, pdf in batch]
+
+
+def _pooled(
+    run_dir: Path, source: Source, crawl_base: str, batches: list[list[_Job]], workers: int
+) -> list[Publication | tuple[str, str]]:
+    """Every batch on a pool of workers, in order; a worker that dies costs only the page that killed it."""
+    done: dict[int, list[Publication | tuple[str, str]]] = {}
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_POOL_CONTEXT) as pool:
+            futures = {pool.submit(_process_batch, run_dir, source, crawl_base, b): i for i, b in enumerate(batches)}
+            for future in as_completed(futures):
+                done[futures[future]] = future.result()
+    except BrokenProcessPool:
+        pass  # a worker was killed (out of memory, a crash in a C library): the batches it left are redone below
+    outputs: list[Publication | tuple[str, str]] = []
+    for i, batch in enumerate(batches):
+        # Unfinished pages go one by one, each in a worker of its own, so the one that kills it is found and lost alone.
+        outputs += done[i] if i in done else [_isolated(run_dir, source, crawl_base, job) for job in batch]
+    return outputs
+
+
+def _isolated(run_dir: Path, source: Source, crawl_base: str, job: _Job) -> Publication | tuple[str, str]:
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=_POOL_CONTEXT) as solo:
+            return solo.submit(_process, run_dir, source, crawl_base, *job).result()
+    except BrokenProcessPool:
+        return "error", "worker_died"
 
 
 def extract_run(run_dir: Path, source: Source, crawl_base: str, *, workers: int | None = None) -> ExtractResult:
@@ -145,10 +176,7 @@ def extract_run(run_dir: Path, source: Source, crawl_base: str, *, workers: int 
     if workers > 1 and len(jobs) >= POOL_MIN_PAGES:
         size = max(8, len(jobs) // (workers * 4))  # a few batches per worker: balance without chatter
         batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_POOL_CONTEXT) as pool:
-            n = len(batches)
-            chunks = pool.map(_process_batch, [run_dir] * n, [source] * n, [crawl_base] * n, batches)
-            outputs = [out for chunk in chunks for out in chunk]
+        outputs = _pooled(run_dir, source, crawl_base, batches, workers)
     else:
         outputs = _process_batch(run_dir, source, crawl_base, jobs)
     for out in outputs:

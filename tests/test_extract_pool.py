@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -56,3 +60,44 @@ def test_workers_start_with_the_extractor_and_taxonomy_loaded() -> None:
         loaded = pool.submit(eval, "'flows.pool_preload' in __import__('sys').modules").result()
         compiled = pool.submit(eval, "len(__import__('sys').modules['flows.taxonomy']._CACHE)").result()
     assert loaded and compiled == 1
+
+
+def _children(pid: int) -> list[int]:
+    """Live child processes of `pid`, from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_worker_killed_mid_run_loses_no_page(crawled: tuple[Path, str]) -> None:
+    import multiprocessing.forkserver as forkserver
+
+    run_dir, base = crawled
+    source = load_config().source("mpi")
+    alone = extract_run(run_dir, source, base, workers=1)
+    start_workers()
+    server = forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
+    killed: list[int] = []
+
+    def kill_the_first_worker() -> None:  # as the kernel's OOM killer would
+        deadline = time.monotonic() + 30
+        while not killed and time.monotonic() < deadline:
+            for child in _children(server):
+                os.kill(child, signal.SIGKILL)
+                killed.append(child)
+                return
+            time.sleep(0.002)
+
+    killer = threading.Thread(target=kill_the_first_worker)
+    killer.start()
+    pooled = extract_run(run_dir, source, base, workers=2)
+    killer.join()
+    assert killed, "no worker was seen to kill"
+    assert [asdict(p) for p in pooled.publications] == [asdict(p) for p in alone.publications]
+    assert (pooled.errors, pooled.skipped) == (alone.errors, alone.skipped)
