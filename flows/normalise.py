@@ -87,12 +87,18 @@ _JOB_TITLE = re.compile(
 _ORGANISATION = re.compile(r"\b(institute|centre|center|university|council|initiative|network|programme)\b", re.I)
 
 
+_NAME_ABBREVIATION = re.compile(r"(?:^|\s)(?:\w|Jr|Sr|Ph\.?D|M\.?D|Esq)\.$", re.IGNORECASE)
+
+
 def clean_authors(names: list[str]) -> list[str]:
     """Split, strip bylines and roles, and de-duplicate person names, keeping their order."""
     out: list[str] = []
     for raw in names:
         for part in re.split(r";|,|\s+and\s+|\s*&\s*|\s+y\s+|\s+et\s+|\n|\|", raw or ""):
-            name = _AUTHOR_NOISE.sub("", " ".join(part.split())).strip(" ,.:")
+            name = _AUTHOR_NOISE.sub("", " ".join(part.split())).strip(" ,:")
+            # A sentence's full stop goes; an abbreviation's stays ("Perry Bacon Jr.", "Mary J.").
+            if name.endswith(".") and not _NAME_ABBREVIATION.search(name):
+                name = name.rstrip(".")
             role = _JOB_TITLE.search(name)
             if role and len(name[: role.start()].split()) >= 2 and not _ORGANISATION.search(name):
                 name = name[: role.start()].strip(" ,.:-–—|")  # "Marta Foresti Senior Research Associate"

@@ -59,6 +59,7 @@ def test_parse_date(text: str, expected: str | None) -> None:
         (["Camille Le Coz; Hanne Beirens", "Camille Le Coz"], ["Camille Le Coz", "Hanne Beirens"]),
         (["Email the author"], []),
         (["Migration Policy Institute"], []),
+        (["By Perry Bacon Jr. and Ana Li.", "Mary J."], ["Perry Bacon Jr.", "Ana Li", "Mary J."]),
     ],
 )
 def test_clean_authors(raw: list[str], expected: list[str]) -> None:
