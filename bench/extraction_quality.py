@@ -68,6 +68,7 @@ class Output:
     authors: list[str] = field(default_factory=list)
     author: str = ""  # as one string, trafilatura style ("A; B")
     date: str = ""
+    page_type: str = "article"
     error: str = ""
 
 
@@ -101,6 +102,7 @@ def _run_migdigest(html: bytes, url: str) -> Output:
         authors=list(ex.authors),
         author="; ".join(ex.authors),
         date=ex.published or "",
+        page_type=ex.page_type,
     )
 
 
@@ -402,6 +404,16 @@ def _clip(text: str, width: int = 110) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def not_articles(results: list[PageResult]) -> str:
+    """Every benchmark page is an article: those migdigest classes otherwise would never be stored."""
+    wrong = [r for r in results if r.outputs["migdigest"].page_type != "article"]
+    kinds = Counter(r.outputs["migdigest"].page_type for r in wrong)
+    named = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+    return f"Pages migdigest classes as not an article: {len(wrong)} of {len(results)}" + (
+        f" ({named})." if named else "."
+    )
+
+
 def report_sh(results: list[PageResult], truth: dict[str, dict[str, str]], worst: int, dump: Path | None) -> str:
     """ScrapingHub table plus the pages where migdigest loses most against bare trafilatura."""
     counts = {
@@ -416,6 +428,7 @@ def report_sh(results: list[PageResult], truth: dict[str, dict[str, str]], worst
         *_speed_rows(results),
     ]
     out = [table(f"ScrapingHub article-extraction-benchmark, {len(results)} pages, 4-word shingles", rows)]
+    out.append("\n" + not_articles(results))
 
     deltas = []
     for i in range(len(results)):
@@ -515,6 +528,7 @@ def report_te(results: list[PageResult], items: dict[str, dict[str, Any]]) -> st
             f"\n\nTrue titles found verbatim in their page: {sum(on_page)} of {len(on_page)} "
             f"({sum(on_page) / len(on_page):.3f}, the ceiling of exact title accuracy for any extractor)."
         )
+    out += "\n\n" + not_articles(results)
     if missing:
         out += "\n\nNo page here has ground truth for: " + ", ".join(missing) + " (no accuracy row)."
     return out
@@ -524,7 +538,7 @@ def flows_fingerprint() -> str:
     """Short hashes of the flows/ files that decide extraction, to tell which code a table measured."""
     here = Path(importlib.import_module("flows").__file__ or ".").parent
     parts = []
-    for name in ("extract.py", "metadata.py", "normalise.py"):
+    for name in ("extract.py", "body_tree.py", "metadata.py", "normalise.py"):
         path = here / name
         if path.is_file():
             parts.append(f"{name} {hashlib.sha256(path.read_bytes()).hexdigest()[:10]}")

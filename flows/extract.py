@@ -34,6 +34,7 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
 
+from flows.body_tree import prepare_body_tree
 from flows.metadata import ARTICLE_TYPES, LISTING_TYPES, PageMeta, ld_names, read_meta
 from flows.normalise import clean_authors, clean_title, parse_date
 from migdigest.config import Source
@@ -232,6 +233,12 @@ def _text_in_cards(tree: HtmlElement, body: str) -> float:
     return inside / total if total else 0.0
 
 
+def _declares_article(meta: PageMeta, url: str) -> bool:
+    """The page says it is one article: JSON-LD, og:type, or a post's markers."""
+    og_type = (meta.first("og:type") or "").lower()
+    return bool(meta.types() & set(ARTICLE_TYPES)) or og_type == "article" or _is_post(meta, url)
+
+
 def page_kind(tree: HtmlElement, meta: PageMeta, url: str, body: str, source: Source | None = None) -> str:
     """Is this a publication ('article') or a page of links to others (listing, author, tag, search)?"""
     ld_types = meta.types()
@@ -252,7 +259,7 @@ def page_kind(tree: HtmlElement, meta: PageMeta, url: str, body: str, source: So
     if source and any(urlsplit(listing.url).path.rstrip("/") == path.rstrip("/") for listing in
                       source.discovery.listings):  # fmt: skip
         return "listing"
-    if ld_types & set(ARTICLE_TYPES) or og_type == "article" or _is_post(meta, url):
+    if _declares_article(meta, url):
         return "article"
     teasers = len(
         tree.xpath(
@@ -309,7 +316,12 @@ def extract_page(
     if not body:
         # The configured selector is authoritative; trafilatura (with its readability and jusText fallbacks, most
         # of the stage's time) reads only pages it does not match: listings, or a site that changed its markup.
-        doc = trafilatura.bare_extraction(tree, url=url, include_comments=False, include_tables=True)
+        doc = trafilatura.bare_extraction(
+            prepare_body_tree(tree, one_article=_declares_article(meta, url)),
+            url=url,
+            include_comments=False,
+            include_tables=True,
+        )
         body = (getattr(doc, "text", None) or "").strip()
     notes = []
     fallback = _TrafilaturaMeta(tree, url)

@@ -1,0 +1,103 @@
+"""Markup fixes before trafilatura (flows/body_tree.py), each on a page written for it and through extract_page."""
+
+from __future__ import annotations
+
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
+
+from flows.body_tree import prepare_body_tree
+from flows.extract import extract_page
+
+OG_ARTICLE = '<meta property="og:type" content="article">'
+
+
+def paragraphs(topic: str, n: int = 4) -> str:
+    return "".join(
+        f"<p>{topic} paragraph {i} explains how the new rules on asylum and return were applied across the region, "
+        f"and what the people affected by them told the researchers about it.</p>"
+        for i in range(n)
+    )
+
+
+def page(body: str, head: str = OG_ARTICLE) -> str:
+    return f'<html lang="en"><head><title>A report</title>{head}</head><body><main>{body}</main></body></html>'
+
+
+def tree(html: str) -> HtmlElement:
+    parsed = load_html(html)
+    assert parsed is not None
+    return parsed
+
+
+# A Condé Nast-style body: one container per chunk, each in its own grid row, ads between them.
+SPLIT = page(
+    "<h1>Border rules</h1><div class='article__chunks'>"
+    f"<div class='grid'><div class='body article__body'>{paragraphs('Opening')}</div></div>"
+    "<div class='ad'>Advertisement</div>"
+    f"<div class='grid'><div class='body article__body'>{paragraphs('Middle')}</div></div>"
+    "<div class='ad'>Advertisement</div>"
+    f"<div class='grid'><div class='body article__body'>{paragraphs('Closing')}</div></div></div>"
+)
+
+
+def test_a_body_split_between_ads_is_read_whole() -> None:
+    body = extract_page(SPLIT, "https://news.example.org/story/border-rules").body
+    assert "Opening paragraph 0" in body and "Middle paragraph 2" in body and "Closing paragraph 3" in body
+    assert "Advertisement" not in body
+
+
+def test_the_callers_tree_is_left_as_it_was() -> None:
+    original = tree(SPLIT)
+    prepared = prepare_body_tree(original, one_article=True)
+    assert prepared is not original
+    assert len(original.xpath("//div[@class='body article__body']")) == 3
+    assert len(prepared.xpath("//div[@class='body article__body']")) == 1
+
+
+def test_the_posts_of_a_blog_index_are_not_joined() -> None:
+    index = page(
+        "".join(
+            f"<article><h2><a href='/p{i}'>Post {i}</a></h2><div class='entry-content'>{paragraphs(f'Post {i}')}"
+            "</div></article>"
+            for i in range(3)
+        ),
+        head="",
+    )
+    original = tree(index)
+    assert prepare_body_tree(original, one_article=False) is original
+
+
+RELATED = (
+    "<article class='post'><h1>Return policy in 2024</h1>"
+    f"{paragraphs('Main')}"
+    "<h3>You may also like</h3>"
+    + "".join(
+        f"<article class='post related'><h4><a href='/other-{i}'>Other post {i}</a></h4>"
+        f"<p>Teaser {i} tells a different story about labour migration and remittances in another country.</p>"
+        "</article>"
+        for i in range(3)
+    )
+    + "</article>"
+)
+
+
+def test_articles_nested_in_an_article_are_related_posts_not_its_text() -> None:
+    body = extract_page(page(RELATED), "https://blog.example.org/return-policy-2024").body
+    assert "Main paragraph 3" in body
+    assert "Teaser" not in body
+
+
+def test_nested_articles_stay_on_a_page_that_does_not_say_it_is_an_article() -> None:
+    # They may be a listing's cards, and the page kind is decided from the body.
+    original = tree(page(RELATED, head=""))
+    assert prepare_body_tree(original, one_article=False) is original
+    assert prepare_body_tree(original, one_article=True) is not original
+
+
+def test_one_article_inside_a_wrapper_article_is_the_text() -> None:
+    wrapped = page(
+        f"<article class='page'><article class='post'><h1>Return policy</h1>{paragraphs('Main')}</article></article>"
+    )
+    original = tree(wrapped)
+    assert prepare_body_tree(original, one_article=True) is original
+    assert "Main paragraph 3" in extract_page(wrapped, "https://blog.example.org/return-policy").body
