@@ -1,8 +1,9 @@
 """Markup fixes made before trafilatura reads a page without a configured body selector.
 
-trafilatura takes the first container that looks like an article body, and everything inside it. Two common
-shapes defeat that: a body a CMS cut into several containers (between ads), and related posts marked up as
-<article>s inside the article. Both are fixed on a copy; the caller's tree is left as it was.
+trafilatura takes the first container that looks like an article body, and everything inside it, minus what
+looks like site furniture. Three common shapes defeat that: a body a CMS cut into several containers (between
+ads), related posts marked up as <article>s inside the article, and a quoted tweet inside a "social" or
+"widget" wrapper. All are fixed on a copy; the caller's tree is left as it was.
 """
 
 from __future__ import annotations
@@ -44,13 +45,29 @@ def _with_related(tree: HtmlElement) -> list[HtmlElement]:
     return [a for a in tree.iter("article") if len(_nested(a)) >= 2]
 
 
+_TWEETS = "//blockquote[contains(concat(' ', normalize-space(@class), ' '), ' twitter-tweet ')]"
+
+
+def _wrapper(quote: HtmlElement) -> HtmlElement:
+    """The outermost element around an embedded tweet that holds nothing else (trafilatura drops it as furniture)."""
+    text = " ".join(quote.text_content().split())
+    top = quote
+    for el in quote.iterancestors():
+        if el.tag in ("body", "article", "main") or " ".join(el.text_content().split()) != text:
+            break
+        top = el
+    return top
+
+
 def prepare_body_tree(tree: HtmlElement, *, one_article: bool) -> HtmlElement:
     """The tree itself, or a copy with a split body joined and (on a page that says it is one article) related
     <article>s removed."""
     # HTML5: articles nested in an article are related to it (comments, related posts), not part of it. On a
     # page that does not say it is an article, nested articles may be a listing's cards, which decide its kind.
     split, related = bool(_split_body(tree)), one_article and bool(_with_related(tree))
-    if not (split or related):
+    # A tweet the article quotes is its text: a minister's statement, an agency's figures.
+    tweets = [q for q in tree.xpath(_TWEETS) if _wrapper(q) is not q]
+    if not (split or related or tweets):
         return tree
     tree = deepcopy(tree)
     if split:
@@ -62,4 +79,10 @@ def prepare_body_tree(tree: HtmlElement, *, one_article: bool) -> HtmlElement:
         for outer in _with_related(tree):
             for inner in _nested(outer):
                 inner.drop_tree()
+    for quote in tree.xpath(_TWEETS):
+        top = _wrapper(quote)
+        if top is not quote:
+            parent = top.getparent()
+            quote.tail = top.tail
+            parent.replace(top, quote)
     return tree

@@ -35,6 +35,7 @@ from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
 
 from flows.body_tree import prepare_body_tree
+from flows.boilerplate import strip_boilerplate
 from flows.metadata import ARTICLE_TYPES, LISTING_TYPES, PageMeta, ld_names, read_meta
 from flows.normalise import clean_authors, clean_title, parse_date
 from migdigest.config import Source
@@ -323,6 +324,7 @@ def extract_page(
             include_tables=True,
         )
         body = (getattr(doc, "text", None) or "").strip()
+    body = strip_boilerplate(body)
     notes = []
     fallback = _TrafilaturaMeta(tree, url)
 

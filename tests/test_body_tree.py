@@ -101,3 +101,18 @@ def test_one_article_inside_a_wrapper_article_is_the_text() -> None:
     original = tree(wrapped)
     assert prepare_body_tree(original, one_article=True) is original
     assert "Main paragraph 3" in extract_page(wrapped, "https://blog.example.org/return-policy").body
+
+
+def test_a_quoted_tweet_in_a_social_wrapper_is_kept() -> None:
+    tweet = (
+        "<div class='social-media-embed'><blockquote class='twitter-tweet'><p>Today we resettled 120 refugees "
+        "from Libya to Italy through the humanitarian corridor.</p>&mdash; Ministry (@ministry) "
+        "<a href='https://twitter.com/ministry/status/1'>November 20, 2019</a></blockquote></div>"
+    )
+    html = page(f"<article><h1>Corridors</h1><div class='entry-content'>{paragraphs('Main', 2)}{tweet}"
+                f"{paragraphs('After', 2)}</div></article>")  # fmt: skip
+    original = tree(html)
+    assert prepare_body_tree(original, one_article=True) is not original
+    body = extract_page(html, "https://news.example.org/2019/11/corridors").body
+    assert "Today we resettled 120 refugees" in body
+    assert "Main paragraph 1" in body and "After paragraph 1" in body

@@ -1,0 +1,83 @@
+"""Call-to-action lines dropped from bodies (flows/boilerplate.py), and the article's own lines kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.boilerplate import is_boilerplate, strip_boilerplate
+from flows.extract import extract_page
+from migdigest.config import Source
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Read more: Alibaba poised to launch record-breaking $13.4bn Hong Kong listing",
+        "READ MORE: China plague outbreak confirmed",
+        "See also: Displacement in the Sahel, 2019",
+        "Related: Possible Water Plumes on Europa: The Discovery in Images",
+        "Related stories: Five things to know about the Pact",
+        "Click here to subscribe to The Paradigm Newsletter",
+        "Subscribe to the Morning Review newsletter",
+        "Sign up for our weekly migration briefing",
+        "Get the latest updates right in your inbox. Subscribe to NJ.com’s newsletters.",
+        "CLICK HERE TO GET THE FOX NEWS APP",
+        "Comments",
+        "12 comments",
+        "Filed under: Khawarij |",
+        "- Advertisement",
+    ],
+)
+def test_calls_to_action_are_boilerplate(line: str) -> None:
+    assert is_boilerplate(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Read more about the methodology in the annex to the report.",
+        "See more photos:",
+        "Related research shows that remittances rose in 2023.",
+        "Comments from the ministry were not available by the time of publication.",
+        "Subscribers to the scheme, mostly seasonal workers, received their visas within a month.",
+        "Get the numbers right, the minister told parliament, and the policy follows.",
+        # A long paragraph that happens to open like a call to action is the article's text.
+        "Sign up rates for the voluntary return programme were low: only 312 of the 4,000 people eligible in "
+        "the first year applied, according to the agency's own figures, which the ministry has not disputed.",
+    ],
+)
+def test_the_articles_own_lines_are_not(line: str) -> None:
+    assert not is_boilerplate(line)
+
+
+def test_strip_keeps_the_order_and_repeated_lines() -> None:
+    body = "Step one: register.\nRead more: Another story\nStep one: register.\nThe end of the text."
+    assert strip_boilerplate(body) == "Step one: register.\nStep one: register.\nThe end of the text."
+
+
+def test_extract_page_drops_a_read_more_line_inside_the_article() -> None:
+    text = "".join(
+        f"<p>Paragraph {i} explains how the new rules on asylum were applied across the region last year.</p>"
+        for i in range(4)
+    )
+    html = (
+        "<html><head><title>Rules</title></head><body><article><h1>Rules</h1>"
+        f"{text}<p>Read more: <a href='/other'>Return policy after the Pact</a></p>{text}</article></body></html>"
+    )
+    body = extract_page(html, "https://news.example.org/2024/05/rules").body
+    assert "Paragraph 3 explains" in body
+    assert "Read more" not in body and "Return policy after the Pact" not in body
+
+
+def test_a_configured_body_selector_is_cleaned_too() -> None:
+    source = Source.model_validate({
+        "name": "ex", "title": "Example Institute", "base_url": "https://www.example.org",
+        "discovery": {"sitemaps": ["/sitemap.xml"]}, "selectors": {"body": "div.text"},
+    })  # fmt: skip
+    html = (
+        "<html><head><title>Rules</title></head><body><h1>Rules</h1><div class='text'>"
+        "<p>The first finding of the study.</p><p>Sign up for our newsletter</p><p>The second finding.</p>"
+        "</div></body></html>"
+    )
+    body = extract_page(html, "https://www.example.org/research/rules", source=source).body
+    assert body == "The first finding of the study.\nThe second finding."
