@@ -10,8 +10,8 @@ _CALLS_TO_ACTION = re.compile(
     r"""
     (?:read|see)\s+(?:more|also)\s*:.*             # "Read more: <headline>", "See also: <headline>"
   | related(?:\s+(?:articles?|stories|posts?|coverage|content|reading))?\s*:.*
-  | (?:click|tap)\s+here\b.*
-  | (?:subscribe|sign\s+up)\b.*
+  | (?:click|tap)\s+here\b.*\b(?:subscribe|newsletters?|app|sign\s+up|follow)\b.*
+  | (?:subscribe|sign\s+up)\b.*\b(?:newsletters?|inbox|our|youtube|podcast)\b.*  # not "sign up for the bundle"
   | get\s+(?:the|our)\b.*\b(?:newsletters?|inbox|app)\b.*
   | (?:\d+\s+)?comments?
   | filed\s+under\s*:.*

@@ -41,6 +41,9 @@ def test_calls_to_action_are_boilerplate(line: str) -> None:
         "Comments from the ministry were not available by the time of publication.",
         "Subscribers to the scheme, mostly seasonal workers, received their visas within a month.",
         "Get the numbers right, the minister told parliament, and the policy follows.",
+        # Instructions that are the article's advice, not the site's.
+        "- Sign up for the Disney+ bundle using the same email as your Hulu account",
+        "Click here to get more information or download this game.",
         # A long paragraph that happens to open like a call to action is the article's text.
         "Sign up rates for the voluntary return programme were low: only 312 of the 4,000 people eligible in "
         "the first year applied, according to the agency's own figures, which the ministry has not disputed.",
