@@ -1,6 +1,8 @@
 """Turn one saved page into a publication record: trafilatura for the body, structured metadata first.
 
 Precedence, field by field (first that yields a value wins; docs/extraction.md says why):
+- body: source selector > trafilatura, on a tree whose split body is joined and related <article>s removed
+  (flows/body_tree.py); either way without call-to-action lines (flows/boilerplate.py).
 - title: source selector > the <h1> that the page's titles name (see _headline) > JSON-LD headline > og:title >
   trafilatura > <title>; a candidate that is only the site's name, or has no letters, is skipped; then the site
   name is cut from the ends.
