@@ -64,8 +64,15 @@ def parse_date(text: str | None) -> str | None:
     return str(found) if found else None
 
 
+# Byline lead-ins in the languages the digest reads: "By", "Written by", WordPress's "View all posts by" and
+# their German, French and Spanish forms. A bare "von" goes only before a whole name ("von Daniela Obers"),
+# never from one ("Von Trapp").
 _AUTHOR_NOISE = re.compile(
-    r"^(by|authors?|written by|par|por)\s*[:]?\s+|\s*\((?:[^)]*)\)$|\s*email the author$",
+    r"^(?:by|authors?|autor(?:in)?|auteur|written by|posted by|published by|par|por|écrit par|rédigé par|"
+    r"escrito por|publicado por|(?:ein )?(?:beitrag|artikel|text) von|geschrieben von|verfasst von|"
+    r"(?:view|see) all posts by|(?:zeige )?alle beiträge von|voir tous les articles (?:de|par)|"
+    r"ver todas las entradas de|von(?=\s+\S+\s+\S))\s*[:]?\s+"
+    r"|\s*\((?:[^)]*)\)$|\s*email the author$|\s*→$",
     re.IGNORECASE,
 )
 
@@ -94,8 +101,9 @@ def clean_authors(names: list[str]) -> list[str]:
     """Split, strip bylines and roles, and de-duplicate person names, keeping their order."""
     out: list[str] = []
     for raw in names:
-        for part in re.split(r";|,|\s+and\s+|\s*&\s*|\s+y\s+|\s+et\s+|\n|\|", raw or ""):
-            name = _AUTHOR_NOISE.sub("", " ".join(part.split())).strip(" ,:")
+        # Entities first: "Redacci&oacute;n" must not be split at its semicolon.
+        for part in re.split(r";|,|\s+and\s+|\s*&\s*|\s+y\s+|\s+et\s+|\n|\|", html.unescape(raw or "")):
+            name = _AUTHOR_NOISE.sub("", " ".join(part.split())).strip(" ,:'\"“”‘’«»")
             # A sentence's full stop goes; an abbreviation's stays ("Perry Bacon Jr.", "Mary J.").
             if name.endswith(".") and not _NAME_ABBREVIATION.search(name):
                 name = name.rstrip(".")

@@ -60,6 +60,16 @@ def test_parse_date(text: str, expected: str | None) -> None:
         (["Email the author"], []),
         (["Migration Policy Institute"], []),
         (["By Perry Bacon Jr. and Ana Li.", "Mary J."], ["Perry Bacon Jr.", "Ana Li", "Mary J."]),
+        # Byline lead-ins in German, French, Spanish, and WordPress's author-archive link.
+        (["Von Vanessa Franke"], ["Vanessa Franke"]),
+        (["Von Trapp"], ["Von Trapp"]),
+        (["Artikel von Ana Pérez"], ["Ana Pérez"]),
+        (["Zeige alle Beiträge von Petra Ruland"], ["Petra Ruland"]),
+        (["View all posts by Daniel Lemire →"], ["Daniel Lemire"]),
+        (["Par Jean Dupont", "Escrito por María López"], ["Jean Dupont", "María López"]),
+        # An entity is decoded before the name is split at semicolons; quotes around the whole go.
+        (["Redacci&oacute;n Diario Pagina Siete"], ["Redacción Diario Pagina Siete"]),
+        (["'Luana Patriolino; Raphael Felice'"], ["Luana Patriolino", "Raphael Felice"]),
     ],
 )
 def test_clean_authors(raw: list[str], expected: list[str]) -> None:
