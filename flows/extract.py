@@ -38,6 +38,7 @@ from trafilatura.utils import load_html
 
 from flows.body_tree import prepare_body_tree
 from flows.boilerplate import strip_boilerplate
+from flows.byline import byline_texts
 from flows.metadata import ARTICLE_TYPES, LISTING_TYPES, PageMeta, ld_names, read_meta
 from flows.normalise import clean_authors, clean_title, parse_date
 from migdigest.config import Source
@@ -373,7 +374,7 @@ def extract_page(
         authors = clean_authors(author_candidates[0])
     else:
         authors = next((clean_authors(c) for c in author_candidates if clean_authors(c)), [])
-        authors = authors or clean_authors([fallback.get("author") or ""])
+        authors = authors or clean_authors(byline_texts(tree)) or clean_authors([fallback.get("author") or ""])
 
     date_candidates: list[Callable[[], Any]] = [
         lambda: next(iter(_texts(tree, sel.date)), None) if sel else None,

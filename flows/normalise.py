@@ -68,7 +68,7 @@ def parse_date(text: str | None) -> str | None:
 # their German, French and Spanish forms. A bare "von" goes only before a whole name ("von Daniela Obers"),
 # never from one ("Von Trapp").
 _AUTHOR_NOISE = re.compile(
-    r"^(?:by|authors?|autor(?:in)?|auteur|written by|posted by|published by|par|por|écrit par|rédigé par|"
+    r"^(?:by|authors?|autor(?:in)?|autor/in|auteur|written by|posted by|published by|par|por|écrit par|rédigé par|"
     r"escrito por|publicado por|(?:ein )?(?:beitrag|artikel|text) von|geschrieben von|verfasst von|"
     r"(?:view|see) all posts by|(?:zeige )?alle beiträge von|voir tous les articles (?:de|par)|"
     r"ver todas las entradas de|von(?=\s+\S+\s+\S))\s*[:]?\s+"
@@ -81,7 +81,8 @@ _AUTHOR_NOISE = re.compile(
 _NOT_A_PERSON = re.compile(
     r"\b(senior|junior|associate|analyst|director|fellow|president|researcher|officer|manager|professor|"
     r"policy|program|programme|head|chief|editor|staff|team|institute|centre|center|university|"
-    r"contributor|consultant|coordinator|lead|deputy|vice|intern|email|twitter)\b",
+    r"contributor|consultant|coordinator|lead|deputy|vice|intern|email|twitter|admin|administrator|webmaster|"
+    r"redaktion)\b|^red$",
     re.IGNORECASE,
 )
 
@@ -115,6 +116,7 @@ def clean_authors(names: list[str]) -> list[str]:
                 and len(name) <= 60
                 and len(name.split()) <= 5
                 and any(c.isalpha() for c in name)
+                and not any(c.isdigit() for c in name)  # a byline's date or time, or an account ("user5105")
                 and not _NOT_A_PERSON.search(name)
                 and not re.search(r"https?:|www\.|@|\[at\]|\.(com|org|net)\b", name)
                 and name not in out

@@ -1,0 +1,64 @@
+"""Authors from a page's visible byline (flows/byline.py) when its metadata names none."""
+
+from __future__ import annotations
+
+from trafilatura.utils import load_html
+
+from flows.byline import byline_texts
+from flows.extract import extract_page
+
+TEXT = "".join(
+    f"<p>Paragraph {i} explains how the new rules on asylum were applied across the region last year.</p>"
+    for i in range(5)
+)
+
+
+def authors(byline: str, head: str = "", after: str = "") -> list[str]:
+    html = (
+        f"<html><head><title>Rules</title>{head}</head><body><article><h1>Rules</h1>"
+        f"<div class='entry-meta'>{byline}</div>{TEXT}</article>{after}</body></html>"
+    )
+    return extract_page(html, "https://blog.example.org/2024/05/rules").authors
+
+
+def test_a_wordpress_byline_names_the_author() -> None:
+    byline = (
+        "<span class='by-author'>von <span class='author vcard'><a class='url fn n' rel='author' "
+        "href='/author/mvd/' title='Zeige alle Beiträge von Michael Veeser-Dombrowski'>Michael Veeser-Dombrowski"
+        "</a></span></span>"
+    )
+    assert authors(byline) == ["Michael Veeser-Dombrowski"]
+
+
+def test_microdata_names_come_first() -> None:
+    byline = (
+        "<span itemprop='author' itemscope itemtype='https://schema.org/Person'><span itemprop='name'>Ana Pérez"
+        "</span> <span class='bio'>writes on routes through the Sahel</span></span>"
+        "<span itemprop='author' itemscope><span itemprop='name'>Jean Dupont</span></span>"
+        "<a rel='author' href='/desk'>Desk</a>"
+    )
+    assert authors(byline) == ["Ana Pérez", "Jean Dupont"]
+
+
+def test_metadata_beats_the_byline() -> None:
+    head = '<meta name="author" content="Kathleen Newland">'
+    assert authors("<span class='byline'>By Someone Else</span>", head=head) == ["Kathleen Newland"]
+
+
+def test_a_commenters_or_a_sidebars_name_is_not_the_authors() -> None:
+    comments = "<div id='comments'><span class='byline'><a rel='author' href='/u/1'>Jo Commenter</a></span></div>"
+    sidebar = "<aside><span class='author-name'>Widget Writer</span></aside>"
+    related = "<div class='related-posts'><a rel='author' href='/u/2'>Other Author</a></div>"
+    page = load_html(f"<html><body><article>{TEXT}</article>{comments}{sidebar}{related}</body></html>")
+    assert page is not None
+    assert byline_texts(page) == []
+    page = load_html(
+        f"<html><body><article><span class='byline'>Ana Pérez</span>{TEXT}</article>{comments}</body></html>"
+    )
+    assert page is not None
+    assert byline_texts(page) == ["Ana Pérez"]
+
+
+def test_a_bylines_date_and_a_cms_account_are_not_names() -> None:
+    assert authors("<span class='byline'>Anja Schmoll-Trautmann, 14. Mai 2014</span>") == ["Anja Schmoll-Trautmann"]
+    assert authors("<span class='byline'>By admin</span>") == []
