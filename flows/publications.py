@@ -144,9 +144,18 @@ def _pooled(
     done: dict[int, list[Publication | tuple[str, str]]] = {}
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=_POOL_CONTEXT) as pool:
-            futures = {pool.submit(_process_batch, run_dir, source, crawl_base, b): i for i, b in enumerate(batches)}
-            for future in as_completed(futures):
-                done[futures[future]] = future.result()
+            try:
+                futures = {
+                    pool.submit(_process_batch, run_dir, source, crawl_base, b): i for i, b in enumerate(batches)
+                }
+                for future in as_completed(futures):
+                    done[futures[future]] = future.result()
+            except BrokenProcessPool:
+                # CPython 3.11 terminates only the workers registered when the pool broke: one still starting
+                # then is joined while it blocks writing a result nobody reads, and leaving `with` hangs forever.
+                for worker in list((getattr(pool, "_processes", None) or {}).values()):
+                    worker.kill()
+                raise
     except BrokenProcessPool:
         pass  # a worker was killed (out of memory, a crash in a C library): the batches it left are redone below
     outputs: list[Publication | tuple[str, str]] = []
