@@ -7,7 +7,7 @@ Precedence, field by field (first that yields a value wins; docs/extraction.md s
   trafilatura > <title>; a candidate that is only the site's name, or has no letters, is skipped; then the site
   name is cut from the ends.
 - authors: source selector (authoritative even when empty) > JSON-LD author (people only) >
-  meta author/citation_author/dc.creator > trafilatura.
+  meta author/citation_author/dc.creator > visible byline (flows/byline.py) > trafilatura.
 - published: source selector > a full /YYYY/MM/DD/ date in the URL > first <time datetime> outside asides,
   comments and footers > article:published_time, citation/DC dates > JSON-LD datePublished > listing date >
   feed date > trafilatura (htmldate, original date only).
