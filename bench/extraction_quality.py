@@ -538,7 +538,7 @@ def flows_fingerprint() -> str:
     """Short hashes of the flows/ files that decide extraction, to tell which code a table measured."""
     here = Path(importlib.import_module("flows").__file__ or ".").parent
     parts = []
-    for name in ("extract.py", "body_tree.py", "metadata.py", "normalise.py"):
+    for name in ("extract.py", "body_tree.py", "boilerplate.py", "byline.py", "metadata.py", "normalise.py"):
         path = here / name
         if path.is_file():
             parts.append(f"{name} {hashlib.sha256(path.read_bytes()).hexdigest()[:10]}")
