@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from lxml.cssselect import CSSSelector
@@ -17,8 +18,10 @@ _BYLINE_SELECTORS = (
     ".byline",
     ".author-name, .author_name, .authorName, .by-author, .post-author, .entry-author",
 )
-# A name in these is a commenter's, a related post's author, or a widget's, not the page's.
-_ELSEWHERE = ("comment", "sidebar", "widget", "related", "footer", "respond")
+# A name in these is a commenter's, a related post's author, or a widget's, not the page's. Whole words only:
+# "commentary" is a kind of publication. A footer is the site's (with its hCard address) unless it is an article's.
+_ELSEWHERE = re.compile(r"(?<![a-z])(?:comments?|commentlist|respond|sidebar|widgets?|related)(?![a-z])")
+_FOOTER = re.compile(r"(?<![a-z])footer(?![a-z])")
 _MAX_CHARS = 120  # a byline, not an author box's biography
 
 
@@ -28,11 +31,12 @@ def _selector(css: str) -> CSSSelector:
 
 
 def _elsewhere(el: HtmlElement) -> bool:
+    in_article = next(el.iterancestors("article"), None) is not None
     for anc in (el, *el.iterancestors()):
-        if anc.tag in ("aside", "footer", "nav", "head"):
+        if anc.tag in ("aside", "nav", "head") or (anc.tag == "footer" and not in_article):
             return True
         marks = f"{anc.get('class', '')} {anc.get('id', '')}".lower()
-        if any(word in marks for word in _ELSEWHERE):
+        if _ELSEWHERE.search(marks) or (not in_article and _FOOTER.search(marks)):
             return True
     return False
 

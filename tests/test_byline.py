@@ -62,3 +62,15 @@ def test_a_commenters_or_a_sidebars_name_is_not_the_authors() -> None:
 def test_a_bylines_date_and_a_cms_account_are_not_names() -> None:
     assert authors("<span class='byline'>Anja Schmoll-Trautmann, 14. Mai 2014</span>") == ["Anja Schmoll-Trautmann"]
     assert authors("<span class='byline'>By admin</span>") == []
+
+
+def test_a_commentary_or_an_articles_own_footer_holds_the_byline() -> None:
+    commentary = "<div class='commentary-body'><span class='byline'>By Meghan Benton</span></div>"
+    assert authors(commentary) == ["Meghan Benton"]
+    page = load_html(
+        f"<html><body><article>{TEXT}<footer class='entry-footer'><span class='vcard'>"
+        "<span class='fn'>Ana Pérez</span></span></footer></article><footer class='site-footer'><div class='vcard'><span class='fn'>Example Institute"
+        "</span></div></footer></body></html>"
+    )
+    assert page is not None
+    assert byline_texts(page) == ["Ana Pérez"]
