@@ -69,8 +69,9 @@ def test_a_commentary_or_an_articles_own_footer_holds_the_byline() -> None:
     assert authors(commentary) == ["Meghan Benton"]
     page = load_html(
         f"<html><body><article>{TEXT}<footer class='entry-footer'><span class='vcard'>"
-        "<span class='fn'>Ana Pérez</span></span></footer></article><footer class='site-footer'><div class='vcard'><span class='fn'>Example Institute"
-        "</span></div></footer></body></html>"
+        "<span class='fn'>Ana Pérez</span></span></footer></article>"
+        "<footer class='site-footer'><div class='vcard'><span class='fn'>Example Institute</span></div></footer>"
+        "</body></html>"
     )
     assert page is not None
     assert byline_texts(page) == ["Ana Pérez"]
