@@ -53,9 +53,11 @@ class _Handler(BaseHTTPRequestHandler):
         """Stay quiet: tests and the demo read their own output."""
 
     def _base_url(self) -> str:
-        # Like a CMS, build absolute URLs from the host the client asked for.
+        # Like a CMS behind a proxy, build absolute URLs from the host and scheme the client asked for: a crawler
+        # that connects here with the real site's Host and `X-Forwarded-Proto: https` gets the real site's URLs.
         host = self.headers.get("Host", "")
-        return f"http://{host}" if _HOST_HEADER.match(host) else self.server.base_url
+        scheme = "https" if self.headers.get("X-Forwarded-Proto", "").strip().lower() == "https" else "http"
+        return f"{scheme}://{host}" if _HOST_HEADER.match(host) else self.server.base_url
 
     def _not_modified(self, page: Page) -> bool:
         if page.status != 200:

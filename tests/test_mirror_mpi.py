@@ -208,6 +208,15 @@ def test_absolute_urls_follow_the_host_header(base: str) -> None:
     assert 'href="/research"' in r.text  # links inside pages stay root-relative
 
 
+def test_forwarded_scheme_and_host_give_the_real_sites_urls(base: str) -> None:
+    # What the crawler's downloader sends when it fetches a real URL from the mirror.
+    headers = {"Host": "www.migrationpolicy.org", "X-Forwarded-Proto": "https"}
+    r = fetch(base + "/research/digital-remittances-development", headers)
+    expected = "https://www.migrationpolicy.org/research/digital-remittances-development"
+    assert f'<link rel="canonical" href="{expected}" />' in r.text
+    assert "127.0.0.1" not in r.text
+
+
 def test_node_alias_serves_the_page_with_its_canonical(base: str) -> None:
     page = fetch(base + "/research/global-mobility-post-pandemic").text
     shortlink = re.search(r'<link rel="shortlink" href="([^"]+)"', page)
