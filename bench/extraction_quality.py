@@ -6,7 +6,7 @@ Run on demand (never by the test suite; the data is not part of the repository):
         --scrapinghub /work/shared/benchmarks/scrapinghub-aeb \
         --trafilatura-eval /work/shared/benchmarks/trafilatura-eval [--limit N] [--jobs 2] [--dump DIR]
 
-Columns: migdigest = flows.extract.extract_page(html, url).body; bare = trafilatura.bare_extraction(html,
+Columns: migdigest = extract.page.extract_page(html, url).body; bare = trafilatura.bare_extraction(html,
 url=url, with_metadata=True).text; extract() = trafilatura.extract(html) with its defaults (comments
 included); extract(nc) = trafilatura.extract(html, include_comments=False), the setting both benchmarks
 published their trafilatura scores with (a check that the scoring here reproduces theirs).
@@ -45,7 +45,7 @@ from typing import Any
 
 import trafilatura
 
-from flows.extract import extract_page
+from extract.page import extract_page
 
 DEFAULT_ROOT = Path("/work/shared/benchmarks")
 EXTRACTORS = ("migdigest", "bare", "extract", "extract_nc")

@@ -37,13 +37,13 @@ def main() -> None:
 
     import trafilatura
 
-    from flows.extract import extract_page
-    from flows.publications import extract_run, start_workers
-    from flows.runfiles import read_body, read_pages
+    from extract.page import extract_page
+    from extract.stage import extract_run, start_workers
     from migdigest.config import load_config
     from mirrors.scaled import register
     from mirrors.server import MirrorServer
     from spiders.crawl import run_crawl
+    from spiders.rundir import read_body, read_pages
 
     source = load_config().source("mpi")
     # The same site as an unconfigured one would be: no body selector, so trafilatura reads every page.

@@ -89,7 +89,7 @@ class Fetched:
 
 def fetched_urls(run_dir: Path, source: Any, base_url: str) -> Fetched:
     """Every URL of a run that got a response: configured sitemaps and feeds, listing pages, pages, PDFs, failures."""
-    from flows.runfiles import read_discovered, read_failures, read_pages, read_seen
+    from spiders.rundir import read_discovered, read_failures, read_pages, read_seen
 
     base = base_url.rstrip("/") + "/"
     discovery = [urljoin(base, u) for u in (*source.discovery.sitemaps, *source.discovery.feeds)]

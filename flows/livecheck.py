@@ -6,10 +6,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.publications import extract_run
-from flows.runfiles import count_discovered, read_failures
+from extract.stage import extract_run
 from migdigest.config import load_config
 from spiders.crawl import run_crawl
+from spiders.rundir import count_discovered, read_failures
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,15 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.dedupe import DocText, cluster
-from flows.publications import ExtractResult, extract_run, start_workers
-from flows.runfiles import count_discovered, read_failures
+from extract.dedupe import DocText, cluster
+from extract.stage import ExtractResult, extract_run, start_workers
 from flows.storing import apply_result
-from migdigest.config import DEFAULT_DB, load_config
+from migdigest.config import load_config
 from migdigest.models import RunStats
+from migdigest.paths import DEFAULT_DB
 from spiders.crawl import CrawlOutcome, run_crawl
 from spiders.incremental import page_key
+from spiders.rundir import count_discovered, read_failures
 from storage import Digest
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flows.publications import extract_run
+from extract.stage import extract_run
 from flows.storing import apply_result
 from migdigest.config import load_config
 from storage import Digest

@@ -1,8 +1,9 @@
-"""`migdigest schedule`: serve the nightly crawl and the weekly roundups on cron schedules from one machine.
+"""The nightly crawl and the weekly roundups as cron-scheduled Prefect deployments, served from one machine.
 
 Cron schedules only run against a real Prefect server (`prefect server start`), never the ephemeral one that
 Prefect starts on its own: the command checks PREFECT_API_URL and the server's health before serving, and says
 how to start one. Prefect is imported only when needed (it takes seconds), so `migdigest --help` stays fast.
+`migdigest schedule` (cli/schedule.py) is the command.
 See docs/schedules.md, and prefect.yaml for the work-pool variant with several workers.
 """
 
@@ -13,20 +14,15 @@ import os
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-import typer
-from rich.console import Console
-from rich.markup import escape
-
-from migdigest.config import DEFAULT_DB, REPO_ROOT
+from migdigest.paths import DEFAULT_DB, DEFAULT_OUT_DIR, REPO_ROOT
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
 
 NIGHTLY_CRON = "0 2 * * *"  # every day at 02:00
 WEEKLY_CRON = "0 7 * * 1"  # Mondays at 07:00, after the Sunday night crawl has closed the week
-DEFAULT_OUT_DIR = REPO_ROOT / "out"
 NIGHTLY_ENTRYPOINT = f"{REPO_ROOT / 'flows' / 'weekly.py'}:scheduled_nightly"
 WEEKLY_ENTRYPOINT = f"{REPO_ROOT / 'flows' / 'weekly.py'}:weekly_roundup"
 START_SERVER_HELP = (
@@ -38,9 +34,6 @@ START_SERVER_HELP = (
     "    .venv/bin/migdigest schedule\n"
     "(docs/schedules.md explains more, including several workers with prefect.yaml.)"
 )
-
-console = Console()
-err = Console(stderr=True)
 
 
 def configured_api_url() -> str | None:
@@ -118,41 +111,3 @@ def serve_schedules(
     deployments = build_deployments(db_path, out_dir, config_dir, timezone, nightly_cron, weekly_cron, send)
     # One run at a time: the nightly crawl and a roundup never compete for the two cores or the digest.
     serve(*deployments, limit=1)
-
-
-def schedule(
-    db: Annotated[Path, typer.Option("--db", help="Digest SQLite file.", envvar="MIGDIGEST_DB")] = DEFAULT_DB,
-    out_dir: Annotated[
-        Path,
-        typer.Option("--out-dir", help="Where roundups are archived (<out-dir>/roundups/).", envvar="MIGDIGEST_OUT"),
-    ] = DEFAULT_OUT_DIR,
-    config_dir: Annotated[
-        Path | None, typer.Option("--config-dir", help="Folder with sources and teams.yaml (default: config/).")
-    ] = None,
-    timezone: Annotated[str, typer.Option(help="IANA time zone of the cron times, e.g. Europe/Berlin.")] = "UTC",
-    nightly_cron: Annotated[str, typer.Option(help="When the nightly crawl runs (cron).")] = NIGHTLY_CRON,
-    weekly_cron: Annotated[str, typer.Option(help="When the weekly roundups are sent (cron).")] = WEEKLY_CRON,
-    send: Annotated[bool, typer.Option(help="Email the weekly roundups (SMTP from MIGDIGEST_SMTP_*).")] = True,
-) -> None:
-    """Run the nightly crawl (02:00) and the weekly roundups (Mondays 07:00) on schedule, on this machine."""
-    api_url = configured_api_url()
-    if not api_url:
-        err.print("[red]error:[/red] PREFECT_API_URL is not set.", highlight=False)
-        typer.echo(START_SERVER_HELP, err=True)
-        raise typer.Exit(2)
-    problem = server_problem(api_url)
-    if problem:
-        err.print(f"[red]error:[/red] {escape(problem)}.", highlight=False)
-        typer.echo(START_SERVER_HELP, err=True)
-        raise typer.Exit(2)
-    if send and not os.environ.get("MIGDIGEST_SMTP_HOST"):
-        err.print(
-            "[yellow]warning:[/yellow] MIGDIGEST_SMTP_HOST is not set: weekly runs will fail to email (use --no-send"
-            " to only archive roundups).",
-            highlight=False,
-        )
-    console.print(
-        f"serving on {api_url}: nightly '{nightly_cron}', weekly-roundup '{weekly_cron}' ({timezone}); Ctrl-C stops",
-        highlight=False,
-    )
-    serve_schedules(db, out_dir, config_dir, timezone, nightly_cron, weekly_cron, send)

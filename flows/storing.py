@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.publications import ExtractResult
+from extract.stage import ExtractResult
 from storage import Digest
 
 

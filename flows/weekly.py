@@ -20,7 +20,8 @@ from prefect.deployments import run_deployment
 from prefect.states import State
 
 from flows.nightly import nightly
-from migdigest.config import DEFAULT_DB, load_config
+from migdigest.config import load_config
+from migdigest.paths import DEFAULT_DB, DEFAULT_OUT_DIR
 from migdigest.teams import Team, TeamSettings
 from outputs import roundup as rd
 from outputs.mail import DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_S, MailConfigError, SendResult, SmtpSettings, send_roundup
@@ -75,7 +76,7 @@ def weekly_roundup(
     teams: list[str] | None = None,
     send: bool = True,
     db_path: Path = DEFAULT_DB,
-    out_dir: Path = rd.DEFAULT_OUT_DIR,
+    out_dir: Path = DEFAULT_OUT_DIR,
     config_dir: Path | None = None,
     send_attempts: int = DEFAULT_ATTEMPTS,
     send_backoff: float = DEFAULT_BACKOFF_S,

@@ -11,10 +11,7 @@ from parsel import Selector
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from migdigest.models import DOC_TYPES
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-CONFIG_DIR = REPO_ROOT / "config"
-DEFAULT_DB = REPO_ROOT / "data" / "digest.db"
+from migdigest.paths import CONFIG_DIR
 
 
 class ConfigError(Exception):

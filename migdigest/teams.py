@@ -11,7 +11,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from migdigest.config import CONFIG_DIR, ConfigError
+from migdigest.config import ConfigError
+from migdigest.paths import CONFIG_DIR
 
 TEAMS_FILE = "teams.yaml"
 # A team's name is a folder name under out/roundups/ and part of its feed's id: keep it plain.

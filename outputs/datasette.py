@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from migdigest.config import CONFIG_DIR
+from migdigest.paths import CONFIG_DIR
 
 HERE = Path(__file__).resolve().parent
 METADATA = CONFIG_DIR / "datasette.yaml"

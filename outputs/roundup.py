@@ -1,6 +1,6 @@
 """The weekly roundup: select a team's publications of one ISO week, group and summarise them, render, archive.
 
-Pure steps over the digest's read API; the CLI (`outputs.roundup_cli`) and the `weekly_roundup` flow wire them.
+Pure steps over the digest's read API; the CLI (`cli.roundup`) and the `weekly_roundup` flow wire them.
 Rendering is Jinja2 (`outputs/templates/roundup.*.j2`): HTML with autoescape on, plain text and Markdown with
 their own escaping filters. Archive layout: `<out_dir>/roundups/<team>/<week>.{html,md,txt}` plus `feed.atom`.
 """
@@ -22,11 +22,11 @@ from typing import Any
 
 import jinja2
 
-from migdigest.config import REPO_ROOT, ConfigError, load_config
+from migdigest.config import ConfigError, load_config
+from migdigest.paths import DEFAULT_OUT_DIR
 from migdigest.teams import Team, Teams, TeamSettings, load_teams, taxonomy_names
 from storage import Digest
 
-DEFAULT_OUT_DIR = REPO_ROOT / "out"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 FORMATS = ("html", "md", "txt")
 OTHER_TOPIC = "Other publications"

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from flows.extract import extract_page
+from extract.page import extract_page
 from migdigest.config import load_config
 
 FIXTURES = Path(__file__).parent / "fixtures"

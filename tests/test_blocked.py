@@ -9,8 +9,8 @@ from storage import Digest
 
 
 def test_a_challenged_source_is_blocked_and_stores_nothing(prefect_harness: None, tmp_path: Path) -> None:
-    from flows.health import assess
     from flows.nightly import nightly
+    from outputs.health import assess
 
     db_path = tmp_path / "digest.db"
     with MirrorServer("odi-challenge") as server:

@@ -1,12 +1,12 @@
-"""Markup fixes before trafilatura (flows/body_tree.py), each on a page written for it and through extract_page."""
+"""Markup fixes before trafilatura (extract/body_tree.py), each on a page written for it and through extract_page."""
 
 from __future__ import annotations
 
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
-from flows.body_tree import prepare_body_tree
-from flows.extract import extract_page
+from extract.body_tree import prepare_body_tree
+from extract.page import extract_page
 
 OG_ARTICLE = '<meta property="og:type" content="article">'
 

@@ -1,11 +1,11 @@
-"""Call-to-action lines dropped from bodies (flows/boilerplate.py), and the article's own lines kept."""
+"""Call-to-action lines dropped from bodies (extract/boilerplate.py), and the article's own lines kept."""
 
 from __future__ import annotations
 
 import pytest
 
-from flows.boilerplate import is_boilerplate, strip_boilerplate
-from flows.extract import extract_page
+from extract.boilerplate import is_boilerplate, strip_boilerplate
+from extract.page import extract_page
 from migdigest.config import Source
 
 

@@ -1,11 +1,11 @@
-"""Authors from a page's visible byline (flows/byline.py) when its metadata names none."""
+"""Authors from a page's visible byline (extract/byline.py) when its metadata names none."""
 
 from __future__ import annotations
 
 from trafilatura.utils import load_html
 
-from flows.byline import byline_texts
-from flows.extract import extract_page
+from extract.byline import byline_texts
+from extract.page import extract_page
 
 TEXT = "".join(
     f"<p>Paragraph {i} explains how the new rules on asylum were applied across the region last year.</p>"

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from flows.dedupe import DocText, cluster, normalise, text_hash
+from extract.dedupe import DocText, cluster, normalise, text_hash
 
 # Two different articles on the same topic (cities and migration), in the style of the seed pages.
 ARTICLE = (

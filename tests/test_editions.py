@@ -56,7 +56,7 @@ def test_a_changed_publication_keeps_its_old_text_and_shows_a_word_diff(two_edit
     assert doc is not None and changes["changed_sentence"] in doc["body"]
     assert len(versions) == 1 and changes["changed_sentence"] not in versions[0]["body"]
     out = subprocess.run(
-        [sys.executable, "-m", "migdigest.cli", "history", KEY + changes["changed"], "--db", str(db_path)],
+        [sys.executable, "-m", "cli.app", "history", KEY + changes["changed"], "--db", str(db_path)],
         capture_output=True, text=True, check=True, cwd=REPO,
     )  # fmt: skip
     assert "{+" in out.stdout and changes["changed_sentence"].split()[0] in out.stdout

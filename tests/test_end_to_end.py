@@ -84,7 +84,7 @@ def test_cli_search_finds_a_known_phrase(digest: Path) -> None:
     sentence, url = _known_phrase()
     words = " ".join(sentence.split()[:8])
     out = subprocess.run(
-        [sys.executable, "-m", "migdigest.cli", "search", f'"{words}"', "--json", "--db", str(digest)],
+        [sys.executable, "-m", "cli.app", "search", f'"{words}"', "--json", "--db", str(digest)],
         capture_output=True, text=True, check=True, cwd=REPO,
     )  # fmt: skip
     hits = [json.loads(line) for line in out.stdout.splitlines()]
@@ -112,7 +112,7 @@ def test_datasette_answers_a_search_over_its_json_api(digest: Path) -> None:
     sentence, url = _known_phrase()
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "migdigest.cli", "serve", "--db", str(digest), "--port", str(port)],
+        [sys.executable, "-m", "cli.app", "serve", "--db", str(digest), "--port", str(port)],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:

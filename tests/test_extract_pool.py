@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import mirrors.scaled as scaled
-from flows.publications import POOL_MIN_PAGES, extract_run, start_workers
+from extract.stage import POOL_MIN_PAGES, extract_run, start_workers
 from migdigest.config import load_config
 from mirrors import SITES
 from mirrors.server import MirrorServer
@@ -52,13 +52,13 @@ def test_pool_gives_what_one_process_gives(crawled: tuple[Path, str]) -> None:
 def test_workers_start_with_the_extractor_and_taxonomy_loaded() -> None:
     from concurrent.futures import ProcessPoolExecutor
 
-    from flows import publications
+    from extract import stage as publications
 
     start_workers()
     with ProcessPoolExecutor(max_workers=1, mp_context=publications._POOL_CONTEXT) as pool:
         # eval is a builtin, so the probe itself imports nothing: what it sees was loaded before the worker forked.
-        loaded = pool.submit(eval, "'flows.pool_preload' in __import__('sys').modules").result()
-        compiled = pool.submit(eval, "len(__import__('sys').modules['flows.taxonomy']._CACHE)").result()
+        loaded = pool.submit(eval, "'extract.pool_preload' in __import__('sys').modules").result()
+        compiled = pool.submit(eval, "len(__import__('sys').modules['extract.taxonomy']._CACHE)").result()
     assert loaded and compiled == 1
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from migdigest.config import CONFIG_DIR
+from migdigest.paths import CONFIG_DIR
 from mirrors.server import MirrorServer
 from storage import Digest
 

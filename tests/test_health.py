@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.health import assess
+from outputs.health import assess
 
 
 def run(source: str = "mpi", *, status: str = "ok", new: int = 0, unchanged: int = 40, **extra: Any) -> dict[str, Any]:

@@ -27,7 +27,7 @@ def run_env(prefect_harness: None) -> dict[str, str]:
 
 
 def _start(db: Path, mirror: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "migdigest.cli", "run", "-s", "mpi", "--base-url", f"mpi={mirror}", "--db", str(db)]
+    cmd = [sys.executable, "-m", "cli.app", "run", "-s", "mpi", "--base-url", f"mpi={mirror}", "--db", str(db)]
     return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)  # fmt: skip
 

@@ -319,7 +319,7 @@ def test_every_internal_link_resolves(servers: dict[str, str], name: str) -> Non
 @pytest.mark.parametrize(("name", "hint"), [("cgd", "lastmod"), ("ecre", "feed_date")])
 def test_discovery_hints_reach_the_manifest(servers: dict[str, str], tmp_path: Path, name: str, hint: str) -> None:
     """Sitemap lastmod (CGD) and feed pubDate (ECRE) are recorded for every publication."""
-    from flows.normalise import parse_date
+    from extract.normalise import parse_date
     from spiders.crawl import run_crawl
 
     outcome = run_crawl(name, tmp_path / "run", base_url=servers[name])

@@ -328,7 +328,7 @@ def test_publication_pages_carry_the_ground_truth(base: str, pubs: list[dict[str
 
 def test_publications_extract_to_their_truth(pubs: list[dict[str, Any]]) -> None:
     """The source config (config/sources.d/mmc.yaml) reads every publication right, not only the golden ones."""
-    from flows.extract import extract_page
+    from extract.page import extract_page
     from migdigest.config import load_config
 
     source = load_config().source("mmc")

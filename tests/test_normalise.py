@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.normalise import canonical_url, clean_authors, clean_title, parse_date
+from extract.normalise import canonical_url, clean_authors, clean_title, parse_date
 
 REAL = "https://www.migrationpolicy.org"
 

@@ -1,8 +1,8 @@
-"""Page-type rules of flows/extract.page_kind on sites with no configuration: each rule on a page written for it."""
+"""Page-type rules of extract.page.page_kind on sites with no configuration: each rule on a page written for it."""
 
 from __future__ import annotations
 
-from flows.extract import extract_page
+from extract.page import extract_page
 
 LONG = "".join(f"<p>Paragraph {i} says that migration policy changed in several ways across the region.</p>"
                for i in range(12))  # fmt: skip

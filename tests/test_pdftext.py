@@ -13,7 +13,7 @@ from fpdf import FPDF
 from PIL import Image
 from pypdf import PageObject, PdfWriter
 
-from flows.pdftext import STATUSES, PdfText, _assemble, read_pdf
+from extract.pdftext import STATUSES, PdfText, _assemble, read_pdf
 
 MIRROR_FILES = Path(__file__).resolve().parents[1] / "mirrors" / "mpi" / "files"
 

@@ -1,4 +1,4 @@
-"""Each precedence rule of flows/extract.py, one by one, on small pages written for the rule."""
+"""Each precedence rule of extract/page.py, one by one, on small pages written for the rule."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from flows.extract import extract_page
+from extract.page import extract_page
 from migdigest.config import Source
 
 URL = "https://www.example.org/research/a-report"

@@ -13,11 +13,12 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from migdigest.config import REPO_ROOT, ConfigError
+from cli.roundup import roundup as roundup_command
+from migdigest.config import ConfigError
 from migdigest.models import Publication, RunStats
+from migdigest.paths import REPO_ROOT
 from migdigest.teams import load_teams
 from outputs import roundup as rd
-from outputs.roundup_cli import roundup as roundup_command
 from storage import Digest
 
 GOLDEN = Path(__file__).parent / "fixtures" / "roundup"

@@ -23,7 +23,8 @@ import yaml
 from aiosmtpd.controller import Controller
 from typer.testing import CliRunner
 
-from migdigest.config import REPO_ROOT, load_config
+from migdigest.config import load_config
+from migdigest.paths import REPO_ROOT
 from outputs import roundup as rd
 from storage import Digest
 from tests.test_mail import Inbox
@@ -226,7 +227,7 @@ def test_served_deployments_have_the_cron_schedules(tmp_path: Path) -> None:
 
 
 def _schedule_cli() -> typer.Typer:
-    from flows.schedule import schedule
+    from cli.schedule import schedule
 
     app = typer.Typer()
     app.command()(schedule)

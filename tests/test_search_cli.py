@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from migdigest.cli import app
+from cli.app import app
 from storage import Digest
 from storage.search import RANK, build_match
 from tests.test_datasette import HOSTILE, XSS_URL, build_demo_digest, known_report
@@ -129,7 +129,7 @@ def test_hostile_queries_in_a_real_process(digest: Path) -> None:
     everything = "\"NEAR(asylum title:asylum '; DROP TABLE documents; -- ^x* OR " + "a" * 10_000
     for text in (everything, '"" ( ) * :'):  # words to search for; none at all
         out = subprocess.run(
-            [sys.executable, "-m", "migdigest.cli", "search", text, "--db", str(digest)],
+            [sys.executable, "-m", "cli.app", "search", text, "--db", str(digest)],
             capture_output=True, text=True, cwd=REPO, timeout=60,
         )  # fmt: skip
         assert out.returncode in (0, 2), (text[:40], out.returncode, out.stderr[-2000:])

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flows.publications import extract_run
-from migdigest.config import CONFIG_DIR, load_config
+from extract.stage import extract_run
+from migdigest.config import load_config
+from migdigest.paths import CONFIG_DIR
 from spiders.crawl import run_crawl
 from storage import Digest
 
@@ -19,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def migdigest(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "migdigest.cli", *args], capture_output=True, text=True, cwd=REPO, check=False
+        [sys.executable, "-m", "cli.app", *args], capture_output=True, text=True, cwd=REPO, check=False
     )
 
 

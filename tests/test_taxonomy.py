@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.taxonomy import Taxonomy, fold, load_taxonomy, tag
+from extract.taxonomy import Taxonomy, fold, load_taxonomy, tag
 from migdigest.config import ConfigError
 
 

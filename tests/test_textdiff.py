@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.textdiff import changed_words, word_diff
+from extract.textdiff import changed_words, word_diff
 
 
 def test_word_diff_marks_removed_and_added_words() -> None:

@@ -2,12 +2,12 @@
 
 Precedence, field by field (first that yields a value wins; docs/extraction.md says why):
 - body: source selector > trafilatura, on a tree whose split body is joined and related <article>s removed
-  (flows/body_tree.py); either way without call-to-action lines (flows/boilerplate.py).
+  (extract/body_tree.py); either way without call-to-action lines (extract/boilerplate.py).
 - title: source selector > the <h1> that the page's titles name (see _headline) > JSON-LD headline > og:title >
   trafilatura > <title>; a candidate that is only the site's name, or has no letters, is skipped; then the site
   name is cut from the ends.
 - authors: source selector (authoritative even when empty) > JSON-LD author (people only) >
-  meta author/citation_author/dc.creator > visible byline (flows/byline.py) > trafilatura.
+  meta author/citation_author/dc.creator > visible byline (extract/byline.py) > trafilatura.
 - published: source selector > a full /YYYY/MM/DD/ date in the URL > first <time datetime> outside asides,
   comments and footers > article:published_time, citation/DC dates > JSON-LD datePublished > listing date >
   feed date > trafilatura (htmldate, original date only).
@@ -36,11 +36,11 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
 
-from flows.body_tree import prepare_body_tree
-from flows.boilerplate import strip_boilerplate
-from flows.byline import byline_texts
-from flows.metadata import ARTICLE_TYPES, LISTING_TYPES, PageMeta, ld_names, read_meta
-from flows.normalise import clean_authors, clean_title, parse_date
+from extract.body_tree import prepare_body_tree
+from extract.boilerplate import strip_boilerplate
+from extract.byline import byline_texts
+from extract.metadata import ARTICLE_TYPES, LISTING_TYPES, PageMeta, ld_names, read_meta
+from extract.normalise import clean_authors, clean_title, parse_date
 from migdigest.config import Source
 
 

@@ -30,7 +30,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from migdigest.config import CONFIG_DIR, ConfigError
+from migdigest.config import ConfigError
+from migdigest.paths import CONFIG_DIR
 
 DEFAULT_PATH = CONFIG_DIR / "taxonomy.yaml"
 LANGUAGES = ("en", "fr", "es", "pt", "it", "de")

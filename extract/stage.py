@@ -11,14 +11,14 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from flows.extract import Extracted, ExtractionError, extract_page
-from flows.normalise import canonical_url, word_count
-from flows.pdftext import read_pdf
-from flows.runfiles import read_body, read_pages, read_seen
-from flows.taxonomy import load_taxonomy, tag
+from extract.normalise import canonical_url, word_count
+from extract.page import Extracted, ExtractionError, extract_page
+from extract.pdftext import read_pdf
+from extract.taxonomy import load_taxonomy, tag
 from migdigest.config import Source
 from migdigest.models import FetchedPage, Publication
 from spiders.incremental import CHANGE_SIGNS
+from spiders.rundir import read_body, read_pages, read_seen
 
 
 @dataclass
@@ -88,7 +88,7 @@ POOL_MIN_PAGES = 64
 # ~1.3 s of imports per worker, as it did under "spawn". The server is a fresh single-threaded process, so
 # forking it is safe even though the flow's own process runs threads (Prefect, Twisted).
 _POOL_CONTEXT = get_context("forkserver")
-_POOL_CONTEXT.set_forkserver_preload(["flows.pool_preload"])
+_POOL_CONTEXT.set_forkserver_preload(["extract.pool_preload"])
 
 
 def start_workers() -> None:

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from flows.schedule import schedule
-from migdigest.config import CONFIG_DIR, DEFAULT_DB, ConfigError, Source, load_config
-from outputs.roundup_cli import roundup
+from cli.console import console, fail
+from cli.roundup import roundup
+from cli.schedule import schedule
+from migdigest.config import ConfigError, Source, load_config
+from migdigest.paths import CONFIG_DIR, DEFAULT_DB, REPO_ROOT
 
 app = typer.Typer(
     help="Follow what migration think tanks publish: crawl, extract, store and search.",
@@ -25,9 +26,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# Piped output (CI logs, `| less`) gets a wide console so run tables are not squeezed to 80 columns.
-console = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
 
 DbOption = Annotated[Path, typer.Option("--db", help="Digest SQLite file.", envvar="MIGDIGEST_DB")]
 ConfigOption = Annotated[
@@ -35,16 +33,11 @@ ConfigOption = Annotated[
 ]
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(code)
-
-
 def _config(config_dir: Path | None) -> Any:
     try:
         return load_config(config_dir)
     except ConfigError as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), 2) from None
 
 
 def _print_report(report: list[dict[str, Any]], seconds: float) -> None:
@@ -85,12 +78,15 @@ def demo(
     config_dir: ConfigOption = None,
 ) -> None:
     """Serve the bundled mirrors on 127.0.0.1 and run the nightly flow over them into the digest."""
+    # The mirrors are test and demo sites kept in the repository, not part of the installed package.
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.append(str(REPO_ROOT))
     from mirrors.server import MirrorServer
 
     config = _config(config_dir)
     mirrored = {name: src for name, src in config.sources.items() if src.mirror}
     if not mirrored:
-        raise _fail("no configured source has a bundled mirror")
+        raise fail("no configured source has a bundled mirror")
     servers = [MirrorServer(src.mirror) for src in mirrored.values()]
     started = time.perf_counter()
     try:
@@ -124,7 +120,7 @@ def run(
         try:
             config.source(name)
         except ConfigError as exc:
-            raise _fail(str(exc), 2) from None
+            raise fail(str(exc), 2) from None
     started = time.perf_counter()
     report = _run_nightly(sources=source or None, db_path=db, base_urls=overrides, config_dir=config_dir)
     _print_report(report, time.perf_counter() - started)
@@ -137,7 +133,7 @@ def _overrides(items: list[str] | None) -> dict[str, str]:
     for item in items or []:
         name, sep, url = item.partition("=")
         if not sep or not url.startswith(("http://", "https://")):
-            raise _fail(f"--base-url wants NAME=URL, got {item!r}", 2)
+            raise fail(f"--base-url wants NAME=URL, got {item!r}", 2)
         overrides[name] = url.rstrip("/")
     return overrides
 
@@ -151,7 +147,7 @@ def _check_live(
         try:
             config.source(name)
         except ConfigError as exc:
-            raise _fail(str(exc), 2) from None
+            raise fail(str(exc), 2) from None
     table = Table(title="live check")
     for col in ("source", "status", "discovered", "fetched", "publications", "example", "problems"):
         table.add_column(col, justify="right" if col in ("discovered", "fetched", "publications") else "left")
@@ -187,18 +183,18 @@ def extract(
     config_dir: ConfigOption = None,
 ) -> None:
     """Extract one saved page and print it as JSON."""
-    from flows.extract import ExtractionError, extract_page
+    from extract.page import ExtractionError, extract_page
 
     config = _config(config_dir)
     page_url = url or file.resolve().as_uri()
     try:
         src = config.source(source) if source else _source_for(page_url, config.sources)
     except ConfigError as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), 2) from None
     try:
         result = extract_page(file.read_bytes(), page_url, source=src)
     except ExtractionError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     data = result.as_dict()
     data["source"] = src.name if src else None
     console.print_json(json.dumps(data, ensure_ascii=False))
@@ -218,12 +214,12 @@ def search(
     from storage import Digest, QueryError
 
     if not db.exists():
-        raise _fail(f"no digest at {db}; run `migdigest demo` or `migdigest run` first")
+        raise fail(f"no digest at {db}; run `migdigest demo` or `migdigest run` first")
     digest = Digest(db)
     try:
         hits = digest.search(query, limit=limit, source=source, doc_type=doc_type, since=since)
     except QueryError as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), 2) from None
     finally:
         digest.close()
     if as_json:
@@ -250,11 +246,11 @@ def serve(
     from storage import Digest
 
     if not db.exists():
-        raise _fail(f"no digest at {db}; run `migdigest demo` or `migdigest run` first")
+        raise fail(f"no digest at {db}; run `migdigest demo` or `migdigest run` first")
     try:
         args = datasette_args(db, host, port)
     except ValueError as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), 2) from None
     Digest(db).close()  # apply pending migrations before Datasette opens the file read-only
     console.print(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)")
     sys.stdout.flush()
@@ -276,10 +272,10 @@ def reextract(
         try:
             config.source(name)
         except ConfigError as exc:
-            raise _fail(str(exc), 2) from None
+            raise fail(str(exc), 2) from None
     runs = runs_dir or db.parent / "runs"
     if not runs.is_dir():
-        raise _fail(f"no archived runs in {runs}")
+        raise fail(f"no archived runs in {runs}")
     report = replay(db, runs, sources=source or None, config_dir=config_dir)
     table = Table(title=f"re-extracted from {runs}")
     for col in ("source", "runs", "new", "changed", "unchanged", "gone"):
@@ -295,17 +291,17 @@ def history(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Show how a publication changed: its versions and a word-level diff of each change."""
-    from flows.normalise import canonical_url
-    from flows.textdiff import changed_words, word_diff
+    from extract.normalise import canonical_url
+    from extract.textdiff import changed_words, word_diff
     from storage import Digest
 
     if not db.exists():
-        raise _fail(f"no digest at {db}; run `migdigest demo` or `migdigest run` first")
+        raise fail(f"no digest at {db}; run `migdigest demo` or `migdigest run` first")
     with Digest(db) as digest:
         key = canonical_url(url)
         doc = digest.document(key)
         if doc is None:
-            raise _fail(f"no publication {key} in {db}")
+            raise fail(f"no publication {key} in {db}")
         versions = digest.versions(key)
     console.print(f"[bold]{doc['title']}[/bold]  status: {doc['status']}  first seen {doc['first_seen']}")
     if not versions:
@@ -326,11 +322,11 @@ def health(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Show the last runs per source and flag anomalies (blocked, failing, quiet, yield drop, coverage)."""
-    from flows.health import assess
+    from outputs.health import assess
     from storage import Digest
 
     if not db.exists():
-        raise _fail(f"no digest at {db}; run `migdigest demo` or `migdigest run` first")
+        raise fail(f"no digest at {db}; run `migdigest demo` or `migdigest run` first")
     with Digest(db) as digest:
         history = digest.last_runs(runs)
     table = Table(title="last run per source")

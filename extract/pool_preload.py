@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-import flows.publications  # noqa: F401  (the import is the point: extractor, trafilatura, lxml, pypdf)
-from flows.taxonomy import load_taxonomy
+import extract.stage  # noqa: F401  (the import is the point: extractor, trafilatura, lxml, pypdf)
+from extract.taxonomy import load_taxonomy
 from migdigest.config import ConfigError
 
 # Compiling the taxonomy takes ~0.25 s; done here it is paid once per night instead of once per worker per source.

@@ -6,20 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
-from migdigest.config import DEFAULT_DB, REPO_ROOT, ConfigError
-
-DEFAULT_OUT_DIR = REPO_ROOT / "out"  # outputs.roundup.DEFAULT_OUT_DIR, without importing it for `--help`
-
-console = Console()
-err = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
+from cli.console import console, err, fail
+from migdigest.config import ConfigError
+from migdigest.paths import DEFAULT_DB, DEFAULT_OUT_DIR
 
 
 def roundup(
@@ -51,20 +42,20 @@ def roundup(
     try:
         iso_week = rd.IsoWeek.parse(week) if week else rd.IsoWeek.last_complete()
     except rd.WeekError as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), 2) from None
     try:
         teams = rd.load_team_config(config_dir)
         chosen = rd.pick_teams(teams, [team] if team else None)
     except ConfigError as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), 2) from None
     settings = None
     if send:
         try:
             settings = SmtpSettings.from_env()
         except MailConfigError as exc:
-            raise _fail(str(exc), 2) from None
+            raise fail(str(exc), 2) from None
     if not db.exists():
-        raise _fail(f"no digest at {db}; run `migdigest demo` or `migdigest run` first")
+        raise fail(f"no digest at {db}; run `migdigest demo` or `migdigest run` first")
     failed = []
     with Digest(db) as digest:
         for member in chosen:

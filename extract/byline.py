@@ -18,7 +18,7 @@ _BYLINE_SELECTORS = (
     ".byline",
     ".author-name, .author_name, .authorName, .by-author, .post-author, .entry-author",
 )
-# A name in these is a commenter's, a related post's author, or a widget's, not the page's. flows/metadata.py has
+# A name in these is a commenter's, a related post's author, or a widget's, not the page's. extract/metadata.py has
 # the same idea for <time> as a substring XPath; one shared predicate (this one) cost two dates on
 # trafilatura-eval (0.870 to 0.867), so the two stay apart until dates are re-tuned. Whole words only:
 # "commentary" is a kind of publication. A footer is the site's (with its hCard address) unless it is an article's.
