@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
 	# Bytecode now, not on first import: every crawl and extraction worker is a fresh process, and where
 	# PYTHONDONTWRITEBYTECODE is set nothing would ever be cached (imports then cost 2-3x).
-	$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --compile-bytecode --require-hashes --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	touch $@
 

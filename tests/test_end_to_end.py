@@ -111,26 +111,26 @@ def _free_port() -> int:
 def test_datasette_answers_a_search_over_its_json_api(digest: Path) -> None:
     sentence, url = _known_phrase()
     port = _free_port()
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "cli.app", "serve", "--db", str(digest), "--port", str(port)],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError("Datasette did not start") from None
-                time.sleep(0.3)
-        query = urllib.parse.urlencode({"_search": " ".join(sentence.split()[:6]), "_shape": "array"})
-        rows = json.loads(urllib.request.urlopen(f"{base}/digest/documents.json?{query}", timeout=10).read())
-        assert url in [r["url"] for r in rows]
-        html = urllib.request.urlopen(f"{base}/digest/documents", timeout=10).read().decode()
-        assert "Publications" in html and 'name="_search"' in html
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    ) as proc:  # fmt: skip
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    urllib.request.urlopen(base + "/-/versions.json", timeout=2).read()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or proc.poll() is not None:
+                        raise AssertionError("Datasette did not start") from None
+                    time.sleep(0.3)
+            query = urllib.parse.urlencode({"_search": " ".join(sentence.split()[:6]), "_shape": "array"})
+            rows = json.loads(urllib.request.urlopen(f"{base}/digest/documents.json?{query}", timeout=10).read())
+            assert url in [r["url"] for r in rows]
+            html = urllib.request.urlopen(f"{base}/digest/documents", timeout=10).read().decode()
+            assert "Publications" in html and 'name="_search"' in html
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)

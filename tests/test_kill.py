@@ -32,14 +32,17 @@ def _start(db: Path, mirror: str, env: dict[str, str]) -> subprocess.Popen[bytes
                             start_new_session=True)  # fmt: skip
 
 
-def _crawl_pids() -> list[int]:
+def _crawl_pids(run: subprocess.Popen[bytes]) -> list[int]:
+    """The crawl processes of `run` only: members of the session it leads (started with start_new_session)."""
     pids = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if b"spiders.crawl" in (entry / "cmdline").read_bytes():
+                # Fields after the command name (in parentheses): state, ppid, pgrp, session.
+                session = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[3])
+                if session == run.pid and b"spiders.crawl" in (entry / "cmdline").read_bytes():
                     pids.append(int(entry.name))
-            except OSError:
+            except (OSError, IndexError, ValueError):
                 continue
     return pids
 
@@ -59,8 +62,8 @@ def _wait(predicate: object, proc: subprocess.Popen[bytes], timeout: float = 120
 def _assert_complete_after_rerun(db: Path, mirror: str, env: dict[str, str]) -> None:
     from mirrors.mpi import publications
 
-    rerun = _start(db, mirror, env)
-    assert rerun.wait(timeout=300) == 0, rerun.stderr.read() if rerun.stderr else ""
+    with _start(db, mirror, env) as rerun:
+        assert rerun.wait(timeout=300) == 0, rerun.stderr.read() if rerun.stderr else ""
     with Digest(db) as digest:
         docs = digest.documents("mpi")
         assert digest.integrity_check() == []
@@ -73,11 +76,11 @@ def test_kill_the_crawl_mid_run(mpi_mirror: str, run_env: dict[str, str], tmp_pa
     seed = random.randrange(1_000_000)
     after = random.Random(seed).randint(3, 40)
     db = tmp_path / "digest.db"
-    proc = _start(db, mpi_mirror, run_env)
-    _wait(lambda: _crawl_pids() and _pages_fetched(db) >= after, proc)
-    for pid in _crawl_pids():
-        os.kill(pid, signal.SIGKILL)
-    proc.wait(timeout=120)  # the flow records the crawl as failed and stores what it had
+    with _start(db, mpi_mirror, run_env) as proc:
+        _wait(lambda: _crawl_pids(proc) and _pages_fetched(db) >= after, proc)
+        for pid in _crawl_pids(proc):
+            os.kill(pid, signal.SIGKILL)
+        proc.wait(timeout=120)  # the flow records the crawl as failed and stores what it had
     with Digest(db) as digest:
         stored = len(digest.documents("mpi"))
         assert digest.integrity_check() == []
@@ -87,7 +90,6 @@ def test_kill_the_crawl_mid_run(mpi_mirror: str, run_env: dict[str, str], tmp_pa
 
 def test_kill_the_store_step(mpi_mirror: str, run_env: dict[str, str], tmp_path: Path) -> None:
     db = tmp_path / "digest.db"
-    proc = _start(db, mpi_mirror, run_env)
 
     def storing() -> bool:
         if not db.exists():
@@ -98,10 +100,11 @@ def test_kill_the_store_step(mpi_mirror: str, run_env: dict[str, str], tmp_path:
         except sqlite3.Error:
             return False
 
-    _wait(storing, proc)
-    time.sleep(random.uniform(0, 0.05))
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+    with _start(db, mpi_mirror, run_env) as proc:
+        _wait(storing, proc)
+        time.sleep(random.uniform(0, 0.05))
+        os.killpg(proc.pid, signal.SIGKILL)  # the run's own process group: it leads the session it started
+        proc.wait(timeout=30)
     with Digest(db) as digest:  # opening also recovers the WAL left by the killed writer
         assert digest.integrity_check() == []
     _assert_complete_after_rerun(db, mpi_mirror, run_env)

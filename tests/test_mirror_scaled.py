@@ -219,17 +219,17 @@ def test_real_crawler_fetches_exactly_the_publications(base: str, truth: list[di
 
 
 def test_command_line_serves_the_site() -> None:
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "mirrors.scaled", "--n", "60", "--port", "0", "--quiet"],
         cwd=REPO,
         stdout=subprocess.PIPE,
         text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().strip()
-        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url), url
-        assert 'href="?page=5"' in text(url + PROGRAM) and 'href="?page=6"' not in text(url + PROGRAM)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            url = proc.stdout.readline().strip()
+            assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url), url
+            assert 'href="?page=5"' in text(url + PROGRAM) and 'href="?page=6"' not in text(url + PROGRAM)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
