@@ -42,6 +42,7 @@ from extract.byline import byline_texts
 from extract.metadata import ARTICLE_TYPES, LISTING_TYPES, PageMeta, ld_names, read_meta
 from extract.normalise import clean_authors, clean_title, parse_date
 from migdigest.config import Source
+from migdigest.models import PageKind
 
 
 class ExtractionError(ValueError):
@@ -61,7 +62,7 @@ class Extracted:
     body: str
     language: str | None
     doc_type: str
-    page_type: str  # article, listing, author, tag, search or archive
+    page_type: PageKind
     pdf_url: str | None = None
     canonical: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -243,7 +244,7 @@ def _declares_article(meta: PageMeta, url: str) -> bool:
     return bool(meta.types() & set(ARTICLE_TYPES)) or og_type == "article" or _is_post(meta, url)
 
 
-def page_kind(tree: HtmlElement, meta: PageMeta, url: str, body: str, source: Source | None = None) -> str:
+def page_kind(tree: HtmlElement, meta: PageMeta, url: str, body: str, source: Source | None = None) -> PageKind:
     """Is this a publication ('article') or a page of links to others (listing, author, tag, search)?"""
     ld_types = meta.types()
     # An ItemList inside an article is a list in the article (a listicle, a recipe's steps), not a listing.

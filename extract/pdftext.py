@@ -17,13 +17,15 @@ import io
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 from pypdf import PageObject, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError
 
-STATUSES = ("ok", "partial", "truncated", "scanned", "encrypted", "broken", "too_big")
+PdfStatus = Literal["ok", "partial", "truncated", "scanned", "encrypted", "broken", "too_big"]
+STATUSES: tuple[PdfStatus, ...] = get_args(PdfStatus)
 # Statuses whose `text` is worth indexing.
-TEXT_STATUSES = frozenset({"ok", "partial", "truncated"})
+TEXT_STATUSES: frozenset[PdfStatus] = frozenset({"ok", "partial", "truncated"})
 
 MAX_BYTES = 200 * 1024 * 1024
 # Fewer letters than this per page on average: the text layer is missing (scans) or trivial (page numbers).
@@ -36,7 +38,7 @@ class PdfText:
 
     text: str  # paragraphs separated by a blank line
     pages: int  # pages in the document (0 when it could not be opened)
-    status: str  # one of STATUSES
+    status: PdfStatus
     message: str = ""  # why, for the operator; empty when there is nothing to say
 
     @property

@@ -5,11 +5,15 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from extract.stage import extract_run
 from migdigest.config import load_config
 from spiders.crawl import run_crawl
 from spiders.rundir import count_discovered, read_failures
+
+# empty: pages came back, but nothing in them was a publication (the layout changed?).
+LiveStatus = Literal["ok", "empty", "blocked", "failed"]
 
 
 @dataclass(frozen=True)
@@ -17,7 +21,7 @@ class LiveCheck:
     """What a short crawl of one source found."""
 
     source: str
-    status: str  # ok, empty (nothing extracted), blocked, failed
+    status: LiveStatus
     discovered: int
     fetched: int
     publications: int
@@ -37,6 +41,7 @@ def check_source(
         result = extract_run(run_dir, source, base_url or source.base_url)
         discovered = count_discovered(run_dir)
     kinds = sorted({f["kind"] for f in failures})
+    status: LiveStatus
     if "blocked" in kinds:
         status = "blocked"
     elif not outcome.ok:

@@ -16,7 +16,7 @@ from extract.dedupe import DocText, cluster
 from extract.stage import ExtractResult, extract_run, start_workers
 from flows.storing import apply_result
 from migdigest.config import load_config
-from migdigest.models import RunStats
+from migdigest.models import RunStats, RunStatus
 from migdigest.paths import DEFAULT_DB
 from spiders.crawl import CrawlOutcome, run_crawl
 from spiders.incremental import page_key
@@ -76,7 +76,7 @@ def _stats(name: str, started: str, outcome: CrawlOutcome, result: ExtractResult
     result.failures = read_failures(outcome.run_dir)
     errors: Counter[str] = Counter(f["kind"] for f in result.failures)
     errors.update(result.errors)
-    status = "ok"
+    status: RunStatus = "ok"
     message = ""
     if errors.get("blocked"):
         # A challenge page is not content: the whole run of this source is void, and operators must know.

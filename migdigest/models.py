@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 # The document types the digest knows (DESIGN.md); anything else is "other".
 DOC_TYPES = (
@@ -17,6 +18,12 @@ DOC_TYPES = (
     "dataset",
     "other",
 )
+
+
+# What a page is, as extraction judges it: only articles become publications.
+PageKind = Literal["article", "listing", "author", "tag", "search"]
+# How a crawl run of one source ended (running while it has not).
+RunStatus = Literal["running", "ok", "failed", "blocked"]
 
 
 @dataclass(slots=True)
@@ -71,7 +78,7 @@ class RunStats:
     source: str
     started: str
     finished: str | None = None
-    status: str = "running"  # running, ok, failed, blocked
+    status: RunStatus = "running"
     pages_fetched: int = 0
     not_modified: int = 0
     new: int = 0

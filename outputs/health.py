@@ -6,7 +6,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 QUIET_RUNS = 3  # this many runs in a row without anything new, after runs that had some, is suspicious
 YIELD_DROP = 0.5  # a run confirming less than half the usual publications means discovery broke
@@ -18,7 +18,7 @@ class Finding:
     """One thing to look at: how bad (alert, warn) and why."""
 
     source: str
-    level: str
+    level: Literal["alert", "warn"]
     message: str
 
 
