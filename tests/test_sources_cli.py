@@ -42,6 +42,15 @@ def test_a_bad_config_is_refused_before_any_crawl(tmp_path: Path) -> None:
         assert "Traceback" not in out.stderr
 
 
+def test_an_error_quoting_a_pattern_prints_it_as_written(tmp_path: Path) -> None:
+    # Rich reads "[a-z]" as markup; an unescaped error message loses it and shows a pattern that is not in the file.
+    bad = "sources:\n  x:\n    title: X\n    base_url: https://x.org\n    include: ['^/[a-z]+/(']\n"
+    (tmp_path / "sources.yaml").write_text(bad)
+    out = migdigest("sources", "--config-dir", str(tmp_path))
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "^/[a-z]+/(" in " ".join(out.stderr.split())
+
+
 def test_check_live_on_a_mirror_reports_publications(mpi_mirror: str) -> None:
     out = migdigest("sources", "--check-live", "-s", "mpi", "--base-url", f"mpi={mpi_mirror}", "--max-pages", "8")
     assert out.returncode == 0, out.stdout + out.stderr
