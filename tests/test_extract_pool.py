@@ -75,6 +75,7 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_run_loses_no_page(crawled: tuple[Path, str]) -> None:
     import multiprocessing.forkserver as forkserver
 
