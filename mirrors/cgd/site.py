@@ -5,24 +5,34 @@ from __future__ import annotations
 import functools
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 
-from mirrors.mpi.assets import JPEG as _JPEG
-from mirrors.mpi.assets import PNG as _PNG
-from mirrors.mpi.text import Block, eastern, inline_html, long_date, parse_blocks
-from mirrors.site import CSS, HTML, JPEG, PDF, PNG, TEXT, XML, Page, Rendering, Site
+from mirrors.cgd import pdfs
+from mirrors.kit import assets
+from mirrors.kit.content import read_yaml
+from mirrors.kit.dates import eastern, long_date
+from mirrors.kit.markup import Block, check_body, inline_html, parse_blocks, squash
+from mirrors.kit.site import CSS, HTML, JPEG, PDF, PNG, TEXT, XML, Page, PublicationTruth, Rendering, Site
+from mirrors.kit.templates import environment as template_environment
 
 HERE = Path(__file__).parent
 FILES = HERE / "files"
 STYLE = "/themes/custom/cgd/dist/css/cgd.css"
 LOGO = "/themes/custom/cgd/logo.png"
 THEME_DATE = date(2023, 2, 1)
+GOLDEN_PAGES = {
+    "policy_paper": "/publication/global-skill-partnerships-practical-guide",
+    "working_paper": "/publication/regularization-formal-employment-colombia",
+    "brief": "/publication/refugee-work-rights-kenya",
+    "blog_post": "/blog/five-myths-about-labor-mobility",
+    "expert": "/expert/helen-dempster",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +102,7 @@ class Content:
 @functools.cache
 def load() -> Content:
     """Read and check content.yaml (once per process)."""
-    data = yaml.safe_load((HERE / "content.yaml").read_text(encoding="utf-8"))
+    data = read_yaml(HERE / "content.yaml")
     people = {
         p["slug"]: Person(p["slug"], p["name"], bool(p.get("expert")), p.get("role", ""), p.get("bio", ""))
         for p in data["people"]
@@ -100,9 +110,7 @@ def load() -> Content:
     topics = {t["slug"]: t for t in data["topics"]}
     pubs = []
     for i, raw in enumerate(sorted(data["publications"], key=lambda r: r["published"])):
-        body = parse_blocks(raw["body"])
-        if body[0].kind != "p" or body[-1].kind != "p":
-            raise ValueError(f"{raw['slug']}: the body must start and end with a paragraph")
+        body = check_body(raw["slug"], parse_blocks(raw["body"]))
         pubs.append(
             Publication(
                 slug=raw["slug"],
@@ -113,7 +121,7 @@ def load() -> Content:
                 published=raw["published"],
                 modified=raw.get("modified", raw["published"]),
                 topics=tuple(topics[t] for t in raw["topics"]),
-                summary=" ".join(raw["summary"].split()),
+                summary=squash(raw["summary"]),
                 body=body,
                 pdf_snippet=raw.get("pdf_snippet"),
                 nid=31000 + 53 * i,
@@ -132,16 +140,7 @@ def drupal_iso(day: date, hour: int = 9) -> str:
 @functools.cache
 def environment() -> Environment:
     """The Jinja2 environment of the CGD templates."""
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=select_autoescape(("html", "xml")),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(inline=inline_html, long_date=long_date, drupal_iso=drupal_iso)
-    return env
+    return template_environment(HERE / "templates", inline=inline_html, long_date=long_date, drupal_iso=drupal_iso)
 
 
 def _jsonld(pub: Publication, base: str) -> str:
@@ -226,7 +225,7 @@ def render(c: Content, base: str) -> Rendering:
         body = html("expert.html", person.path, person.name, person=person, rows=mine_pubs, og_type="profile",
                     description=person.bio)  # fmt: skip
         add(person.path, body, HTML, latest(mine_pubs), listed=True)
-        add(person.photo, _JPEG, JPEG, eastern(THEME_DATE, 10))
+        add(person.photo, assets.JPEG, JPEG, eastern(THEME_DATE, 10))
     for topic in c.data["topics"]:
         items = [p for p in pubs if topic in p.topics]
         listing(f"/topics/{topic['slug']}", topic["name"], items, intro=topic["description"])
@@ -270,6 +269,7 @@ def render(c: Content, base: str) -> Rendering:
     return Rendering(pages, Page(missing.encode(), HTML, site_when, status=404), paginated, aliases)
 
 
+_PNG = assets.png((11, 61, 92))
 _CSS = b"/* cgd theme (mirror stand-in) */\nbody{font-family:Lato,sans-serif}.cookie-banner{position:fixed;bottom:0}\n"
 
 
@@ -284,6 +284,35 @@ class CgdSite(Site):
         ("Vary", "Cookie"),
     )
 
+    pdf_folder = FILES
+
     def render(self, base_url: str) -> Rendering:
         """Render every page of the mirror for `base_url`."""
         return render(load(), base_url)
+
+    def publications(self) -> list[PublicationTruth]:
+        """Every publication and blog post, newest first."""
+        return [
+            PublicationTruth.from_body(
+                pub.body,
+                path=pub.path,
+                title=pub.title,
+                authors=tuple(a.name for a in pub.authors),
+                published=pub.published,
+                modified=pub.modified,
+                doc_type=pub.kind["doc_type"],
+                type_label=pub.kind["label"],
+                summary=pub.summary,
+                pdf_path=pub.pdf_path,
+                pdf_text_snippet=pub.pdf_snippet,
+            )
+            for pub in load().publications
+        ]
+
+    def golden_pages(self) -> Mapping[str, str]:
+        """One page per publication type and an expert page (tests/fixtures/cgd/)."""
+        return GOLDEN_PAGES
+
+    def pdf_files(self) -> dict[Path, bytes]:
+        """The papers' PDFs, in files/."""
+        return {FILES / f"{p.slug}.pdf": pdfs.build(p) for p in load().publications if p.pdf_path}

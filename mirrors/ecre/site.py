@@ -2,36 +2,53 @@
 
 from __future__ import annotations
 
-import calendar
 import functools
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 
-from mirrors.mpi.assets import JPEG, PNG
-from mirrors.mpi.text import Block, inline_html, parse_blocks
-from mirrors.site import CSS, HTML, PDF, RSS, TEXT, XML, Page, Rendering, Site
-from mirrors.site import JPEG as JPEG_TYPE
-from mirrors.site import PNG as PNG_TYPE
+from mirrors.ecre import pdfs
+from mirrors.kit.assets import JPEG, png
+from mirrors.kit.content import read_yaml
+from mirrors.kit.dates import uk_date
+from mirrors.kit.markup import Block, check_body, inline_html, parse_blocks, squash
+from mirrors.kit.site import CSS, HTML, PDF, RSS, TEXT, XML, Page, PublicationTruth, Rendering, Site
+from mirrors.kit.site import JPEG as JPEG_TYPE
+from mirrors.kit.site import PNG as PNG_TYPE
+from mirrors.kit.templates import environment as template_environment
 
 HERE = Path(__file__).parent
 FILES = HERE / "files"
 THEME = "/wp-content/themes/ecre"
 THEME_DATE = datetime(2023, 4, 3, 9, tzinfo=UTC)
 TAGS = {"en": "en-GB", "fr": "fr-FR"}  # <html lang>, by Polylang language
-_MONTHS = {
-    "en": list(calendar.month_name)[1:],
-    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-           "novembre", "décembre"],
-}  # fmt: skip
+PNG = png((11, 61, 92))
+# The digest's document type of a post, by its primary category.
+DOC_TYPES = {
+    "policy-papers": "policy brief",
+    "comments": "report",
+    "weekly-bulletin": "article",
+    "editorials": "commentary",
+    "notes-dorientation": "policy brief",
+    "bulletin-hebdomadaire": "article",
+}
+GOLDEN_PAGES = {
+    "policy_paper": "/ecre-policy-paper-11-border-procedures-are-not-a-panacea/",
+    "comments": "/ecre-comments-on-the-proposal-for-a-screening-regulation/",
+    "weekly_bulletin": "/italy-suspends-incoming-dublin-transfers/",
+    "editorial": "/editorial-the-pact-is-adopted-the-work-begins/",
+    "note_fr": "/fr/note-dorientation-le-pacte-sur-la-migration-et-lasile/",
+    "bulletin_fr": "/fr/grece-nouvelles-restrictions-pour-les-ong/",
+    "category_archive": "/category/publications/policy-papers/",
+}
 _CSS = b"/* ecre theme (mirror stand-in) */\nbody{font-family:Roboto,sans-serif}\n"
 
 
@@ -107,7 +124,7 @@ def _utc(value: Any) -> datetime:
 @functools.cache
 def load() -> Content:
     """Read and check content.yaml (once per process)."""
-    data = yaml.safe_load((HERE / "content.yaml").read_text(encoding="utf-8"))
+    data = read_yaml(HERE / "content.yaml")
     cats = {
         slug: Category(slug, c["name"], c["path"], c.get("parent"), c.get("lang", "en"))
         for slug, c in data["categories"].items()
@@ -115,9 +132,7 @@ def load() -> Content:
     users = {login: User(login, u["name"], bool(u.get("institutional"))) for login, u in data["users"].items()}
     posts = []
     for i, raw in enumerate(sorted(data["posts"], key=lambda r: str(r["date"]))):
-        body = parse_blocks(raw["body"])
-        if body[0].kind != "p" or body[-1].kind != "p":
-            raise ValueError(f"{raw['slug']}: the body must start and end with a paragraph")
+        body = check_body(raw["slug"], parse_blocks(raw["body"]))
         primary = cats[raw["category"]]
         chain = [primary] + ([cats[primary.parent]] if primary.parent else [])
         posts.append(
@@ -130,7 +145,7 @@ def load() -> Content:
                 title=raw["title"],
                 date=_utc(raw["date"]),
                 modified=_utc(raw.get("modified", raw["date"])),
-                summary=" ".join(raw["summary"].split()),
+                summary=squash(raw["summary"]),
                 body=body,
                 pdf=raw.get("pdf"),
                 pdf_snippet=raw.get("pdf_snippet"),
@@ -142,24 +157,10 @@ def load() -> Content:
     return Content(data, cats, users, tuple(sorted(posts, key=lambda p: p.date, reverse=True)))
 
 
-def human_date(day: date, lang: str) -> str:
-    """'12 April 2024' / '12 avril 2024', as the theme prints dates."""
-    return f"{day.day} {_MONTHS[lang][day.month - 1]} {day.year}"
-
-
 @functools.cache
 def environment() -> Environment:
     """The Jinja2 environment of the ECRE templates."""
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=select_autoescape(("html", "xml")),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(inline=inline_html, human_date=human_date, rfc822=lambda d: format_datetime(d))
-    return env
+    return template_environment(HERE / "templates", inline=inline_html, human_date=uk_date, rfc822=format_datetime)
 
 
 def _schema(base: str, path: str, kind: str, name: str, lang: str, post: Post | None = None) -> str:
@@ -307,9 +308,40 @@ class EcreSite(Site):
         ("X-Content-Type-Options", "nosniff"),
     )
 
+    pdf_folder = FILES
+
     def render(self, base_url: str) -> Rendering:
         """Render every page of the mirror for `base_url`."""
         return render(load(), base_url)
+
+    def publications(self) -> list[PublicationTruth]:
+        """Every post, newest first (French ones too)."""
+        return [
+            PublicationTruth.from_body(
+                post.body,
+                path=post.path,
+                title=post.title,
+                # The institutional "ECRE" account publishes most posts: they have no personal author.
+                authors=() if post.author.institutional else (post.author.name,),
+                published=post.date.date(),
+                modified=post.modified.date(),
+                doc_type=DOC_TYPES[post.category.slug],
+                type_label=post.category.name,
+                summary=post.summary,
+                pdf_path=post.pdf_path,
+                pdf_text_snippet=post.pdf_snippet,
+                language=post.lang,
+            )
+            for post in load().posts
+        ]
+
+    def golden_pages(self) -> Mapping[str, str]:
+        """One page per post type and a category archive (tests/fixtures/ecre/)."""
+        return GOLDEN_PAGES
+
+    def pdf_files(self) -> dict[Path, bytes]:
+        """The PDFs attached to posts, in files/."""
+        return {FILES / Path(p.pdf).name: pdfs.build(p) for p in load().posts if p.pdf}
 
     def route(self, rendering: Rendering, path: str, query: dict[str, list[str]]) -> str:
         """WordPress routing: paths end in a slash (files excepted); feeds page with `?paged=N` (1-based)."""

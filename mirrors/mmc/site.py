@@ -6,14 +6,29 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from mirrors.kit.site import Page, PublicationTruth, Rendering, Site
+from mirrors.mmc import pdfs
 from mirrors.mmc.content import load
 from mirrors.mmc.render import filter_query, page_key, render, render_search, search_query
-from mirrors.site import Page, Rendering, Site
 
 _PAGED = re.compile(r"(/(?:.*/)?)page/(\d+)/")
 _SEARCH_CACHE = 256  # search result pages rendered on demand and kept
+GOLDEN_PAGES = {
+    "report": "/resource/protection-risks-central-mediterranean-route/",
+    "4mi_snapshot": "/resource/smuggler-use-among-afghans-travelling-to-turkiye/",
+    "briefing_paper": "/resource/detention-in-libya-4mi-data/",
+    "resource_article": "/resource/the-eastern-route-is-not-a-backwater/",
+    "mmr_essay": "/mmr/2020-2/cities-of-refuge-cities-of-risk/",
+    "mmr_urban_spotlight": "/mmr/2020-2/urban-spotlight-sanaa/",
+    "mmr_urban_voices": "/mmr/2020-2/urban-voices-bamako/",
+    "mmr_interview": "/mmr/2020-2/interview-lucia-paredes/",
+    "archive_resources": "/resources/",
+    "tag": "/tag/libya/",
+    "author": "/author/bram-frouws/",
+}
 
 
 def _split_paged(path: str) -> tuple[str, int]:
@@ -39,9 +54,41 @@ class MmcSite(Site):
         self._searches: OrderedDict[tuple[str, str], Page | None] = OrderedDict()
         self._search_lock = threading.Lock()
 
+    pdf_folder = pdfs.OUT
+
     def render(self, base_url: str) -> Rendering:
         """Render every page of the mirror for `base_url`."""
         return render(load(), base_url)
+
+    def publications(self) -> list[PublicationTruth]:
+        """Every publication page (resources and Review pieces), newest first."""
+        out = []
+        for item in load().publications:
+            assert item.kind is not None  # publications are typed; news posts are not publications
+            out.append(
+                PublicationTruth.from_body(
+                    item.body,
+                    path=item.path,
+                    title=item.title,
+                    authors=tuple(a.name for a in item.authors),
+                    published=item.published.date(),
+                    modified=item.modified.date(),
+                    doc_type=item.kind.doc_type,
+                    type_label=item.kind.label,
+                    summary=item.summary,
+                    pdf_path=item.pdf_path,
+                    pdf_text_snippet=item.pdf_snippet,
+                )
+            )
+        return out
+
+    def golden_pages(self) -> Mapping[str, str]:
+        """One page per publication kind, plus an archive, a tag and an author (tests/fixtures/mmc/)."""
+        return GOLDEN_PAGES
+
+    def pdf_files(self) -> dict[Path, bytes]:
+        """The PDFs under files/uploads/: publications', the annual report and an event agenda."""
+        return pdfs.expected(load())
 
     def route(self, rendering: Rendering, path: str, query: dict[str, list[str]]) -> str:
         """Map a request to a page key the way WordPress resolves it (only s, p, page_id, type, region matter)."""

@@ -18,13 +18,13 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from mirrors.kit.dates import eastern
+from mirrors.kit.site import HTML, PDF, RSS, Page, PublicationTruth, Rendering, Site
 from mirrors.mpi import assets
 from mirrors.mpi.content import FILES, Publication
 from mirrors.mpi.render import Builder, Pager, _size
-from mirrors.mpi.site import MpiSite
-from mirrors.mpi.text import eastern
+from mirrors.mpi.site import MpiSite, truth
 from mirrors.scaled.content import ScaledContent, check_n, scaled_content
-from mirrors.site import HTML, PDF, RSS, Page, Rendering, Site
 
 EDITIONS = (1, 2)  # edition 2 is the night after, with nothing changed
 CACHE_PAGES = 512  # rendered pages kept per base URL (~30 KB each)
@@ -266,3 +266,7 @@ class ScaledSite(Site):
         if found is None:
             found = self._builders[base_url].page(key)
         return rendering.not_found if found is None else found
+
+    def publications(self) -> list[PublicationTruth]:
+        """Every publication of the scaled site, newest first, shaped like the MPI mirror's."""
+        return [truth(p) for p in scaled_content(self.n, self.seed).content.publications]
