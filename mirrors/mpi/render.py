@@ -105,6 +105,10 @@ def _size(num: int) -> str:
 class Builder:
     """Collects the pages of one rendering."""
 
+    # How many items a search page and a feed show; None: all (the 47 fit). The scaled site caps them.
+    search_results: int | None = None
+    feed_items: int | None = None
+
     def __init__(self, content: Content, base: str) -> None:
         self.content = content
         self.base = base
@@ -471,7 +475,7 @@ class Builder:
         when = eastern(c.site_modified, 15, 30)
         searches: list[tuple[str, str, list[Publication]]] = [("/search/site", "", [])]
         for topic in c.topics.values():
-            found = [p for p in c.publications if topic in p.topics]
+            found = [p for p in c.publications if topic in p.topics][: self.search_results]
             searches.append((f"/search/site/{topic.slug}", topic.slug.replace("-", " "), found))
         for path, keys, results in searches:
             body = self._html(
@@ -486,10 +490,11 @@ class Builder:
             self._add(path, body, HTML, when)
 
     def feeds_xml(self) -> None:
-        """One RSS feed per publication type."""
+        """One RSS feed per publication type, with its latest items."""
         for doc_type in self.feeds:
             items = [p for p in self.content.publications if p.doc_type.key == doc_type.key]
-            xml = self.env.get_template("rss.xml").render(base=self.base, feed=doc_type, items=items)
+            latest = items[: self.feed_items]
+            xml = self.env.get_template("rss.xml").render(base=self.base, feed=doc_type, items=latest)
             self._add(f"/rss/taxonomy-term/{doc_type.feed_id}", xml, RSS, self._latest(items))
 
     def sitemap_xml(self) -> None:
