@@ -292,22 +292,7 @@ class CgdSite(Site):
 
     def publications(self) -> list[PublicationTruth]:
         """Every publication and blog post, newest first."""
-        return [
-            PublicationTruth.from_body(
-                pub.body,
-                path=pub.path,
-                title=pub.title,
-                authors=tuple(a.name for a in pub.authors),
-                published=pub.published,
-                modified=pub.modified,
-                doc_type=pub.kind["doc_type"],
-                type_label=pub.kind["label"],
-                summary=pub.summary,
-                pdf_path=pub.pdf_path,
-                pdf_text_snippet=pub.pdf_snippet,
-            )
-            for pub in load().publications
-        ]
+        return [PublicationTruth.of(p, p.kind["doc_type"], p.kind["label"]) for p in load().publications]
 
     def golden_pages(self) -> Mapping[str, str]:
         """One page per publication type and an expert page (tests/fixtures/cgd/)."""

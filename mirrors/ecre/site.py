@@ -96,6 +96,16 @@ class Post:
     lang: str
 
     @property
+    def published(self) -> datetime:
+        """When it was published (WordPress's post date)."""
+        return self.date
+
+    @property
+    def authors(self) -> tuple[User, ...]:
+        """Its personal authors: the institutional "ECRE" account publishes most posts, and is none."""
+        return () if self.author.institutional else (self.author,)
+
+    @property
     def path(self) -> str:
         """Root-relative URL (Polylang puts French posts under /fr/)."""
         return f"/fr/{self.slug}/" if self.lang == "fr" else f"/{self.slug}/"
@@ -316,24 +326,7 @@ class EcreSite(Site):
 
     def publications(self) -> list[PublicationTruth]:
         """Every post, newest first (French ones too)."""
-        return [
-            PublicationTruth.from_body(
-                post.body,
-                path=post.path,
-                title=post.title,
-                # The institutional "ECRE" account publishes most posts: they have no personal author.
-                authors=() if post.author.institutional else (post.author.name,),
-                published=post.date.date(),
-                modified=post.modified.date(),
-                doc_type=DOC_TYPES[post.category.slug],
-                type_label=post.category.name,
-                summary=post.summary,
-                pdf_path=post.pdf_path,
-                pdf_text_snippet=post.pdf_snippet,
-                language=post.lang,
-            )
-            for post in load().posts
-        ]
+        return [PublicationTruth.of(p, DOC_TYPES[p.category.slug], p.category.name, p.lang) for p in load().posts]
 
     def golden_pages(self) -> Mapping[str, str]:
         """One page per post type and a category archive (tests/fixtures/ecre/)."""

@@ -5,12 +5,12 @@ from __future__ import annotations
 import abc
 import hashlib
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from mirrors.kit.markup import Block, paragraphs, sentences
@@ -60,6 +60,39 @@ class Rendering:
     aliases: dict[str, str] = field(default_factory=dict)
 
 
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class Publishable(Protocol):
+    """What `PublicationTruth.of` reads from a site's own publication record."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def authors(self) -> Sequence[_Named]: ...
+    @property
+    def published(self) -> date: ...
+    @property
+    def modified(self) -> date: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def body(self) -> Sequence[Block]: ...
+    @property
+    def pdf_path(self) -> str | None: ...
+    @property
+    def pdf_snippet(self) -> str | None: ...
+
+
+def _day(moment: date) -> date:
+    """The calendar day of a date, or of a datetime in its own time zone."""
+    return moment.date() if isinstance(moment, datetime) else moment
+
+
 @dataclass(frozen=True, slots=True)
 class PublicationTruth:
     """What a perfect crawl and extraction must find for one publication page of a mirror."""
@@ -79,10 +112,24 @@ class PublicationTruth:
     language: str = "en"
 
     @classmethod
-    def from_body(cls, body: Iterable[Block], **fields: Any) -> PublicationTruth:
-        """The truth of a publication with this body: its first and last sentences come from its paragraphs."""
-        paras = paragraphs(tuple(body))
-        return cls(first_sentence=sentences(paras[0])[0], last_sentence=sentences(paras[-1])[-1], **fields)
+    def of(cls, pub: Publishable, doc_type: str, type_label: str, language: str = "en") -> PublicationTruth:
+        """The truth of a site's publication record; the first and last sentences come from its paragraphs."""
+        paras = paragraphs(tuple(pub.body))
+        return cls(
+            path=pub.path,
+            title=pub.title,
+            authors=tuple(a.name for a in pub.authors),
+            published=_day(pub.published),
+            modified=_day(pub.modified),
+            doc_type=doc_type,
+            type_label=type_label,
+            summary=pub.summary,
+            first_sentence=sentences(paras[0])[0],
+            last_sentence=sentences(paras[-1])[-1],
+            pdf_path=pub.pdf_path,
+            pdf_text_snippet=pub.pdf_snippet,
+            language=language,
+        )
 
     def record(self) -> dict[str, Any]:
         """The JSON shape the digest stores (authors a list, dates ISO strings)."""

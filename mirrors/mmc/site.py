@@ -62,25 +62,9 @@ class MmcSite(Site):
 
     def publications(self) -> list[PublicationTruth]:
         """Every publication page (resources and Review pieces), newest first."""
-        out = []
-        for item in load().publications:
-            assert item.kind is not None  # publications are typed; news posts are not publications
-            out.append(
-                PublicationTruth.from_body(
-                    item.body,
-                    path=item.path,
-                    title=item.title,
-                    authors=tuple(a.name for a in item.authors),
-                    published=item.published.date(),
-                    modified=item.modified.date(),
-                    doc_type=item.kind.doc_type,
-                    type_label=item.kind.label,
-                    summary=item.summary,
-                    pdf_path=item.pdf_path,
-                    pdf_text_snippet=item.pdf_snippet,
-                )
-            )
-        return out
+        kinds = [(item, item.kind) for item in load().publications]
+        # Publications are typed; news posts (kind None) are not publications.
+        return [PublicationTruth.of(item, kind.doc_type, kind.label) for item, kind in kinds if kind is not None]
 
     def golden_pages(self) -> Mapping[str, str]:
         """One page per publication kind, plus an archive, a tag and an author (tests/fixtures/mmc/)."""

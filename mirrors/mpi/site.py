@@ -33,19 +33,7 @@ GOLDEN_PAGES = {
 
 def truth(pub: Publication) -> PublicationTruth:
     """What a crawl must find for one MPI publication (also used by the scaled mirror)."""
-    return PublicationTruth.from_body(
-        pub.body,
-        path=pub.path,
-        title=pub.title,
-        authors=tuple(a.name for a in pub.authors),
-        published=pub.published,
-        modified=pub.modified,
-        doc_type=pub.doc_type.key,
-        type_label=pub.doc_type.label,
-        summary=pub.summary,
-        pdf_path=pub.pdf_path,
-        pdf_text_snippet=pub.pdf_snippet,
-    )
+    return PublicationTruth.of(pub, pub.doc_type.key, pub.doc_type.label)
 
 
 class MpiSite(Site):

@@ -39,22 +39,7 @@ GOLDEN_PAGES = {
 
 def publications() -> list[PublicationTruth]:
     """Every ODI publication page (research outputs and insights), newest first."""
-    return [
-        PublicationTruth.from_body(
-            pub.body,
-            path=pub.path,
-            title=pub.title,
-            authors=tuple(a.name for a in pub.authors),
-            published=pub.published,
-            modified=pub.modified,
-            doc_type=pub.doc_type.doc_type,
-            type_label=pub.doc_type.label,
-            summary=pub.summary,
-            pdf_path=pub.pdf_path,
-            pdf_text_snippet=pub.pdf_snippet,
-        )
-        for pub in load().publications
-    ]
+    return [PublicationTruth.of(p, p.doc_type.doc_type, p.doc_type.label) for p in load().publications]
 
 
 def _with_ray(page: Page) -> Page:
