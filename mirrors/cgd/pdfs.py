@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from mirrors.kit.pdf import Document, latin1
 
 if TYPE_CHECKING:
-    from mirrors.cgd.site import Publication
+    from mirrors.cgd.content import Publication
 
 ADDRESS = "2055 L Street NW, Washington, DC 20036"
 

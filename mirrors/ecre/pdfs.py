@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from mirrors.kit.pdf import Document, Footer, latin1
 
 if TYPE_CHECKING:
-    from mirrors.ecre.site import Post
+    from mirrors.ecre.content import Post
 
 _FOOTER = Footer("ECRE, Avenue des Arts 7/8, 1210 Brussels  |  www.ecre.org  |  {page}", 7.5, -14, 8, first_page=True)
 
