@@ -143,6 +143,20 @@ class Document(FPDF):
             elif block.kind != "video":
                 self.paragraph(block.text)
 
+    def report_body(self, summary: tuple[str, str], body: Iterable[Block], method: tuple[str, str]) -> None:
+        """A report after its cover: (heading, text) of the summary, the body, (heading, text) of the methods note."""
+        self.add_page()
+        self.heading(summary[0])
+        self.paragraph(summary[1])
+        self.blocks(body)
+        self.heading(method[0])
+        self.paragraph(method[1], keep_together=True)
+
+    def citation(self, text: str) -> None:
+        """The suggested citation, small and in italics."""
+        self.ln(4)
+        self.text_line(text, 9, 5, "I", wrap=True)
+
     def paper_blocks(self, body: Iterable[Block], family: str, size: float, heading: tuple[float, float]) -> None:
         """A short paper's body in `family` at `size`; `heading` is (space above, line height) of its headings."""
         above, height = heading

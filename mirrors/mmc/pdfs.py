@@ -32,25 +32,19 @@ def build(item: Item) -> bytes:
     pdf = _new(item.title, _names(item), item.summary, created)
     label = item.kind.label.upper()
     pdf.title_page(("MIXED MIGRATION CENTRE", 11, 8), 36, label, item.title, _names(item), f"{item.published:%B %Y}")
-    pdf.add_page()
-    pdf.heading("Summary")
-    pdf.paragraph(item.summary)
-    pdf.blocks(item.body)
-    pdf.heading("Methodology")
-    pdf.paragraph(
+    note = (
         "MMC's 4Mi project collects data through interviews with refugees and migrants on the move. "
         f"{item.pdf_snippet} The sample is not representative of all people on the move, and the findings "
-        "should be read as indicative.",
-        keep_together=True,
+        "should be read as indicative."
     )
+    pdf.report_body(("Summary", item.summary), item.body, ("Methodology", note))
     pdf.heading("About MMC")
     pdf.paragraph(
         "The Mixed Migration Centre is a global network engaged in data collection, research, analysis and "
         "policy development on mixed migration. MMC is part of, and governed by, the Danish Refugee Council."
     )
-    pdf.ln(4)
     cite = f"Suggested citation: {_names(item)} ({item.published.year}). {item.title}. Mixed Migration Centre."
-    pdf.text_line(cite, 9, 5, "I", wrap=True)
+    pdf.citation(cite)
     return pdf.bytes()
 
 

@@ -20,17 +20,12 @@ def build(pub: Publication) -> bytes:
     pdf.describe(created, pub.title, authors, "Adobe InDesign 18.5 (Macintosh)", "en", subject=pub.summary)
     pdf.title_page(("MIGRATION POLICY INSTITUTE", 11, 8), 40, pub.doc_type.singular.upper(), pub.title,
                    f"By {authors}", month_year(pub.published))  # fmt: skip
-    pdf.add_page()
-    pdf.heading("Executive Summary")
-    pdf.paragraph(pub.summary)
-    pdf.blocks(pub.body)
-    pdf.heading("A Note on Data and Methods")
-    pdf.paragraph(
+    note = (
         f"This {pub.doc_type.singular.lower()} draws on official statistics, the research literature and "
         f"interviews with government officials and practitioners. {pub.pdf_snippet} Figures are rounded, and "
-        "totals may not add up because of rounding.",
-        keep_together=True,
+        "totals may not add up because of rounding."
     )
+    pdf.report_body(("Executive Summary", pub.summary), pub.body, ("A Note on Data and Methods", note))
     pdf.heading("About the Authors")
     for person in pub.authors:
         pdf.paragraph(f"{person.name} is {person.role[0].lower() + person.role[1:]}.")
@@ -39,11 +34,10 @@ def build(pub: Publication) -> bytes:
         "The authors thank their colleagues at the Migration Policy Institute for comments on earlier drafts, and "
         "Lauren Shaw for her edits. Any errors are the authors' own."
     )
-    pdf.ln(4)
     cite = (
         f"Suggested citation: {authors}. {pub.published.year}. {pub.title}. Washington, DC: Migration Policy Institute."
     )
-    pdf.text_line(cite, 9, 5, "I", wrap=True)
+    pdf.citation(cite)
     return pdf.bytes()
 
 

@@ -32,26 +32,20 @@ def build(pub: Publication) -> bytes:
     created = datetime(pub.published.year, pub.published.month, pub.published.day, 11, tzinfo=UTC)
     pdf.describe(created, pub.title, authors, "Adobe InDesign 17.4 (Windows)", "en-GB", subject=pub.summary)
     pdf.title_page(("ODI", 20, 10), 40, series, pub.title, authors, month_year(pub.published))
-    pdf.add_page()
-    pdf.heading("Key messages")
-    pdf.paragraph(pub.summary)
-    pdf.blocks(pub.body)
-    pdf.heading("Methodology")
-    pdf.paragraph(
+    note = (
         f"This {series.lower()} draws on a review of the literature, administrative data and key "
-        f"informant interviews. {pub.pdf_snippet} All figures are rounded.",
-        keep_together=True,
+        f"informant interviews. {pub.pdf_snippet} All figures are rounded."
     )
+    pdf.report_body(("Key messages", pub.summary), pub.body, ("Methodology", note))
     pdf.heading("Acknowledgements")
     pdf.paragraph(
         "The authors are grateful to the peer reviewers and to colleagues across ODI for their comments, and to "
         "the communications team for editing and design. The views presented are those of the authors."
     )
-    pdf.ln(4)
     cite = (
         f"Suggested citation: {_citation_names(pub)} ({pub.published.year}) '{pub.title}'. ODI {series}. London: ODI."
     )
-    pdf.text_line(cite, 9, 5, "I", wrap=True)
+    pdf.citation(cite)
     pdf.ln(2)
     pdf.multi_cell(
         0,
