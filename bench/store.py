@@ -24,10 +24,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from migdigest.models import Publication
-    from mirrors.mpi import publications
+    from mirrors import SITES
     from storage import Digest
 
-    words = " ".join(p["summary"] + " " + p["first_sentence"] + " " + p["last_sentence"] for p in publications())
+    words = " ".join(f"{p.summary} {p.first_sentence} {p.last_sentence}" for p in SITES["mpi"].publications())
     vocab = words.split()
     rng = random.Random(0)
 

@@ -48,7 +48,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from mirrors.site import HTML, Page
+from mirrors.kit.site import HTML, Page
 
 if TYPE_CHECKING:
     from mirrors.server import _Handler

@@ -15,14 +15,14 @@ from tests.golden import FIXTURES
 
 def save(name: str) -> None:
     """Write the chosen pages of source `name`'s mirror under tests/fixtures/<name>/."""
-    from mirrors import SITES, truth
+    from mirrors import SITES
 
     source = load_config().source(name)
     mirror = source.mirror or name
     rendering = SITES[mirror].rendering(source.base_url)
     out = FIXTURES / name
     out.mkdir(parents=True, exist_ok=True)
-    for stem, path in truth(mirror).golden_pages().items():
+    for stem, path in SITES[mirror].golden_pages().items():
         page = rendering.pages[path]
         (out / f"{stem}.html").write_bytes(page.body)
         meta = {"source": name, "url": source.base_url + path}

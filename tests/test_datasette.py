@@ -69,8 +69,8 @@ HOSTILE = [
 
 def mpi_publications() -> list[Publication]:
     """The MPI mirror's publications as the pipeline would store them (full paragraphs, topics, regions)."""
+    from mirrors.kit.markup import plain
     from mirrors.mpi.content import load
-    from mirrors.mpi.text import plain
 
     pubs = []
     for p in load().publications:

@@ -37,19 +37,19 @@ def test_night_two_counts(two_editions: Any) -> None:
 
 
 def test_new_publications_are_stored(two_editions: Any) -> None:
-    from mirrors.mpi import edition_changes
+    from mirrors import SITES
 
     db_path, _ = two_editions
     with Digest(db_path) as db:
-        for path in edition_changes()["new"]:
+        for path in SITES["mpi-night2"].edition_changes()["new"]:
             assert db.document(KEY + path) is not None
 
 
 def test_a_changed_publication_keeps_its_old_text_and_shows_a_word_diff(two_editions: Any) -> None:
-    from mirrors.mpi import edition_changes
+    from mirrors import SITES
 
     db_path, _ = two_editions
-    changes = edition_changes()
+    changes = SITES["mpi-night2"].edition_changes()
     with Digest(db_path) as db:
         doc = db.document(KEY + changes["changed"])
         versions = db.versions(KEY + changes["changed"])
@@ -63,19 +63,19 @@ def test_a_changed_publication_keeps_its_old_text_and_shows_a_word_diff(two_edit
 
 
 def test_a_removed_publication_is_marked_gone_not_deleted(two_editions: Any) -> None:
-    from mirrors.mpi import edition_changes
+    from mirrors import SITES
 
     db_path, _ = two_editions
     with Digest(db_path) as db:
-        doc = db.document(KEY + edition_changes()["removed"])
+        doc = db.document(KEY + SITES["mpi-night2"].edition_changes()["removed"])
     assert doc is not None and doc["status"] == "gone" and doc["gone_since"]
 
 
 def test_a_moved_publication_keeps_its_identity(two_editions: Any) -> None:
-    from mirrors.mpi import edition_changes
+    from mirrors import SITES
 
     db_path, _ = two_editions
-    moved = edition_changes()["moved"]
+    moved = SITES["mpi-night2"].edition_changes()["moved"]
     with Digest(db_path) as db:
         assert db.document(KEY + moved["from"]) is None
         doc = db.document(KEY + moved["to"])

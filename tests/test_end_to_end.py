@@ -38,9 +38,9 @@ def _reports(db_path: Path) -> list[list[dict[str, Any]]]:
 
 
 def test_every_publication_is_stored_once_with_its_fields(digest: Path) -> None:
-    from mirrors.mpi import publications
+    from mirrors import SITES
 
-    truth = {REAL + p["path"]: p for p in publications()}
+    truth = {REAL + p["path"]: p for p in SITES["mpi"].publications()}
     with Digest(digest) as db:
         rows = db.documents("mpi")
         assert len(rows) == len(truth)
@@ -74,9 +74,9 @@ def test_second_run_stores_nothing_new(digest: Path) -> None:
 
 
 def _known_phrase() -> tuple[str, str]:
-    from mirrors.mpi import publications
+    from mirrors import SITES
 
-    pub = next(p for p in publications() if p["doc_type"] == "report")
+    pub = next(p for p in SITES["mpi"].publications() if p["doc_type"] == "report")
     return pub["last_sentence"], REAL + pub["path"]
 
 
@@ -93,9 +93,9 @@ def test_cli_search_finds_a_known_phrase(digest: Path) -> None:
 
 
 def test_pdf_text_is_searchable(digest: Path) -> None:
-    from mirrors.mpi import publications
+    from mirrors import SITES
 
-    pub = next(p for p in publications() if p["pdf_text_snippet"])
+    pub = next(p for p in SITES["mpi"].publications() if p["pdf_text_snippet"])
     words = " ".join(pub["pdf_text_snippet"].split()[:7])
     with Digest(digest) as db:
         hits = db.search(f'"{words}"')

@@ -47,9 +47,10 @@ def faulty_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def nights(prefect_harness: None, faulty_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Night 1 with a fault on one publication per kind; night 2 with the faults gone."""
     from flows.nightly import nightly
-    from mirrors.mpi import publications
+    from mirrors import SITES
 
-    pubs = [p for p in publications() if not p["pdf_path"]]  # PDFs would add their own requests; not needed here
+    # PDFs would add their own requests; not needed here
+    pubs = [p for p in SITES["mpi"].publications() if not p.pdf_path]
     victims = {name: pubs[i]["path"] for i, name in enumerate([*LOST, "binary", "charset", "once_429", "robots"])}
     db_path = tmp_path_factory.mktemp("faults") / "digest.db"
     with MirrorServer("mpi") as server:
@@ -84,22 +85,22 @@ def test_night_one_finishes_and_records_each_fault(nights: Any) -> None:
 
 
 def test_good_publications_of_the_same_run_are_stored(nights: Any) -> None:
-    from mirrors.mpi import publications
+    from mirrors import SITES
 
     db_path, victims, night1, _, _ = nights
     lost = {victims[name] for name in [*LOST, "binary", "robots"]}
     with Digest(db_path) as db:
         stored_after_night1 = night1["new"]
-        assert stored_after_night1 == len(publications()) - len(lost)
+        assert stored_after_night1 == len(SITES["mpi"].publications()) - len(lost)
         # A 429 answered once is waited out (Retry-After) and retried within the run.
         assert db.document(REAL.replace("://www.", "://") + victims["once_429"]) is not None
 
 
 def test_a_wrong_charset_is_read_correctly(nights: Any) -> None:
-    from mirrors.mpi import publications
+    from mirrors import SITES
 
     db_path, victims, _, _, _ = nights
-    title = next(p["title"] for p in publications() if p["path"] == victims["charset"])
+    title = next(p["title"] for p in SITES["mpi"].publications() if p["path"] == victims["charset"])
     with Digest(db_path) as db:
         doc = db.document(REAL.replace("://www.", "://") + victims["charset"])
     assert doc is not None and doc["title"] == title
@@ -111,7 +112,7 @@ def test_the_calendar_trap_is_not_followed_forever(nights: Any) -> None:
 
 
 def test_night_two_picks_up_what_failed_and_stores_everything_once(nights: Any) -> None:
-    from mirrors.mpi import publications
+    from mirrors import SITES
 
     db_path, _, night1, night2, _ = nights
     # The only error left is the calendar listing itself, which is gone now that the trap is cleared.
@@ -119,5 +120,5 @@ def test_night_two_picks_up_what_failed_and_stores_everything_once(nights: Any) 
     with Digest(db_path) as db:
         docs = db.documents("mpi")
         assert db.integrity_check() == []
-    assert len(docs) == len({d["canonical_url"] for d in docs}) == len(publications())
-    assert night1["new"] + night2["new"] == len(publications())
+    assert len(docs) == len({d["canonical_url"] for d in docs}) == len(SITES["mpi"].publications())
+    assert night1["new"] + night2["new"] == len(SITES["mpi"].publications())

@@ -60,14 +60,14 @@ def _wait(predicate: object, proc: subprocess.Popen[bytes], timeout: float = 120
 
 
 def _assert_complete_after_rerun(db: Path, mirror: str, env: dict[str, str]) -> None:
-    from mirrors.mpi import publications
+    from mirrors import SITES
 
     with _start(db, mirror, env) as rerun:
         assert rerun.wait(timeout=300) == 0, rerun.stderr.read() if rerun.stderr else ""
     with Digest(db) as digest:
         docs = digest.documents("mpi")
         assert digest.integrity_check() == []
-    assert len(docs) == len({d["canonical_url"] for d in docs}) == len(publications())
+    assert len(docs) == len({d["canonical_url"] for d in docs}) == len(SITES["mpi"].publications())
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 

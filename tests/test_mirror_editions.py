@@ -13,9 +13,9 @@ from urllib.parse import urljoin
 
 import pytest
 
-from mirrors import SITES, truth
-from mirrors.mpi import edition_changes, modified_dates, non_publication_paths, publications
+from mirrors import SITES, EditionChanges, PublicationTruth
 from mirrors.mpi.edition import render_edition
+from mirrors.mpi.site import MpiSite
 from mirrors.server import MirrorServer
 
 PROGRAM = "/programs/international-program"
@@ -79,6 +79,16 @@ def body_field(page: str) -> str:
     return page[start : page.index("</div>", start)]
 
 
+def publications(edition: int = 1) -> list[PublicationTruth]:
+    """The ground truth of one night."""
+    return SITES["mpi" if edition == 1 else f"mpi-night{edition}"].publications()
+
+
+def modified_dates(edition: int) -> dict[str, str]:
+    """Publication path -> ISO date of its last change, on one night."""
+    return SITES["mpi" if edition == 1 else f"mpi-night{edition}"].modified_dates()
+
+
 def title_of(page: str) -> str:
     found = re.search(r"<title>(.*?)</title>", page)
     assert found
@@ -98,52 +108,50 @@ def night2() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def changes() -> dict[str, Any]:
-    return edition_changes()
+def changes() -> EditionChanges:
+    return SITES["mpi-night2"].edition_changes()
 
 
-def test_registry_and_truth_shape(changes: dict[str, Any]) -> None:
-    assert truth("mpi-night2").edition_changes() == changes
+def test_registry_and_truth_shape(changes: EditionChanges) -> None:
     assert SITES["mpi-night2"].name == "mpi-night2" and SITES["mpi"].name == "mpi"
-    assert set(changes) == {"new", "changed", "changed_sentence", "removed", "moved"}
-    one = {p["path"] for p in publications()}
-    two = {p["path"] for p in publications(2)}
-    assert publications() == publications(1)
-    assert len(changes["new"]) == 2 and not set(changes["new"]) & one
-    assert two == (one - {changes["removed"], changes["moved"]["from"]}) | {changes["moved"]["to"], *changes["new"]}
-    assert changes["changed"] in one & two
-    assert [p["path"] for p in publications(2)[:2]] == changes["new"]
+    with pytest.raises(LookupError, match="no earlier edition"):
+        SITES["mpi"].edition_changes()
+    one = {p.path for p in publications(1)}
+    two = {p.path for p in publications(2)}
+    assert len(changes.new) == 2 and not set(changes.new) & one
+    assert two == (one - {changes.removed, changes.moved_from}) | {changes.moved_to, *changes.new}
+    assert changes.changed in one & two
+    assert tuple(p.path for p in publications(2)[:2]) == changes.new
     # Edition 1's pages never carry the added sentence: its presence proves the crawler saw night 2.
     night1_pages = render_edition(1, "http://mirror.invalid").pages.values()
-    assert all(changes["changed_sentence"].encode() not in page.body for page in night1_pages)
-    assert set(non_publication_paths(2)) >= {"/", PROGRAM, "/about/staff/susan-fratzke"}
+    assert all(changes.changed_sentence.encode() not in page.body for page in night1_pages)
     with pytest.raises(ValueError, match="unknown MPI edition"):
-        publications(3)
+        MpiSite(edition=3)
 
 
-def test_new_publications_top_the_listing_sitemap_and_feeds(night2: str, changes: dict[str, Any]) -> None:
-    new = changes["new"]
+def test_new_publications_top_the_listing_sitemap_and_feeds(night2: str, changes: EditionChanges) -> None:
+    new = list(changes.new)
     assert listing_rows(text(night2 + PROGRAM))[:2] == new
     lastmods = sitemap(night2)
-    by_path = {p["path"]: p for p in publications(2)}
+    by_path = {p.path: p for p in publications(2)}
     for path in new:
         assert lastmods[path].startswith(modified_dates(2)[path])
         pub = by_path[path]
-        feed = ET.fromstring(fetch(f"{night2}/rss/taxonomy-term/{FEEDS[pub['doc_type']]}")[2])
+        feed = ET.fromstring(fetch(f"{night2}/rss/taxonomy-term/{FEEDS[pub.doc_type]}")[2])
         links = [i.findtext("link") for i in feed.findall("./channel/item")]
         assert links[0] == night2 + new[0] or night2 + path in links[:2]
         page = text(night2 + path)
-        assert title_of(page) == f"{pub['title']} | migrationpolicy.org"
-        assert pub["first_sentence"] in html_lib.unescape(body_field(page))
+        assert title_of(page) == f"{pub.title} | migrationpolicy.org"
+        assert pub.first_sentence in html_lib.unescape(body_field(page))
 
 
 def test_listing_lists_every_night2_publication_once(night2: str) -> None:
     rows = all_listed(night2)
-    assert rows == [p["path"] for p in publications(2)]
+    assert rows == [p.path for p in publications(2)]
 
 
-def test_changed_publication(night1: str, night2: str, changes: dict[str, Any]) -> None:
-    path, sentence = changes["changed"], changes["changed_sentence"]
+def test_changed_publication(night1: str, night2: str, changes: EditionChanges) -> None:
+    path, sentence = changes.changed, changes.changed_sentence
     s1, h1, b1 = fetch(night1 + path)
     s2, h2, b2 = fetch(night2 + path)
     assert s1 == s2 == 200
@@ -163,8 +171,8 @@ def test_unchanged_publication_keeps_its_validators(night1: str, night2: str) ->
     assert sitemap(night1)[path] == sitemap(night2)[path]
 
 
-def test_removed_publication_is_gone(night1: str, night2: str, changes: dict[str, Any]) -> None:
-    path = changes["removed"]
+def test_removed_publication_is_gone(night1: str, night2: str, changes: EditionChanges) -> None:
+    path = changes.removed
     assert fetch(night1 + path)[0] == 200
     status, headers, body = fetch(night2 + path)
     assert status == 410
@@ -176,8 +184,8 @@ def test_removed_publication_is_gone(night1: str, night2: str, changes: dict[str
     assert f"{night2}{path}<" not in text(night2 + "/rss/taxonomy-term/12")
 
 
-def test_moved_publication_redirects(night1: str, night2: str, changes: dict[str, Any]) -> None:
-    old, new = changes["moved"]["from"], changes["moved"]["to"]
+def test_moved_publication_redirects(night1: str, night2: str, changes: EditionChanges) -> None:
+    old, new = changes.moved_from, changes.moved_to
     status, headers, body = fetch(night2 + old)
     assert status == 301
     assert headers["location"] == night2 + new

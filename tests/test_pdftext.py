@@ -251,9 +251,9 @@ def test_a_document_without_paragraph_breaks_is_joined_in_linear_time() -> None:
 
 
 def _mirror_pdfs() -> list[dict[str, Any]]:
-    from mirrors.mpi import publications
+    from mirrors import SITES
 
-    return [pub for pub in publications() if pub["pdf_path"]]
+    return [pub for pub in SITES["mpi"].publications() if pub["pdf_path"]]
 
 
 def test_mirror_pdfs_contain_their_snippet() -> None:

@@ -111,14 +111,14 @@ def _newest_week(db_path: Path) -> rd.IsoWeek:
 
 
 def test_scheduled_nightly_stores_the_mirror_and_publishes_a_summary(crawled: tuple[Path, Any]) -> None:
-    from mirrors.mpi import publications
+    from mirrors import SITES
 
     db_path, state = crawled
     assert state.is_completed(), state.message
     [report] = state.result()
-    assert report["status"] == "ok" and report["new"] == len(publications())
+    assert report["status"] == "ok" and report["new"] == len(SITES["mpi"].publications())
     with Digest(db_path) as db:
-        assert len(db.documents("mpi")) == len(publications())
+        assert len(db.documents("mpi")) == len(SITES["mpi"].publications())
     [artifact] = [
         a
         for a in _artifacts(_harness_api_url(), "nightly-run")
@@ -372,7 +372,7 @@ def _wait_healthy(api_url: str, server: subprocess.Popen[bytes], timeout: float)
 
 @pytest.mark.slow
 def test_two_workers_crawl_two_sources_into_one_digest(mpi_mirror: str, tmp_path: Path) -> None:
-    from mirrors import SITES, truth
+    from mirrors import SITES
     from mirrors.server import MirrorServer
 
     started = time.monotonic()
@@ -447,7 +447,7 @@ def test_two_workers_crawl_two_sources_into_one_digest(mpi_mirror: str, tmp_path
     assert sorted(w for workers in ran_on.values() for w in workers) == ["w1", "w2"], ran_on  # one run each
     with Digest(db_path) as db:
         for name in sources:
-            expected = {p["path"] for p in truth(config.sources[name].mirror or name).publications()}
+            expected = {p["path"] for p in SITES[config.sources[name].mirror or name].publications()}
             rows = db.documents(name)
             assert len(rows) == len(expected) == len({r["canonical_url"] for r in rows})
         assert db.integrity_check() == []  # PRAGMA integrity_check, foreign keys and the FTS index

@@ -81,10 +81,10 @@ def test_a_new_site_by_configuration_alone(mpi_mirror: str, tmp_path: Path) -> N
         db.upsert_source(source.name, source.title, source.base_url)
         counts = db.store(result.publications, seen_at="2026-11-25T00:00:00+00:00")
         stored = db.documents("newtank")
-    from mirrors.mpi import publications
+    from mirrors import SITES
 
-    assert counts["new"] == len(publications()) == len(stored)
-    assert {d["title"] for d in stored} == {p["title"] for p in publications()}
+    assert counts["new"] == len(SITES["mpi"].publications()) == len(stored)
+    assert {d["title"] for d in stored} == {p["title"] for p in SITES["mpi"].publications()}
 
 
 @pytest.mark.live

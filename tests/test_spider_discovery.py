@@ -27,19 +27,24 @@ def _paths(run_dir: Path) -> list[str]:
 
 @pytest.mark.parametrize("name", MIRRORED)
 def test_crawl_fetches_every_publication_once_and_nothing_else(name: str, tmp_path: Path) -> None:
-    from mirrors import truth
+    from mirrors import SITES
 
     mirror = load_config().source(name).mirror
     assert mirror
     with MirrorServer(mirror) as server:
-        outcome = run_crawl(name, tmp_path / "run", base_url=server.base_url)
+        base_url = server.base_url
+        outcome = run_crawl(name, tmp_path / "run", base_url=base_url)
     assert outcome.ok, outcome.stderr_tail
     fetched = _paths(tmp_path / "run")
-    expected = {p["path"] for p in truth(mirror).publications()}
+    site = SITES[mirror]
+    expected = {p.path for p in site.publications()}
     assert len(fetched) == len(set(fetched)), "a publication was fetched twice"
     assert set(fetched) - expected == set(), "fetched pages that are not publications"
     assert expected - set(fetched) == set(), "publications missed"
-    assert not set(fetched) & {urlsplit(p).path for p in truth(mirror).non_publication_paths()}
+    # Nor any other page the site has: listings, authors, topics, archives (its HTML pages that are not publications).
+    pages = site.rendering(base_url).pages
+    others = {urlsplit(k).path for k, page in pages.items() if page.content_type.startswith("text/html")} - expected
+    assert not set(fetched) & others
     # Raw responses are kept on disk, one file per page, and the manifest points at them.
     for line in (tmp_path / "run" / "pages.jsonl").read_text(encoding="utf-8").splitlines():
         rec = json.loads(line)
@@ -49,7 +54,7 @@ def test_crawl_fetches_every_publication_once_and_nothing_else(name: str, tmp_pa
     # Every publication with a PDF had it fetched too, once.
     pdfs = {urlsplit(rec["hints"]["pdf_of"]).path: urlsplit(rec["url"]).path for rec in _records(tmp_path / "run")
             if "pdf_of" in rec["hints"]}  # fmt: skip
-    assert pdfs == {p["path"]: p["pdf_path"] for p in truth(mirror).publications() if p["pdf_path"]}
+    assert pdfs == {p.path: p.pdf_path for p in site.publications() if p.pdf_path}
 
 
 def test_mpi_discovery_hints_reach_the_manifest(mpi_mirror: str, tmp_path: Path) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from mirrors.mmc.text import Block, geneva, parse_blocks
+from mirrors.kit.content import as_date, read_yaml
+from mirrors.kit.dates import geneva
+from mirrors.kit.markup import Block, check_body, parse_blocks, squash
 
 HERE = Path(__file__).parent
 FILES = HERE / "files"
@@ -192,36 +192,20 @@ class Content:
         return tuple(sorted(found, key=lambda i: (order.index(i.kind.key if i.kind else ""), i.post_id)))
 
 
-def _date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
-def _read(name: str) -> Any:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with (HERE / name).open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=loader)
-
-
 def _terms(taxonomy: str, raw: list[dict[str, Any]], first_id: int) -> dict[str, Term]:
     return {
-        r["slug"]: Term(taxonomy, r["slug"], r["name"], " ".join(str(r.get("description", "")).split()), first_id + i)
+        r["slug"]: Term(taxonomy, r["slug"], r["name"], squash(str(r.get("description", ""))), first_id + i)
         for i, r in enumerate(raw)
     }
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 @functools.cache
 def load() -> Content:
     """Load and check the content files (once per process)."""
-    data = _read("content.yaml")
-    raw_pubs: list[dict[str, Any]] = _read("publications.yaml")
+    data = read_yaml(HERE / "content.yaml")
+    raw_pubs: list[dict[str, Any]] = read_yaml(HERE / "publications.yaml")
     people = {
-        r["slug"]: Person(
-            r["slug"], r["name"], bool(r.get("user")), r.get("role", ""), _one_line(r.get("bio", "")), 2 + i
-        )
+        r["slug"]: Person(r["slug"], r["name"], bool(r.get("user")), r.get("role", ""), squash(r.get("bio", "")), 2 + i)
         for i, r in enumerate(data["people"])
     }
     kinds = {
@@ -246,10 +230,10 @@ def load() -> Content:
             title=r["title"],
             kicker=r["kicker"],
             theme=r["theme"],
-            published=geneva(_date(r["published"]), 9),
-            modified=geneva(_date(r["modified"]), 16, 20),
+            published=geneva(as_date(r["published"]), 9),
+            modified=geneva(as_date(r["modified"]), 16, 20),
             report=r["report"],
-            description=_one_line(r["description"]),
+            description=squash(r["description"]),
             intro=parse_blocks(r["intro"]),
             after=parse_blocks(r["after"]),
             post_id=ids[(0, str(r["slug"]))],
@@ -261,10 +245,8 @@ def load() -> Content:
     for raw in raw_items:
         post_type = raw["post_type"]
         authors = tuple(people[s] for s in raw.get("authors", ()))
-        body = parse_blocks(raw["body"])
-        if body[0].kind != "p" or body[-1].kind != "p":
-            raise ValueError(f"{raw['slug']}: the body must start and end with a paragraph")
-        day = _date(raw["published"])
+        body = check_body(raw["slug"], parse_blocks(raw["body"]))
+        day = as_date(raw["published"])
         items.append(
             Item(
                 slug=raw["slug"],
@@ -275,11 +257,11 @@ def load() -> Content:
                 user=next((a for a in authors if a.user), mmc),
                 speaker=raw.get("speaker"),
                 published=geneva(day, 9, 30 if post_type == "post" else 0),
-                modified=geneva(_date(raw.get("modified", day)), 16, 20),
+                modified=geneva(as_date(raw.get("modified", day)), 16, 20),
                 regions=tuple(regions[s] for s in raw.get("regions", ())),
                 categories=tuple(categories[s] for s in raw.get("categories", ())),
                 tags=tuple(tags[s] for s in raw.get("tags", ())),
-                summary=_one_line(raw["summary"]),
+                summary=squash(raw["summary"]),
                 body=body,
                 pdf=raw.get("pdf"),
                 pdf_snippet=raw.get("pdf_snippet"),
@@ -289,7 +271,7 @@ def load() -> Content:
         )
     items.sort(key=lambda i: (i.published, i.post_id), reverse=True)
     pages = tuple(
-        StaticPage(r["path"], r["title"], parse_blocks(r["body"]), geneva(_date(r["modified"]), 11), 2 + 9 * i)
+        StaticPage(r["path"], r["title"], parse_blocks(r["body"]), geneva(as_date(r["modified"]), 11), 2 + 9 * i)
         for i, r in enumerate(data["pages"])
     )
     content = Content(
@@ -303,7 +285,7 @@ def load() -> Content:
         editions=tuple(sorted(editions.values(), key=lambda e: e.published, reverse=True)),
         pages=pages,
         items=tuple(items),
-        site_modified=geneva(_date(data["settings"]["modified"]), 16, 20),
+        site_modified=geneva(as_date(data["settings"]["modified"]), 16, 20),
     )
     _check(content)
     return content

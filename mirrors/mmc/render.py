@@ -12,13 +12,15 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote_plus, urlencode
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup, escape
 
+from mirrors.kit.dates import geneva, gmt_iso, rfc822, uk_date
+from mirrors.kit.markup import Block, inline_html, plain
+from mirrors.kit.site import JPEG, PDF, PNG, Page, Rendering
+from mirrors.kit.templates import environment as template_environment
 from mirrors.mmc import assets
 from mirrors.mmc.content import FILES, HERE, Content, Edition, Item, Person, StaticPage, Term
-from mirrors.mmc.text import Block, geneva, gmt_iso, inline_html, plain, rfc822, site_date
-from mirrors.site import JPEG, PDF, PNG, Page, Rendering
 
 HTML = "text/html; charset=UTF-8"
 SITEMAP = "text/xml; charset=UTF-8"  # what Yoast sends for its sitemaps
@@ -88,16 +90,7 @@ def _person_id(base: str, person: Person) -> str:
 @functools.cache
 def environment() -> Environment:
     """The Jinja2 environment of the MMC theme templates."""
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=select_autoescape(("html", "xml")),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(site_date=site_date, gmt_iso=gmt_iso, rfc822=rfc822)
-    return env
+    return template_environment(HERE / "templates", site_date=uk_date, gmt_iso=gmt_iso, rfc822=rfc822)
 
 
 class Builder:

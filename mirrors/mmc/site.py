@@ -6,14 +6,29 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from mirrors.kit.site import Page, PublicationTruth, Rendering, Site
+from mirrors.mmc import pdfs
 from mirrors.mmc.content import load
 from mirrors.mmc.render import filter_query, page_key, render, render_search, search_query
-from mirrors.site import Page, Rendering, Site
 
 _PAGED = re.compile(r"(/(?:.*/)?)page/(\d+)/")
 _SEARCH_CACHE = 256  # search result pages rendered on demand and kept
+GOLDEN_PAGES = {
+    "report": "/resource/protection-risks-central-mediterranean-route/",
+    "4mi_snapshot": "/resource/smuggler-use-among-afghans-travelling-to-turkiye/",
+    "briefing_paper": "/resource/detention-in-libya-4mi-data/",
+    "resource_article": "/resource/the-eastern-route-is-not-a-backwater/",
+    "mmr_essay": "/mmr/2020-2/cities-of-refuge-cities-of-risk/",
+    "mmr_urban_spotlight": "/mmr/2020-2/urban-spotlight-sanaa/",
+    "mmr_urban_voices": "/mmr/2020-2/urban-voices-bamako/",
+    "mmr_interview": "/mmr/2020-2/interview-lucia-paredes/",
+    "archive_resources": "/resources/",
+    "tag": "/tag/libya/",
+    "author": "/author/bram-frouws/",
+}
 
 
 def _split_paged(path: str) -> tuple[str, int]:
@@ -39,9 +54,25 @@ class MmcSite(Site):
         self._searches: OrderedDict[tuple[str, str], Page | None] = OrderedDict()
         self._search_lock = threading.Lock()
 
+    pdf_folder = pdfs.OUT
+
     def render(self, base_url: str) -> Rendering:
         """Render every page of the mirror for `base_url`."""
         return render(load(), base_url)
+
+    def publications(self) -> list[PublicationTruth]:
+        """Every publication page (resources and Review pieces), newest first."""
+        kinds = [(item, item.kind) for item in load().publications]
+        # Publications are typed; news posts (kind None) are not publications.
+        return [PublicationTruth.of(item, kind.doc_type, kind.label) for item, kind in kinds if kind is not None]
+
+    def golden_pages(self) -> Mapping[str, str]:
+        """One page per publication kind, plus an archive, a tag and an author (tests/fixtures/mmc/)."""
+        return GOLDEN_PAGES
+
+    def pdf_files(self) -> dict[Path, bytes]:
+        """The PDFs under files/uploads/: publications', the annual report and an event agenda."""
+        return pdfs.expected(load())
 
     def route(self, rendering: Rendering, path: str, query: dict[str, list[str]]) -> str:
         """Map a request to a page key the way WordPress resolves it (only s, p, page_id, type, region matter)."""

@@ -1,13 +1,7 @@
 """Mirror of migrationpolicy.org (Migration Policy Institute, Drupal).
 
 Content lives in `content.yaml` (site structure, people, topics, programs, static pages) and
-`publications.yaml`; templates in `templates/`; report PDFs in `files/publications/` (made by
-`mirrors/tools/make_pdfs.py`). Ground truth for tests: `publications()` and `non_publication_paths()`;
-`edition=2` and `edition_changes()` for night 2, the later state served as mirror "mpi-night2".
+`publications.yaml`; templates in `templates/`; report PDFs in `files/publications/` (laid out by `pdfs.py`,
+written by `python -m mirrors.kit.pdf mpi`). `MpiSite(edition=2)` is night 2, served as mirror "mpi-night2";
+its ground truth, like every site's, comes from the `Site` (`SITES["mpi-night2"].edition_changes()`).
 """
-
-from __future__ import annotations
-
-from mirrors.mpi.truth import edition_changes, golden_pages, modified_dates, non_publication_paths, publications
-
-__all__ = ["edition_changes", "golden_pages", "modified_dates", "non_publication_paths", "publications"]

@@ -8,9 +8,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from mirrors.mpi.text import Block, parse_blocks
+from mirrors.kit.content import as_date, read_yaml
+from mirrors.kit.markup import Block, check_body, parse_blocks, squash
 
 HERE = Path(__file__).parent
 FILES = HERE / "files"
@@ -158,35 +157,23 @@ class Content:
     site_modified: date
 
 
-def _date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
 def _image(raw: dict[str, Any] | None) -> Image | None:
     return Image(raw["file"], raw["alt"], raw["credit"]) if raw else None
 
 
-def _read(name: str) -> Any:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with (HERE / name).open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=loader)
-
-
 def _publication(raw: dict[str, Any], content: dict[str, Any], nid: int) -> Publication:
     doc_type: DocType = content["types"][raw["type"]]
-    body = parse_blocks(raw["body"])
-    if body[0].kind != "p" or body[-1].kind != "p":
-        raise ValueError(f"{raw['slug']}: the body must start and end with a paragraph")
-    published = _date(raw["published"])
+    body = check_body(raw["slug"], parse_blocks(raw["body"]))
+    published = as_date(raw["published"])
     return Publication(
         slug=raw["slug"],
         doc_type=doc_type,
         title=raw["title"],
         authors=tuple(content["people"][slug] for slug in raw["authors"]),
         published=published,
-        modified=_date(raw.get("modified", published)),
+        modified=as_date(raw.get("modified", published)),
         topics=tuple(content["topics"][slug] for slug in raw["topics"]),
-        summary=" ".join(raw["summary"].split()),
+        summary=squash(raw["summary"]),
         body=body,
         image=_image(raw.get("image")),
         pdf=raw.get("pdf"),
@@ -199,15 +186,15 @@ def _publication(raw: dict[str, Any], content: dict[str, Any], nid: int) -> Publ
 @functools.cache
 def load() -> Content:
     """Load and check the content files (once per process)."""
-    data = _read("content.yaml")
-    raw_pubs: list[dict[str, Any]] = _read("publications.yaml")
+    data = read_yaml(HERE / "content.yaml")
+    raw_pubs: list[dict[str, Any]] = read_yaml(HERE / "publications.yaml")
     types = {key: DocType(key=key, **value) for key, value in data["types"].items()}
     people = {
         raw["slug"]: Person(raw["slug"], raw["name"], bool(raw.get("staff")), raw["role"], raw["bio"], 2000 + i)
         for i, raw in enumerate(data["people"])
     }
     topics = {
-        raw["slug"]: Topic(raw["slug"], raw["name"], " ".join(raw["description"].split()), 300 + i)
+        raw["slug"]: Topic(raw["slug"], raw["name"], squash(raw["description"]), 300 + i)
         for i, raw in enumerate(data["topics"])
     }
     refs = {"types": types, "people": people, "topics": topics}
@@ -237,7 +224,7 @@ def load() -> Content:
             path=raw["path"],
             title=raw["title"],
             body=parse_blocks(raw["body"]),
-            modified=_date(raw["modified"]),
+            modified=as_date(raw["modified"]),
             parent=raw.get("parent"),
             directory=raw.get("directory"),
             nid=100 + i,
@@ -253,7 +240,7 @@ def load() -> Content:
         pages=pages,
         publications=tuple(pubs),
         most_popular=tuple(data["most_popular"]),
-        site_modified=_date(data["settings"]["modified"]),
+        site_modified=as_date(data["settings"]["modified"]),
     )
     _check(content)
     return content

@@ -13,10 +13,11 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from mirrors.kit.dates import eastern
+from mirrors.kit.markup import Block, parse_blocks
+from mirrors.kit.site import HTML, Page, Rendering
 from mirrors.mpi.content import Content, Publication, _check, load
 from mirrors.mpi.render import Builder, render
-from mirrors.mpi.text import Block, eastern, parse_blocks
-from mirrors.site import HTML, Page, Rendering
 
 EDITIONS = (1, 2)
 

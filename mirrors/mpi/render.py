@@ -12,12 +12,14 @@ from datetime import date, datetime
 from email.utils import format_datetime
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+from jinja2 import Environment, Template
 
+from mirrors.kit.dates import eastern, long_date, month_year
+from mirrors.kit.markup import inline_html
+from mirrors.kit.site import CSS, HTML, JPEG, PDF, PNG, RSS, TEXT, XML, Page, Rendering
+from mirrors.kit.templates import environment as template_environment
 from mirrors.mpi import assets
 from mirrors.mpi.content import FILES, HERE, Content, DocType, Person, Program, Publication, StaticPage
-from mirrors.mpi.text import eastern, inline_html, long_date, month_year
-from mirrors.site import CSS, HTML, JPEG, PDF, PNG, RSS, TEXT, XML, Page, Rendering
 
 JS = "application/javascript"
 # What Drupal's Http4xxController renders for a 4xx without a page of its own (404 and 403 have theirs).
@@ -74,15 +76,8 @@ def rss_description(summary: str) -> str:
 @functools.cache
 def environment() -> Environment:
     """The Jinja2 environment of the MPI templates."""
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=select_autoescape(("html", "xml")),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(
+    return template_environment(
+        HERE / "templates",
         inline=inline_html,
         month_year=month_year,
         long_date=long_date,
@@ -92,7 +87,6 @@ def environment() -> Environment:
         rfc822=lambda day: format_datetime(eastern(day, 9)),
         rss_description=rss_description,
     )
-    return env
 
 
 def _sort_name(person: Person) -> str:
@@ -110,6 +104,10 @@ def _size(num: int) -> str:
 
 class Builder:
     """Collects the pages of one rendering."""
+
+    # How many items a search page and a feed show; None: all (the 47 fit). The scaled site caps them.
+    search_results: int | None = None
+    feed_items: int | None = None
 
     def __init__(self, content: Content, base: str) -> None:
         self.content = content
@@ -477,7 +475,7 @@ class Builder:
         when = eastern(c.site_modified, 15, 30)
         searches: list[tuple[str, str, list[Publication]]] = [("/search/site", "", [])]
         for topic in c.topics.values():
-            found = [p for p in c.publications if topic in p.topics]
+            found = [p for p in c.publications if topic in p.topics][: self.search_results]
             searches.append((f"/search/site/{topic.slug}", topic.slug.replace("-", " "), found))
         for path, keys, results in searches:
             body = self._html(
@@ -492,10 +490,11 @@ class Builder:
             self._add(path, body, HTML, when)
 
     def feeds_xml(self) -> None:
-        """One RSS feed per publication type."""
+        """One RSS feed per publication type, with its latest items."""
         for doc_type in self.feeds:
             items = [p for p in self.content.publications if p.doc_type.key == doc_type.key]
-            xml = self.env.get_template("rss.xml").render(base=self.base, feed=doc_type, items=items)
+            latest = items[: self.feed_items]
+            xml = self.env.get_template("rss.xml").render(base=self.base, feed=doc_type, items=latest)
             self._add(f"/rss/taxonomy-term/{doc_type.feed_id}", xml, RSS, self._latest(items))
 
     def sitemap_xml(self) -> None:

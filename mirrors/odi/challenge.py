@@ -9,7 +9,7 @@ import json
 import threading
 from datetime import UTC, datetime
 
-from mirrors.site import Page
+from mirrors.kit.site import Page
 
 CHALLENGE_HTML = "text/html; charset=UTF-8"
 COLO = "LHR"

@@ -8,9 +8,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from mirrors.odi.text import Block, parse_blocks
+from mirrors.kit.content import as_date, read_yaml
+from mirrors.kit.markup import Block, check_body, parse_blocks, squash
 
 HERE = Path(__file__).parent
 FILES = HERE / "files"
@@ -168,43 +167,27 @@ class Content:
         return [p for p in self.publications if p.doc_type.section == name]
 
 
-def _date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
-def _text(value: str) -> str:
-    return " ".join(value.split())
-
-
-def _read(name: str) -> Any:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with (HERE / name).open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=loader)
-
-
 def _feature(raw: dict[str, Any]) -> Feature:
-    return Feature(raw["title"], _text(raw["text"]), raw["link"], raw["link_text"], raw.get("image_alt", ""))
+    return Feature(raw["title"], squash(raw["text"]), raw["link"], raw["link_text"], raw.get("image_alt", ""))
 
 
 def _publication(raw: dict[str, Any], refs: dict[str, Any], page_id: int, pdf_id: int | None) -> Publication:
     doc_type: DocType = refs["types"][raw["type"]]
-    body = parse_blocks(raw["body"])
-    if body[0].kind != "p" or body[-1].kind != "p":
-        raise ValueError(f"{raw['slug']}: the body must start and end with a paragraph")
-    published = _date(raw["published"])
+    body = check_body(raw["slug"], parse_blocks(raw["body"]))
+    published = as_date(raw["published"])
     return Publication(
         slug=raw["slug"],
         doc_type=doc_type,
         title=raw["title"],
         authors=tuple(refs["people"][slug] for slug in raw["authors"]),
         published=published,
-        modified=_date(raw.get("modified", published)),
+        modified=as_date(raw.get("modified", published)),
         topics=tuple(refs["topics"][slug] for slug in raw["topics"]),
-        summary=_text(raw["summary"]),
+        summary=squash(raw["summary"]),
         body=body,
         pdf_name=raw.get("pdf"),
         pdf_id=pdf_id,
-        pdf_snippet=_text(raw["pdf_snippet"]) if raw.get("pdf_snippet") else None,
+        pdf_snippet=squash(raw["pdf_snippet"]) if raw.get("pdf_snippet") else None,
         page_id=page_id,
     )
 
@@ -212,8 +195,8 @@ def _publication(raw: dict[str, Any], refs: dict[str, Any], page_id: int, pdf_id
 @functools.cache
 def load() -> Content:
     """Load and check the content files (once per process)."""
-    data = _read("content.yaml")
-    raw_pubs: list[dict[str, Any]] = _read("publications.yaml")
+    data = read_yaml(HERE / "content.yaml")
+    raw_pubs: list[dict[str, Any]] = read_yaml(HERE / "publications.yaml")
     types = {key: DocType(key=key, **value) for key, value in data["types"].items()}
     people = {
         raw["slug"]: Person(
@@ -226,7 +209,7 @@ def load() -> Content:
         )
         for raw in data["people"]
     }
-    topics = {raw["slug"]: Topic(raw["slug"], raw["name"], _text(raw["description"])) for raw in data["topics"]}
+    topics = {raw["slug"]: Topic(raw["slug"], raw["name"], squash(raw["description"])) for raw in data["topics"]}
     refs = {"types": types, "people": people, "topics": topics}
     # Wagtail ids grow with creation: pages and documents of older publications have smaller ids.
     ordered = sorted(raw_pubs, key=lambda r: (str(r["published"]), r["slug"]))
@@ -242,9 +225,9 @@ def load() -> Content:
         StaticPage(
             path=raw["path"],
             title=raw["title"],
-            summary=_text(raw["summary"]),
+            summary=squash(raw["summary"]),
             body=parse_blocks(raw["body"]),
-            modified=_date(raw["modified"]),
+            modified=as_date(raw["modified"]),
             parent=raw.get("parent"),
             directory=raw.get("directory"),
         )
@@ -259,15 +242,15 @@ def load() -> Content:
         features=tuple(_feature(f) for f in hmi["features"]),
         media=tuple(_feature(f) for f in hmi["media"]),
         publications=tuple(hmi["publications"]),
-        modified=_date(hmi["modified"]),
+        modified=as_date(hmi["modified"]),
     )
     events = tuple(
         Event(
             slug=raw["slug"],
             title=raw["title"],
-            day=_date(raw["date"]),
+            day=as_date(raw["date"]),
             time=raw["time"],
-            summary=_text(raw["summary"]),
+            summary=squash(raw["summary"]),
             body=parse_blocks(raw["body"]),
             speakers=tuple(people[s] for s in raw["speakers"]),
         )
@@ -282,7 +265,7 @@ def load() -> Content:
         programme=programme,
         events=tuple(sorted(events, key=lambda e: e.day, reverse=True)),
         publications=tuple(pubs),
-        site_modified=_date(data["settings"]["modified"]),
+        site_modified=as_date(data["settings"]["modified"]),
     )
     _check(content)
     return content

@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 
+from mirrors.kit.dates import london, uk_date
+from mirrors.kit.markup import inline_html
+from mirrors.kit.site import CSS, HTML, JPEG, PDF, PNG, TEXT, XML, Page, Rendering
+from mirrors.kit.templates import environment as template_environment
 from mirrors.odi import assets
 from mirrors.odi.content import FILES, HERE, Content, Feature, Person, Publication, StaticPage
-from mirrors.odi.text import inline_html, london, uk_date
-from mirrors.site import CSS, HTML, JPEG, PDF, PNG, TEXT, XML, Page, Rendering
 
 JS = "application/javascript"
 SVG = "image/svg+xml"
@@ -58,16 +60,7 @@ class OdiRendering(Rendering):
 @functools.cache
 def environment() -> Environment:
     """The Jinja2 environment of the ODI templates."""
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=select_autoescape(("html", "xml")),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(inline=inline_html, uk_date=uk_date)
-    return env
+    return template_environment(HERE / "templates", inline=inline_html, uk_date=uk_date)
 
 
 def portrait(person: Person) -> str:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from mirrors.kit.site import HTML, Page, PublicationTruth, Rendering, Site
+from mirrors.odi import pdfs
 from mirrors.odi.challenge import COLO, challenge_page, ray_id
-from mirrors.odi.content import load
+from mirrors.odi.content import FILES, load
 from mirrors.odi.render import OdiRendering, render, robots_page
-from mirrors.site import HTML, Page, Rendering, Site
 
 ZONE = "odi.org"
 _CDN_HEADERS = (
@@ -18,6 +21,25 @@ _CDN_HEADERS = (
     ("Referrer-Policy", "same-origin"),
     ("Cross-Origin-Opener-Policy", "same-origin"),
 )
+
+GOLDEN_PAGES = {
+    "report": "/en/publications/migration-and-the-future-of-care-supporting-older-people-and-care-workers/",
+    "working_paper": (
+        "/en/publications/beyond-gratitude-lessons-learned-from-migrants-contribution-to-the-covid-19-response/"
+    ),
+    "policy_brief": "/en/publications/displacement-from-ukraine-what-host-communities-in-poland-and-moldova-need/",
+    "commentary": "/en/insights/massacres-in-melilla-and-libya-nothing-new-on-european-borders/",
+    "article": "/en/insights/what-is-the-eu-pact-on-migration-and-asylum/",
+    "listing_publications": "/en/publications/",
+    "listing_topic": "/en/topics/migration/",
+    "programme": "/en/about/our-work/human-mobility-initiative/",
+    "person": "/en/about/our-people/marta-foresti/",
+}
+
+
+def publications() -> list[PublicationTruth]:
+    """Every ODI publication page (research outputs and insights), newest first."""
+    return [PublicationTruth.of(p, p.doc_type.doc_type, p.doc_type.label) for p in load().publications]
 
 
 def _with_ray(page: Page) -> Page:
@@ -35,10 +57,23 @@ class OdiSite(Site):
     name = "odi"
     server_header = "cloudflare"
     extra_headers = (*_CDN_HEADERS, ("Vary", "Cookie, Accept-Language"))
+    pdf_folder = FILES
 
     def render(self, base_url: str) -> Rendering:
         """Render every page of the mirror for `base_url`."""
         return render(load(), base_url)
+
+    def publications(self) -> list[PublicationTruth]:
+        """Every publication page, newest first."""
+        return publications()
+
+    def golden_pages(self) -> Mapping[str, str]:
+        """One page per publication kind and per page kind (tests/fixtures/odi/)."""
+        return GOLDEN_PAGES
+
+    def pdf_files(self) -> dict[Path, bytes]:
+        """The research outputs' PDFs, in files/."""
+        return pdfs.expected(load())
 
     def route(self, rendering: Rendering, path: str, query: dict[str, list[str]]) -> str:
         """Map a path and query to a page key; `page` counts from 1, as Django's `Paginator.get_page` does."""
@@ -93,6 +128,15 @@ class OdiChallengeSite(Site):
 
     name = "odi-challenge"
     server_header = "cloudflare"
+    challenged = True
+
+    def publications(self) -> list[PublicationTruth]:
+        """The publications of odi.org, which this site hides behind the challenge."""
+        return publications()
+
+    def golden_pages(self) -> Mapping[str, str]:
+        """odi.org's golden pages (the challenge itself has none)."""
+        return GOLDEN_PAGES
 
     def render(self, base_url: str) -> Rendering:
         """Only robots.txt is served; every other path gets a challenge, built per request."""

@@ -3,16 +3,13 @@
 Same templates, people, topics and programs as `mirrors.mpi`; N publications derived from its 47 (see
 `mirrors/scaled/content.py`), deterministic for a given N and seed. Pages are rendered on request.
 `site(n)` builds a `Site`; `register(n)` adds it to `mirrors.SITES` as "mpi-x<n>" so that
-`MirrorServer("mpi-x<n>")` serves it. Ground truth: `publications(n, seed)` and `modified_dates(n, seed)`
-(`mirrors.truth()` maps every "mpi-..." name to `mirrors.mpi`, which is wrong for a scaled site).
+`MirrorServer("mpi-x<n>")` serves it. Ground truth comes from the site, as for every mirror:
+`site(n).publications()` and `site(n).modified_dates()`.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from mirrors.mpi.truth import _record
-from mirrors.scaled.content import MAX_N, scaled_content
+from mirrors.scaled.content import MAX_N
 from mirrors.scaled.site import ScaledSite, site_name
 
 
@@ -31,14 +28,4 @@ def register(n: int, seed: int = 0, edition: int = 1) -> str:
     return name
 
 
-def publications(n: int, seed: int = 0) -> list[dict[str, Any]]:
-    """One dict per publication page of the scaled site, newest first, shaped like `mirrors.mpi.publications()`."""
-    return [_record(p) for p in scaled_content(n, seed).content.publications]
-
-
-def modified_dates(n: int, seed: int = 0) -> dict[str, str]:
-    """Publication path -> ISO date of its last modification (sitemap lastmod, Last-Modified)."""
-    return {p.path: p.modified.isoformat() for p in scaled_content(n, seed).content.publications}
-
-
-__all__ = ["MAX_N", "ScaledSite", "modified_dates", "publications", "register", "site", "site_name"]
+__all__ = ["MAX_N", "ScaledSite", "register", "site", "site_name"]

@@ -18,8 +18,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from mirrors.kit.markup import Block, sentences
 from mirrors.mpi.content import PDF_DIR, Content, Person, Publication, Topic, _check, load
-from mirrors.mpi.text import Block, sentences
 
 MAX_N = 20_000  # two a weekday: 10,000 go back to 2005, 20,000 to 1985
 _PER_WEEKDAY = 2

@@ -18,13 +18,13 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from mirrors.kit.dates import eastern
+from mirrors.kit.site import HTML, PDF, Page, PublicationTruth, Rendering, Site
 from mirrors.mpi import assets
 from mirrors.mpi.content import FILES, Publication
 from mirrors.mpi.render import Builder, Pager, _size
-from mirrors.mpi.site import MpiSite
-from mirrors.mpi.text import eastern
+from mirrors.mpi.site import MpiSite, truth
 from mirrors.scaled.content import ScaledContent, check_n, scaled_content
-from mirrors.site import HTML, PDF, RSS, Page, Rendering, Site
 
 EDITIONS = (1, 2)  # edition 2 is the night after, with nothing changed
 CACHE_PAGES = 512  # rendered pages kept per base URL (~30 KB each)
@@ -46,6 +46,9 @@ class _Listing:
 
 class ScaledBuilder(Builder):
     """The MPI `Builder`, but indexing publication and listing pages instead of rendering them all."""
+
+    search_results = SEARCH_RESULTS
+    feed_items = FEED_ITEMS
 
     def __init__(self, scaled: ScaledContent, base: str) -> None:
         super().__init__(scaled.content, base)
@@ -121,35 +124,6 @@ class ScaledBuilder(Builder):
         scored.sort(key=lambda s: (s[0], s[1], s[2]), reverse=True)
         return [s[3] for s in scored[:3]]
 
-    def search(self) -> None:
-        """Search pages (disallowed in robots.txt): the empty form and the first results page per topic."""
-        c = self.content
-        when = eastern(c.site_modified, 15, 30)
-        searches: list[tuple[str, str, list[Publication]]] = [("/search/site", "", [])]
-        for topic in c.topics.values():
-            found = [p for p in c.publications if topic in p.topics][:SEARCH_RESULTS]
-            searches.append((f"/search/site/{topic.slug}", topic.slug.replace("-", " "), found))
-        for path, keys, results in searches:
-            body = self._html(
-                "search.html",
-                path,
-                "Search",
-                keys=keys,
-                results=results,
-                body_class="path-search",
-                system_path=path.strip("/"),
-            )
-            self._add(path, body, HTML, when)
-
-    def feeds_xml(self) -> None:
-        """One RSS feed per publication type, with its latest items."""
-        for doc_type in self.feeds:
-            items = [p for p in self.content.publications if p.doc_type.key == doc_type.key]
-            latest = items[:FEED_ITEMS]
-            xml = self.env.get_template("rss.xml").render(base=self.base, feed=doc_type, items=latest)
-            self._add(f"/rss/taxonomy-term/{doc_type.feed_id}", xml, RSS, self._latest(items))
-
-    # -- rendering on request ---------------------------------------------------------------------
     def page(self, key: str) -> Page | None:
         """The page of an indexed key, rendered now or taken from the cache; None if there is no such page."""
         what = self.lazy.get(key)
@@ -266,3 +240,7 @@ class ScaledSite(Site):
         if found is None:
             found = self._builders[base_url].page(key)
         return rendering.not_found if found is None else found
+
+    def publications(self) -> list[PublicationTruth]:
+        """Every publication of the scaled site, newest first, shaped like the MPI mirror's."""
+        return [truth(p) for p in scaled_content(self.n, self.seed).content.publications]

@@ -1,14 +1,14 @@
-"""The small markup of the content file: blocks, inline links and emphasis, sentences, dates."""
+"""The small markup of the content files: blocks, inline links and emphasis, and the sentences a reader sees."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
 
 from markupsafe import Markup, escape
 
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+_STRONG = re.compile(r"\*\*([^*\n]+)\*\*")
 _EM = re.compile(r"\*([^*\n]+)\*")
 # A sentence ends at . ! or ? (maybe closed by a quote or bracket) followed by space and a capital or digit.
 _BOUNDARY = re.compile(r"[.!?][\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
@@ -17,10 +17,10 @@ _ABBREVIATIONS = ("U.S.", "U.K.", "U.N.", "E.U.", "Mr.", "Ms.", "Dr.", "St.", "N
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """One block of body text: a paragraph, a heading, a quote or a bulleted list."""
+    """One block of body text: a paragraph, a heading, a quote, a bulleted list or an embedded video."""
 
-    kind: str  # "p", "h2", "h3", "blockquote" or "ul"
-    text: str  # inline markup; for "ul" the items are separated by newlines
+    kind: str  # "p", "h2", "h3", "blockquote", "ul" or "video"
+    text: str  # inline markup; for "ul" the items are separated by newlines; for "video" "<id> <title>"
 
     @property
     def items(self) -> list[str]:
@@ -29,7 +29,7 @@ class Block:
 
 
 def parse_blocks(source: str) -> tuple[Block, ...]:
-    """Split body markup into blocks: blank-line separated; `## `, `### `, `> ` and `- ` prefixes."""
+    """Split body markup into blocks: blank-line separated; `## `, `### `, `> `, `- ` and `@video ` prefixes."""
     blocks: list[Block] = []
     for chunk in re.split(r"\n\s*\n", source.strip()):
         lines = [line.strip() for line in chunk.strip().splitlines()]
@@ -40,6 +40,8 @@ def parse_blocks(source: str) -> tuple[Block, ...]:
             blocks.append(Block("h2", first[3:]))
         elif first.startswith("> "):
             blocks.append(Block("blockquote", " ".join(line.removeprefix("> ") for line in lines)))
+        elif first.startswith("@video "):
+            blocks.append(Block("video", first.removeprefix("@video ")))
         elif first.startswith("- "):
             blocks.append(Block("ul", "\n".join(line.removeprefix("- ") for line in lines)))
         else:
@@ -47,17 +49,35 @@ def parse_blocks(source: str) -> tuple[Block, ...]:
     return tuple(blocks)
 
 
-def inline_html(text: str) -> Markup:
-    """Inline markup to HTML: `[text](href)` links and `*emphasis*`, everything else escaped."""
+def check_body(name: str, body: tuple[Block, ...]) -> tuple[Block, ...]:
+    """`body` itself, or a ValueError: ground truth takes the first and last sentences from paragraphs."""
+    if body[0].kind != "p" or body[-1].kind != "p":
+        raise ValueError(f"{name}: the body must start and end with a paragraph")
+    return body
+
+
+def inline_html(text: str, base: str = "") -> Markup:
+    """Inline markup to HTML: `[text](href)` links, `**strong**` and `*emphasis*`; root-relative links get `base`."""
     html = str(escape(text))
-    html = _LINK.sub(lambda m: f'<a href="{m.group(2)}">{m.group(1)}</a>', html)
+
+    def link(match: re.Match[str]) -> str:
+        href = match.group(2)
+        return f'<a href="{base + href if href.startswith("/") else href}">{match.group(1)}</a>'
+
+    html = _LINK.sub(link, html)
+    html = _STRONG.sub(r"<strong>\1</strong>", html)
     html = _EM.sub(r"<em>\1</em>", html)
     return Markup(html)
 
 
 def plain(text: str) -> str:
     """Inline markup to the text a reader sees."""
-    return _EM.sub(r"\1", _LINK.sub(r"\1", text))
+    return _EM.sub(r"\1", _STRONG.sub(r"\1", _LINK.sub(r"\1", text)))
+
+
+def squash(text: str) -> str:
+    """Runs of whitespace (YAML's folded lines) as single spaces."""
+    return " ".join(text.split())
 
 
 def sentences(text: str) -> list[str]:
@@ -75,23 +95,6 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-def month_year(day: date) -> str:
-    """'April 2024', as MPI shows research dates and listing dates."""
-    return f"{day:%B} {day.year}"
-
-
-def long_date(day: date) -> str:
-    """'April 3, 2024', as MPI shows article and commentary dates."""
-    return f"{day:%B} {day.day}, {day.year}"
-
-
-def _nth_sunday(year: int, month: int, n: int) -> date:
-    first = date(year, month, 1)
-    return first + timedelta(days=(6 - first.weekday()) % 7 + 7 * (n - 1))
-
-
-def eastern(day: date, hour: int, minute: int = 0) -> datetime:
-    """A wall-clock time in Washington, DC on `day` (US daylight-saving rules since 2007)."""
-    dst = _nth_sunday(day.year, 3, 2) <= day < _nth_sunday(day.year, 11, 1)
-    zone = timezone(timedelta(hours=-4 if dst else -5))
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+def paragraphs(body: tuple[Block, ...]) -> list[str]:
+    """The plain text of a body's paragraphs."""
+    return [plain(b.text) for b in body if b.kind == "p"]

@@ -1,1 +1,0 @@
-"""Maintenance scripts for the mirrors (not imported by the server)."""
