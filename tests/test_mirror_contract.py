@@ -11,7 +11,6 @@ from __future__ import annotations
 import html as html_lib
 import io
 import re
-import time
 import urllib.error
 import urllib.request
 import urllib.robotparser
@@ -154,12 +153,6 @@ def test_golden_pages_exist(site: Site) -> None:
     for path in site.golden_pages().values():
         page = real.rendering("http://golden.invalid").pages[path] if site.challenged else rendering.pages[path]
         assert page.status == 200 and page.content_type.startswith("text/html"), path
-
-
-def test_renders_fast(site: Site) -> None:
-    started = time.perf_counter()
-    site.render("http://render.invalid")
-    assert time.perf_counter() - started < 1.0
 
 
 def test_committed_pdfs_match_the_content(site: Site) -> None:

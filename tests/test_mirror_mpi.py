@@ -8,7 +8,6 @@ import io
 import re
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import urllib.robotparser
@@ -47,11 +46,9 @@ def pubs() -> list[PublicationTruth]:
 # -- server basics -----------------------------------------------------------------------------------
 
 
-def test_starts_fast_and_stops() -> None:
-    started = time.perf_counter()
+def test_starts_and_stops() -> None:
     server = MirrorServer("mpi").start()
     try:
-        assert time.perf_counter() - started < 1.0
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", server.base_url)
     finally:
         server.stop()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import random
-import time
 from pathlib import Path
 from typing import Any
 
@@ -239,12 +238,11 @@ def test_damaged_bytes_never_raise() -> None:
         assert got.status in STATUSES
 
 
-def test_a_document_without_paragraph_breaks_is_joined_in_linear_time() -> None:
-    # 300 pages of full lines, long words and no sentence end: one paragraph of 1.7 MB.
+def test_a_document_without_paragraph_breaks_is_joined_whole() -> None:
+    # 300 pages of full lines, long words and no sentence end: one paragraph of 1.7 MB (its time, linear in the
+    # pages, is measured by bench/pdf_join.py).
     pages = [["w" * 100 + str(i) for i in range(60)] for _ in range(300)]
-    start = time.perf_counter()
     text = _assemble(pages)
-    assert time.perf_counter() - start < 3.0  # about 0.2 s on an idle machine
     assert "\n" not in text
     # The first and last two lines repeat on every page (digits aside): running headers and footers, dropped.
     assert len(text) == sum(len(line) + 1 for lines in pages for line in lines[2:-2]) - 1
