@@ -141,13 +141,16 @@ def _overrides(items: list[str] | None) -> dict[str, str]:
 def _check_live(
     config: Any, names: list[str], overrides: dict[str, str], max_pages: int, config_dir: Path | None
 ) -> None:
+    from extract.taxonomy import load_taxonomy
     from flows.livecheck import check_source
+    from migdigest.taxonomy import taxonomy_path
 
-    for name in [*names, *overrides]:
-        try:
+    try:
+        for name in [*names, *overrides]:
             config.source(name)
-        except ConfigError as exc:
-            raise fail(str(exc), 2) from None
+        taxonomy = load_taxonomy(taxonomy_path(config_dir))
+    except ConfigError as exc:
+        raise fail(str(exc), 2) from None
     table = Table(title="live check")
     for col in ("source", "status", "discovered", "fetched", "publications", "example", "problems"):
         table.add_column(col, justify="right" if col in ("discovered", "fetched", "publications") else "left")
@@ -155,7 +158,15 @@ def _check_live(
     with console.status("checking sources...") as status:
         for name in names:
             status.update(f"checking {name} ({overrides.get(name) or config.source(name).base_url})")
-            results.append(check_source(name, base_url=overrides.get(name), config_dir=config_dir, max_pages=max_pages))
+            results.append(
+                check_source(
+                    config.source(name),
+                    taxonomy,
+                    base_url=overrides.get(name),
+                    config_dir=config_dir,
+                    max_pages=max_pages,
+                )
+            )
     for r in results:
         colour = "green" if r.status == "ok" else "red"
         table.add_row(
