@@ -23,7 +23,6 @@ from typing import Any
 import jinja2
 
 from migdigest.config import ConfigError, load_config
-from migdigest.paths import DEFAULT_OUT_DIR
 from migdigest.taxonomy import taxonomy_names
 from migdigest.teams import Team, Teams, TeamSettings, load_teams
 from storage import Digest
@@ -659,7 +658,6 @@ def pick_teams(teams: Teams, names: Iterable[str] | None) -> list[Team]:
 
 
 __all__ = [
-    "DEFAULT_OUT_DIR",
     "Archived",
     "ConfigError",
     "IsoWeek",
