@@ -20,8 +20,10 @@ _SHAPE = "expected a mapping with 'topics', 'regions' and 'countries' at the top
 
 
 def taxonomy_path(config_dir: Path | None = None) -> Path:
-    """The taxonomy file of a configuration folder (default: the bundled config/)."""
-    return (config_dir or CONFIG_DIR) / TAXONOMY_FILE
+    """The taxonomy a run with `config_dir` tags with: the folder's taxonomy.yaml, else the bundled one."""
+    # A folder may hold only sources.yaml (as --config-dir's help says): its runs are tagged as they always were.
+    own = (config_dir or CONFIG_DIR) / TAXONOMY_FILE
+    return own if own.exists() else DEFAULT_PATH
 
 
 # BaseModel is named again only for ruff: it cannot see through an imported base that this is a pydantic model,
@@ -155,7 +157,8 @@ def _check_references(spec: TaxonomyFile) -> list[str]:
 
 def taxonomy_names(config_dir: Path | None = None) -> tuple[list[str], list[str]] | None:
     """Topic names and region (and country) names declared in taxonomy.yaml, or None if there is none."""
-    path = taxonomy_path(config_dir)
+    # The folder's own file only, as before: a folder without one leaves the teams' topics and regions unchecked.
+    path = (config_dir or CONFIG_DIR) / TAXONOMY_FILE
     if not path.exists():
         return None
     # Only the names are needed (teams.yaml is checked against them); the full checks run when it is compiled.

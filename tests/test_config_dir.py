@@ -4,9 +4,11 @@ tagged with (the extract stage once read the bundled taxonomy whatever the folde
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
-from migdigest.paths import CONFIG_DIR
+from migdigest.paths import CONFIG_DIR, REPO_ROOT
 from storage import Digest
 
 # One topic with a word every MPI publication uses, and a region and a country no MPI page names: the bundled
@@ -56,3 +58,29 @@ def test_nightly_and_reextract_tag_with_the_config_folders_taxonomy(
     counts = reextract(again, tmp_path / "runs", sources=["mpi"], config_dir=config_dir)
     assert counts["mpi"]["runs"] == 1
     assert _tags(again) == (stored, {"Config folder topic"}, set())
+
+
+def test_a_folder_without_a_taxonomy_tags_with_the_bundled_one(tmp_path: Path) -> None:
+    from migdigest.taxonomy import DEFAULT_PATH, taxonomy_path
+
+    (tmp_path / "sources.yaml").write_text("sources: {}\n", encoding="utf-8")
+    assert taxonomy_path(tmp_path) == taxonomy_path() == DEFAULT_PATH
+    assert taxonomy_path(config_folder(tmp_path)) == tmp_path / "config" / "taxonomy.yaml"
+
+
+def test_a_broken_taxonomy_is_refused_before_any_crawl(tmp_path: Path) -> None:
+    config_dir = config_folder(tmp_path)
+    (config_dir / "taxonomy.yaml").write_text(TAXONOMY.replace("region: Nowhere", "region: Nowhere Land"))
+    db = ["--db", str(tmp_path / "d.db")]
+    for command in (["run", *db], ["demo", *db], ["reextract", *db], ["sources", "--check-live"]):
+        out = subprocess.run(
+            [sys.executable, "-m", "cli.app", *command, "--config-dir", str(config_dir)],
+            capture_output=True,
+            text=True,
+            cwd=REPO_ROOT,
+            check=False,
+        )
+        assert out.returncode == 2, (command, out.stdout, out.stderr)
+        assert "taxonomy.yaml: key 'countries.Atlantis.region': unknown region 'Nowhere Land'" in out.stderr
+        assert "Traceback" not in out.stderr
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "d.db").exists()
