@@ -62,7 +62,10 @@ class UrlType(_Strict):
     @field_validator("pattern")
     @classmethod
     def _regex(cls, value: str) -> str:
-        re.compile(value)
+        try:
+            re.compile(value)
+        except re.error as exc:  # not a ValueError: pydantic would let it escape as a traceback
+            raise ValueError(f"{value!r} is not a valid regular expression ({exc})") from None
         return value
 
     @field_validator("type")
