@@ -1,7 +1,4 @@
-"""The taxonomy file (`config/taxonomy.yaml`): its model, where it is, and reading it with errors that say the fix.
-
-Compiling it into a matcher and tagging text is extraction's business (extract/taxonomy.py).
-"""
+"""The taxonomy file's model, location and checks; compiling it and tagging text are extract/taxonomy.py's."""
 
 from __future__ import annotations
 

@@ -28,11 +28,8 @@ class Strict(BaseModel):
 def read_yaml(
     path: Path, shape: str = "expected a mapping at the top level, found {found}", *, empty_ok: bool = True
 ) -> dict[str, Any]:
-    """The top-level mapping of a YAML file; a ConfigError names the file when it is not YAML or not a mapping.
-
-    `shape` is the complaint about a top level that is not a mapping (`{found}` is what was found there);
-    an empty file is an empty mapping when `empty_ok`.
-    """
+    """The top-level mapping of a YAML file; a ConfigError names the file when it is not YAML or not a mapping."""
+    # `shape` is each file's own complaint about a top level that is not a mapping (`{found}`: what is there).
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except yaml.YAMLError as exc:
@@ -59,11 +56,9 @@ def describe(
     spelling_hint: Callable[[tuple[int | str, ...]], str] | None = None,
     plain_messages: bool = False,
 ) -> str:
-    """One line per validation error: the file, the owner (e.g. "source 'mpi'") and key, and the fix.
-
-    `prefix` is put before each key (the part of the file the model was read from), `spelling_hint` adds to the
-    advice on an unknown key (e.g. the keys allowed there), `plain_messages` drops pydantic's "Value error, ".
-    """
+    """One line per validation error: the file, the owner (e.g. "source 'mpi'") and key, and the fix."""
+    # `prefix`: the part of the file the model was read from; `spelling_hint`: more advice on an unknown key (the
+    # keys allowed there); `plain_messages` drops pydantic's "Value error, ", as teams.yaml's messages always have.
     lines = []
     for err in error.errors():
         loc = prefix + ".".join(str(part) for part in err["loc"])
