@@ -39,6 +39,7 @@ def main() -> None:
 
     from extract.page import extract_page
     from extract.stage import extract_run, start_workers
+    from extract.taxonomy import load_taxonomy
     from migdigest.config import load_config
     from mirrors.scaled import register
     from mirrors.server import MirrorServer
@@ -46,6 +47,7 @@ def main() -> None:
     from spiders.rundir import read_body, read_pages
 
     source = load_config().source("mpi")
+    taxonomy = load_taxonomy()
     # The same site as an unconfigured one would be: no body selector, so trafilatura reads every page.
     plain = source.model_copy(update={"selectors": source.selectors.model_copy(update={"body": None})})
     with tempfile.TemporaryDirectory(prefix="migdigest-speed-") as tmp, MirrorServer(register(args.n)) as server:
@@ -67,7 +69,8 @@ def main() -> None:
             )
             for workers in (1, 2):
                 rows[f"{label} extract stage, {workers} process{'es' if workers > 1 else ''}"] = _timed(
-                    lambda src=src, w=workers: extract_run(run_dir, src, server.base_url, workers=w), args.repeat
+                    lambda src=src, w=workers: extract_run(run_dir, src, server.base_url, taxonomy=taxonomy, workers=w),
+                    args.repeat,
                 )
     base = n / statistics.median(rows["bare trafilatura.extract, 1 process"])
     print(f"{n} publication pages of the scaled MPI mirror (reports also carry a PDF, read by the stage)")

@@ -40,6 +40,17 @@ def _config(config_dir: Path | None) -> Any:
         raise fail(str(exc), 2) from None
 
 
+def _check_taxonomy(config_dir: Path | None) -> None:
+    """Refuse a broken taxonomy before a run starts, as a broken sources config is (its flow loads it again, cached)."""
+    from extract.taxonomy import load_taxonomy
+    from migdigest.taxonomy import taxonomy_path
+
+    try:
+        load_taxonomy(taxonomy_path(config_dir))
+    except ConfigError as exc:
+        raise fail(str(exc), 2) from None
+
+
 def _print_report(report: list[dict[str, Any]], seconds: float) -> None:
     table = Table(title="nightly run")
     for col in ("source", "status", "fetched", "stored", "new", "changed", "unchanged", "errors"):
@@ -84,6 +95,7 @@ def demo(
     from mirrors.server import MirrorServer
 
     config = _config(config_dir)
+    _check_taxonomy(config_dir)
     mirrored = {name: src for name, src in config.sources.items() if src.mirror}
     if not mirrored:
         raise fail("no configured source has a bundled mirror")
@@ -121,6 +133,7 @@ def run(
             config.source(name)
         except ConfigError as exc:
             raise fail(str(exc), 2) from None
+    _check_taxonomy(config_dir)
     started = time.perf_counter()
     report = _run_nightly(sources=source or None, db_path=db, base_urls=overrides, config_dir=config_dir)
     _print_report(report, time.perf_counter() - started)
@@ -141,13 +154,17 @@ def _overrides(items: list[str] | None) -> dict[str, str]:
 def _check_live(
     config: Any, names: list[str], overrides: dict[str, str], max_pages: int, config_dir: Path | None
 ) -> None:
+    from extract.taxonomy import load_taxonomy
     from flows.livecheck import check_source
+    from migdigest.taxonomy import taxonomy_path
 
     for name in [*names, *overrides]:
         try:
             config.source(name)
         except ConfigError as exc:
             raise fail(str(exc), 2) from None
+    _check_taxonomy(config_dir)
+    taxonomy = load_taxonomy(taxonomy_path(config_dir))
     table = Table(title="live check")
     for col in ("source", "status", "discovered", "fetched", "publications", "example", "problems"):
         table.add_column(col, justify="right" if col in ("discovered", "fetched", "publications") else "left")
@@ -155,7 +172,15 @@ def _check_live(
     with console.status("checking sources...") as status:
         for name in names:
             status.update(f"checking {name} ({overrides.get(name) or config.source(name).base_url})")
-            results.append(check_source(name, base_url=overrides.get(name), config_dir=config_dir, max_pages=max_pages))
+            results.append(
+                check_source(
+                    config.source(name),
+                    taxonomy,
+                    base_url=overrides.get(name),
+                    config_dir=config_dir,
+                    max_pages=max_pages,
+                )
+            )
     for r in results:
         colour = "green" if r.status == "ok" else "red"
         table.add_row(
@@ -273,6 +298,7 @@ def reextract(
             config.source(name)
         except ConfigError as exc:
             raise fail(str(exc), 2) from None
+    _check_taxonomy(config_dir)
     runs = runs_dir or db.parent / "runs"
     if not runs.is_dir():
         raise fail(f"no archived runs in {runs}")

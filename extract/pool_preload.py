@@ -6,9 +6,10 @@ from contextlib import suppress
 
 import extract.stage  # noqa: F401  (the import is the point: extractor, trafilatura, lxml, pypdf)
 from extract.taxonomy import load_taxonomy
-from migdigest.config import ConfigError
+from migdigest.yamlconf import ConfigError
 
 # Compiling the taxonomy takes ~0.25 s; done here it is paid once per night instead of once per worker per source.
-# A broken taxonomy is reported by the worker that needs it, with the run's other errors, not by the server.
+# Only the bundled file is warmed (the server starts before a flow says which config folder it uses): each worker
+# of a pool given another folder's taxonomy compiles it once, on its first batch. The flow reports a broken file.
 with suppress(ConfigError):
     load_taxonomy()

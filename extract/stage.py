@@ -14,7 +14,7 @@ from typing import Any
 from extract.normalise import canonical_url, word_count
 from extract.page import Extracted, ExtractionError, extract_page
 from extract.pdftext import read_pdf
-from extract.taxonomy import load_taxonomy, tag
+from extract.taxonomy import Taxonomy, tag
 from migdigest.config import Source
 from migdigest.models import FetchedPage, Publication
 from spiders.incremental import CHANGE_SIGNS
@@ -99,7 +99,7 @@ def start_workers() -> None:
 
 
 def _process(
-    run_dir: Path, source: Source, crawl_base: str, page: FetchedPage, pdf: FetchedPage | None
+    run_dir: Path, source: Source, crawl_base: str, taxonomy: Taxonomy, page: FetchedPage, pdf: FetchedPage | None
 ) -> Publication | tuple[str, str]:
     """One page to a publication, or ("skipped" | "error", reason). Runs in a worker process."""
     if not 200 <= page.status < 300:
@@ -121,7 +121,7 @@ def _process(
         if text.status != "ok":
             pub.notes.append(f"pdf_{text.status}")  # scanned, broken, encrypted...: recorded, never fatal
     # The PDF's opening pages count as body for tagging: a report's landing page is often only a teaser.
-    tags = tag(pub.title, pub.summary, f"{pub.body}\n{pub.pdf_text[:20_000]}", load_taxonomy())
+    tags = tag(pub.title, pub.summary, f"{pub.body}\n{pub.pdf_text[:20_000]}", taxonomy)
     pub.topics = tags.topics
     # Countries are kept with their regions, so one facet filters by "West Africa" or by "Senegal".
     pub.regions = [*tags.regions, *(c for c in tags.countries if c not in tags.regions)]
@@ -132,21 +132,23 @@ _Job = tuple[FetchedPage, FetchedPage | None]  # a page and the PDF it links, if
 
 
 def _process_batch(
-    run_dir: Path, source: Source, crawl_base: str, batch: list[_Job]
+    run_dir: Path, source: Source, crawl_base: str, taxonomy: Taxonomy, batch: list[_Job]
 ) -> list[Publication | tuple[str, str]]:
-    return [_process(run_dir, source, crawl_base, page, pdf) for page, pdf in batch]
+    return [_process(run_dir, source, crawl_base, taxonomy, page, pdf) for page, pdf in batch]
 
 
 def _pooled(
-    run_dir: Path, source: Source, crawl_base: str, batches: list[list[_Job]], workers: int
+    run_dir: Path, source: Source, crawl_base: str, taxonomy: Taxonomy, batches: list[list[_Job]], workers: int
 ) -> list[Publication | tuple[str, str]]:
     """Every batch on a pool of workers, in order; a worker that dies costs only the page that killed it."""
     done: dict[int, list[Publication | tuple[str, str]]] = {}
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=_POOL_CONTEXT) as pool:
             try:
+                # The taxonomy travels as its path (see Taxonomy.__reduce__): workers compile it at most once.
                 futures = {
-                    pool.submit(_process_batch, run_dir, source, crawl_base, b): i for i, b in enumerate(batches)
+                    pool.submit(_process_batch, run_dir, source, crawl_base, taxonomy, b): i
+                    for i, b in enumerate(batches)
                 }
                 for future in as_completed(futures):
                     done[futures[future]] = future.result()
@@ -161,20 +163,24 @@ def _pooled(
     outputs: list[Publication | tuple[str, str]] = []
     for i, batch in enumerate(batches):
         # Unfinished pages go one by one, each in a worker of its own, so the one that kills it is found and lost alone.
-        outputs += done[i] if i in done else [_isolated(run_dir, source, crawl_base, job) for job in batch]
+        outputs += done[i] if i in done else [_isolated(run_dir, source, crawl_base, taxonomy, job) for job in batch]
     return outputs
 
 
-def _isolated(run_dir: Path, source: Source, crawl_base: str, job: _Job) -> Publication | tuple[str, str]:
+def _isolated(
+    run_dir: Path, source: Source, crawl_base: str, taxonomy: Taxonomy, job: _Job
+) -> Publication | tuple[str, str]:
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=_POOL_CONTEXT) as solo:
-            return solo.submit(_process, run_dir, source, crawl_base, *job).result()
+            return solo.submit(_process, run_dir, source, crawl_base, taxonomy, *job).result()
     except BrokenProcessPool:
         return "error", "worker_died"
 
 
-def extract_run(run_dir: Path, source: Source, crawl_base: str, *, workers: int | None = None) -> ExtractResult:
-    """Extract every page a run fetched (on every core for big runs); non-publications are counted, not stored."""
+def extract_run(
+    run_dir: Path, source: Source, crawl_base: str, *, taxonomy: Taxonomy, workers: int | None = None
+) -> ExtractResult:
+    """Extract and tag every page a run fetched (on every core for big runs); non-publications are counted."""
     result = ExtractResult()
     seen: set[str] = set()
     pages = read_pages(run_dir)
@@ -185,9 +191,9 @@ def extract_run(run_dir: Path, source: Source, crawl_base: str, *, workers: int 
     if workers > 1 and len(jobs) >= POOL_MIN_PAGES:
         size = max(8, len(jobs) // (workers * 4))  # a few batches per worker: balance without chatter
         batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-        outputs = _pooled(run_dir, source, crawl_base, batches, workers)
+        outputs = _pooled(run_dir, source, crawl_base, taxonomy, batches, workers)
     else:
-        outputs = _process_batch(run_dir, source, crawl_base, jobs)
+        outputs = _process_batch(run_dir, source, crawl_base, taxonomy, jobs)
     for out in outputs:
         if isinstance(out, tuple):
             (result.errors if out[0] == "error" else result.skipped)[out[1]] += 1

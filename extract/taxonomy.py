@@ -17,7 +17,6 @@ Matching, in short (docs/extraction.md has the long version):
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import re
 import unicodedata
@@ -27,85 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-from migdigest.config import ConfigError
-from migdigest.paths import CONFIG_DIR
-
-DEFAULT_PATH = CONFIG_DIR / "taxonomy.yaml"
-LANGUAGES = ("en", "fr", "es", "pt", "it", "de")
-
-
-class _Strict(BaseModel):
-    # Unknown keys are errors: a misspelt language or key must not silently drop patterns.
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Entry(_Strict):
-    """Patterns per language, plus an optional stricter body threshold."""
-
-    en: list[str] = []
-    fr: list[str] = []
-    es: list[str] = []
-    pt: list[str] = []
-    it: list[str] = []
-    de: list[str] = []
-    min_body_mentions: int | None = Field(default=None, ge=1)
-
-    def patterns(self) -> list[str]:
-        """Every pattern, all languages."""
-        return [p for lang in LANGUAGES for p in getattr(self, lang)]
-
-
-class TopicSpec(_Entry):
-    """One topic: its patterns (its name is a label, not a pattern)."""
-
-    description: str = ""
-
-
-class RegionSpec(_Entry):
-    """One region: its parents and patterns (its name is a pattern too)."""
-
-    parents: list[str] = []
-
-
-class CountrySpec(_Entry):
-    """One country or territory: ISO code, region and patterns (its name is a pattern too)."""
-
-    iso: str
-    region: str
-    also: list[str] = Field(default=[], description="further regions it belongs to")
-
-    @field_validator("iso")
-    @classmethod
-    def _iso(cls, value: str) -> str:
-        if not re.fullmatch(r"[A-Z]{2}", value):
-            raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 code; use two capital letters such as 'SY'")
-        return value
-
-
-class IgnoreSpec(_Strict):
-    """Phrases that look like a match but are not one ("Guinea pig", "cross-border")."""
-
-    topics: list[str] = []
-    places: list[str] = []
-
-
-class TaxonomySettings(_Strict):
-    """How many body mentions tag a publication when the title and summary are silent."""
-
-    body_min_mentions: int = Field(default=2, ge=1)
-
-
-class TaxonomyFile(_Strict):
-    """The whole of `taxonomy.yaml`."""
-
-    settings: TaxonomySettings = TaxonomySettings()
-    topics: dict[str, TopicSpec]
-    regions: dict[str, RegionSpec]
-    countries: dict[str, CountrySpec]
-    ignore: IgnoreSpec = IgnoreSpec()
+from migdigest.taxonomy import DEFAULT_PATH, LANGUAGES, Entry, TaxonomyFile, read_taxonomy
+from migdigest.yamlconf import ConfigError
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +258,12 @@ class Taxonomy:
         """The region and every region above it."""
         return _closure(self.parents, region)
 
+    def __reduce__(self) -> tuple[Any, tuple[Path]]:
+        """Pickled as its path, so that an extraction worker reuses its own cached compilation of the file."""
+        # Unpickling the compiled matchers would compile their regexes again (~0.25 s) for every batch sent to a
+        # worker; workers forked from the warm forkserver already hold the bundled file's.
+        return load_taxonomy, (self.path,)
+
 
 def _closure(parents: dict[str, tuple[str, ...]], region: str) -> tuple[str, ...]:
     seen: list[str] = []
@@ -362,87 +290,11 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     version = (stat.st_mtime_ns, stat.st_size)
     cached = _CACHE.get(path)
     if cached is None or cached[0] != version:
-        cached = _CACHE[path] = (version, _compile(path, _validate(path)))
+        cached = _CACHE[path] = (version, _compile(path, read_taxonomy(path)))
     return cached[1]
 
 
-def _validate(path: Path) -> TaxonomyFile:
-    try:
-        # The C loader when present: the pure-Python one takes half a second on this file.
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping with 'topics', 'regions' and 'countries' at the top level")
-    try:
-        spec = TaxonomyFile.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_describe(path, exc)) from None
-    problems = _check_references(spec)
-    if problems:
-        raise ConfigError("\n".join(f"{path}: {p}" for p in problems))
-    return spec
-
-
-def _describe(path: Path, error: ValidationError) -> str:
-    lines = []
-    for err in error.errors():
-        loc = ".".join(str(part) for part in err["loc"])
-        if err["type"] == "extra_forbidden":
-            fix = "remove it or check its spelling"
-            if len(str(err["loc"][-1])) <= 3:  # probably meant as a language
-                fix += f" (languages: {', '.join(LANGUAGES)})"
-        elif err["type"] == "missing":
-            fix = "add it"
-        else:
-            fix = err["msg"]
-        lines.append(f"{path}: key {loc!r}: {fix}")
-    return "\n".join(lines)
-
-
-def _suggest(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _check_references(spec: TaxonomyFile) -> list[str]:
-    problems = []
-    regions = spec.regions
-    for name, spec_region in regions.items():
-        for parent in spec_region.parents:
-            if parent not in regions:
-                problems.append(
-                    f"key 'regions.{name}.parents': unknown region {parent!r}{_suggest(parent, regions)}; "
-                    "define it under 'regions' or fix the name"
-                )
-    for name in regions:
-        seen, stack = set(), list(regions[name].parents)
-        while stack:
-            current = stack.pop()
-            if current == name:
-                problems.append(f"key 'regions.{name}.parents': the region is its own ancestor; break the cycle")
-                break
-            if current in regions and current not in seen:
-                seen.add(current)
-                stack.extend(regions[current].parents)
-    codes: dict[str, str] = {}
-    for name, country in spec.countries.items():
-        for field, ref in [("region", country.region), *(("also", r) for r in country.also)]:
-            if ref not in regions:
-                problems.append(
-                    f"key 'countries.{name}.{field}': unknown region {ref!r}{_suggest(ref, regions)}; "
-                    "use a region defined under 'regions'"
-                )
-        if country.iso in codes:
-            problems.append(f"key 'countries.{name}.iso': {country.iso} is also the code of {codes[country.iso]!r}")
-        codes[country.iso] = name
-    for kind, names in (("topics", spec.topics), ("regions", regions), ("countries", spec.countries)):
-        if not names:
-            problems.append(f"key {kind!r}: empty; list at least one")
-    return problems
-
-
-def _entry_patterns(kind: str, name: str, entry: _Entry, name_is_pattern: bool) -> Iterable[tuple[str, str]]:
+def _entry_patterns(kind: str, name: str, entry: Entry, name_is_pattern: bool) -> Iterable[tuple[str, str]]:
     if name_is_pattern:
         yield f"{kind}.{name}", name
     for lang in LANGUAGES:
@@ -478,7 +330,7 @@ def _compile(path: Path, spec: TaxonomyFile) -> Taxonomy:
     place_items: list[tuple[int, _Pattern]] = []
     owner: dict[str, str] = {}
     problems = []
-    places: list[tuple[str, str, _Entry]] = [
+    places: list[tuple[str, str, Entry]] = [
         *(("countries", n, c) for n, c in spec.countries.items()),
         *(("regions", n, r) for n, r in spec.regions.items()),
     ]

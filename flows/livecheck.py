@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Literal
 
 from extract.stage import extract_run
-from migdigest.config import load_config
+from extract.taxonomy import Taxonomy
+from migdigest.config import Source
 from spiders.crawl import run_crawl
 from spiders.rundir import count_discovered, read_failures
 
@@ -30,15 +31,20 @@ class LiveCheck:
 
 
 def check_source(
-    name: str, *, base_url: str | None = None, config_dir: Path | None = None, max_pages: int = 12
+    source: Source,
+    taxonomy: Taxonomy,
+    *,
+    base_url: str | None = None,
+    config_dir: Path | None = None,
+    max_pages: int = 12,
 ) -> LiveCheck:
-    """Crawl at most `max_pages` responses of a source and extract what came back."""
-    source = load_config(config_dir).source(name)
+    """Crawl at most `max_pages` responses of a source (of `config_dir`) and extract what came back."""
+    name = source.name
     with tempfile.TemporaryDirectory(prefix=f"migdigest-check-{name}-") as tmp:
         run_dir = Path(tmp)
         outcome = run_crawl(name, run_dir, base_url=base_url, config_dir=config_dir, max_pages=max_pages)
         failures = read_failures(run_dir)
-        result = extract_run(run_dir, source, base_url or source.base_url)
+        result = extract_run(run_dir, source, base_url or source.base_url, taxonomy=taxonomy)
         discovered = count_discovered(run_dir)
     kinds = sorted({f["kind"] for f in failures})
     status: LiveStatus

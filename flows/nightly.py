@@ -14,10 +14,12 @@ from prefect.cache_policies import NO_CACHE
 
 from extract.dedupe import DocText, cluster
 from extract.stage import ExtractResult, extract_run, start_workers
+from extract.taxonomy import Taxonomy, load_taxonomy
 from flows.storing import apply_result
-from migdigest.config import load_config
+from migdigest.config import Source, load_config
 from migdigest.models import RunStats, RunStatus
 from migdigest.paths import DEFAULT_DB
+from migdigest.taxonomy import taxonomy_path
 from spiders.crawl import CrawlOutcome, run_crawl
 from spiders.incremental import page_key
 from spiders.rundir import count_discovered, read_failures
@@ -39,23 +41,22 @@ def known_pages(db_path: Path, name: str) -> dict[str, dict[str, str]]:
 
 @task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def crawl_source(
-    name: str, run_dir: Path, base_url: str | None, config_dir: Path | None, known: dict[str, dict[str, str]]
+    source: Source, run_dir: Path, base_url: str | None, config_dir: Path | None, known: dict[str, dict[str, str]]
 ) -> CrawlOutcome:
     """Fetch one source into `run_dir` (Scrapy in a subprocess)."""
-    return run_crawl(name, run_dir, base_url=base_url, config_dir=config_dir, known=known)
+    # The subprocess reads the source from `config_dir` again: Scrapy runs there, in a fresh interpreter.
+    return run_crawl(source.name, run_dir, base_url=base_url, config_dir=config_dir, known=known)
 
 
 @task(name="extract", cache_policy=NO_CACHE)
-def extract_source(name: str, run_dir: Path, base_url: str | None, config_dir: Path | None) -> ExtractResult:
-    """Extract the publications a crawl fetched."""
-    source = load_config(config_dir).source(name)
-    return extract_run(run_dir, source, base_url or source.base_url)
+def extract_source(source: Source, run_dir: Path, base_url: str | None, taxonomy: Taxonomy) -> ExtractResult:
+    """Extract the publications a crawl fetched, tagged with the run's taxonomy."""
+    return extract_run(run_dir, source, base_url or source.base_url, taxonomy=taxonomy)
 
 
 @task(name="store", cache_policy=NO_CACHE)
-def store_source(db_path: Path, stats: RunStats, result: ExtractResult, config_dir: Path | None) -> RunStats:
+def store_source(db_path: Path, source: Source, stats: RunStats, result: ExtractResult) -> RunStats:
     """Store one source's batch and its run record in one go."""
-    source = load_config(config_dir).source(stats.source)
     db = Digest(db_path)
     try:
         db.upsert_source(source.name, source.title, source.base_url, source.homepage)
@@ -135,10 +136,11 @@ def nightly(
     runs_dir: Path | None = None,
 ) -> list[dict[str, Any]]:
     """Crawl, extract and store every configured source (or `sources`); returns one stats dict per source."""
+    # The configuration is read once, here: tasks get its objects, so every stage sees the same files.
     config = load_config(config_dir)
     names = sources or list(config.sources)
-    for name in names:
-        config.source(name)  # fail on an unknown name before any crawl starts
+    chosen = {name: config.source(name) for name in names}  # fail on an unknown name before any crawl starts
+    taxonomy = load_taxonomy(taxonomy_path(config_dir))  # and on a broken taxonomy
     base_urls = base_urls or {}
     runs_dir = runs_dir or Path(db_path).parent / "runs"
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -147,17 +149,17 @@ def nightly(
     # Crawls are separate processes, so they can overlap; storing stays one source at a time.
     futures = {
         name: crawl_source.submit(
-            name, runs_dir / name / stamp, base_urls.get(name), config_dir, known_pages(Path(db_path), name)
+            chosen[name], runs_dir / name / stamp, base_urls.get(name), config_dir, known_pages(Path(db_path), name)
         )
         for name in names
     }
     report = []
     for name, future in futures.items():
         outcome = future.result()
-        result = extract_source(name, outcome.run_dir, base_urls.get(name), config_dir)
+        result = extract_source(chosen[name], outcome.run_dir, base_urls.get(name), taxonomy)
         stats = _stats(name, started[name][0], outcome, result)
         stats.duration_s = round(time.perf_counter() - started[name][1], 2)
-        stats = store_source(Path(db_path), stats, result, config_dir)
+        stats = store_source(Path(db_path), chosen[name], stats, result)
         if stats.status != "ok":
             get_run_logger().warning("source %s: %s %s", name, stats.status, stats.message)
         report.append({**asdict(stats), "stored": len(result.publications), "skipped": dict(result.skipped)})

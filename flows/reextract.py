@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from extract.stage import extract_run
+from extract.taxonomy import load_taxonomy
 from flows.storing import apply_result
 from migdigest.config import load_config
+from migdigest.taxonomy import taxonomy_path
 from storage import Digest
 
 
@@ -25,6 +27,7 @@ def reextract(
 ) -> dict[str, dict[str, int]]:
     """Replay every archived run through extraction and storage; returns per-source counts."""
     config = load_config(config_dir)
+    taxonomy = load_taxonomy(taxonomy_path(config_dir))
     names = sources or list(config.sources)
     report: dict[str, dict[str, int]] = {}
     with Digest(db_path) as db:
@@ -34,7 +37,7 @@ def reextract(
             totals = {"runs": 0, "new": 0, "changed": 0, "unchanged": 0, "gone": 0}
             for run_dir in archived_runs(runs_dir, name):
                 info = json.loads((run_dir / "run.json").read_text()) if (run_dir / "run.json").exists() else {}
-                result = extract_run(run_dir, source, info.get("base_url") or source.base_url)
+                result = extract_run(run_dir, source, info.get("base_url") or source.base_url, taxonomy=taxonomy)
                 seen_at = datetime.fromtimestamp(info.get("started", run_dir.stat().st_mtime), UTC).isoformat(
                     timespec="seconds"
                 )

@@ -1,26 +1,16 @@
-"""Load and validate `config/*.yaml` into typed objects, with errors that name file, source, key and fix."""
+"""The sources config (`sources.yaml`, `sources.d/`) as typed objects; errors name file, source, key and fix."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
-import yaml
 from parsel import Selector
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from migdigest.models import DOC_TYPES
 from migdigest.paths import CONFIG_DIR
-
-
-class ConfigError(Exception):
-    """A configuration file is wrong; the message says where and how to fix it."""
-
-
-class _Strict(BaseModel):
-    # Unknown keys are errors: a typo in config must not be silently ignored.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from migdigest.yamlconf import ConfigError, Strict, describe, read_yaml
 
 
 def _check_css(value: str | None) -> str | None:
@@ -30,6 +20,12 @@ def _check_css(value: str | None) -> str | None:
         except Exception as exc:  # parsel raises several kinds for bad CSS
             raise ValueError(f"not a valid CSS selector ({exc})") from None
     return value
+
+
+# BaseModel is named again only for ruff: it cannot see through an imported base that this is a pydantic model,
+# whose list and dict defaults are copied for each instance (so RUF012 does not apply).
+class _Strict(Strict, BaseModel):
+    """A part of the sources config: strict (unknown keys are errors) and frozen."""
 
 
 class Listing(_Strict):
@@ -66,7 +62,10 @@ class UrlType(_Strict):
     @field_validator("pattern")
     @classmethod
     def _regex(cls, value: str) -> str:
-        re.compile(value)
+        try:
+            re.compile(value)
+        except re.error as exc:  # not a ValueError: pydantic would let it escape as a traceback
+            raise ValueError(f"{value!r} is not a valid regular expression ({exc})") from None
         return value
 
     @field_validator("type")
@@ -162,33 +161,6 @@ class Config(_Strict):
             raise ConfigError(f"no source named {name!r}; configured sources: {known}") from None
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level, found {type(data).__name__}")
-    return data
-
-
-def _describe(path: Path, source: str | None, error: ValidationError) -> str:
-    lines = []
-    for err in error.errors():
-        loc = ".".join(str(part) for part in err["loc"])
-        where = f"source {source!r}, key {loc!r}" if source else f"key {loc!r}"
-        if err["type"] == "extra_forbidden":
-            fix = "remove it or check its spelling"
-        elif err["type"] == "missing":
-            fix = "add it"
-        else:
-            fix = err["msg"]
-        lines.append(f"{path}: {where}: {fix}")
-    return "\n".join(lines)
-
-
 def load_config(config_dir: Path | None = None) -> Config:
     """Read `sources.yaml` (and `sources.d/*.yaml`) under `config_dir` into a validated Config."""
     config_dir = config_dir or CONFIG_DIR
@@ -198,7 +170,7 @@ def load_config(config_dir: Path | None = None) -> Config:
     for path in files:
         if not path.exists():
             continue
-        data = _read_yaml(path)
+        data = read_yaml(path)
         unknown = set(data) - {"settings", "sources"}
         if unknown:
             raise ConfigError(f"{path}: unknown top-level key(s) {sorted(unknown)}; use 'settings' and 'sources'")
@@ -206,7 +178,7 @@ def load_config(config_dir: Path | None = None) -> Config:
             try:
                 settings = Settings.model_validate(data["settings"])
             except ValidationError as exc:
-                raise ConfigError(_describe(path, None, exc)) from None
+                raise ConfigError(describe(path, exc)) from None
         declared = data.get("sources") or {}
         if not isinstance(declared, dict):
             raise ConfigError(f"{path}: 'sources' must map source names to their settings")
@@ -218,7 +190,7 @@ def load_config(config_dir: Path | None = None) -> Config:
             try:
                 sources[name] = Source.model_validate({"name": name, **raw})
             except ValidationError as exc:
-                raise ConfigError(_describe(path, name, exc)) from None
+                raise ConfigError(describe(path, exc, owner=f"source {name!r}")) from None
     if not sources:
         raise ConfigError(f"{config_dir}: no sources configured; add one to sources.yaml")
     return Config(settings=settings, sources=sources)

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
-from migdigest.config import ConfigError
 from migdigest.paths import CONFIG_DIR
+from migdigest.yamlconf import ConfigError, Strict, describe, read_yaml, suggest
 
 TEAMS_FILE = "teams.yaml"
 # A team's name is a folder name under out/roundups/ and part of its feed's id: keep it plain.
@@ -20,10 +17,8 @@ _TEAM_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # Deliberately loose (no DNS, no quoting rules): catches typos such as a missing @ or a stray space.
 _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;.]+$")
 
-
-class _Strict(BaseModel):
-    # Unknown keys are errors: a misspelt `topic:` must not silently widen a roundup to everything.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+# Checks a saved search's query; raises ValueError saying what is wrong (storage.search.build_match does).
+QueryCheck = Callable[[str], object]
 
 
 def _clean(values: list[str]) -> list[str]:
@@ -36,6 +31,12 @@ def _clean(values: list[str]) -> list[str]:
     return list(seen)
 
 
+# BaseModel is named again only for ruff: it cannot see through an imported base that this is a pydantic model,
+# whose list and dict defaults are copied for each instance (so RUF012 does not apply).
+class _Strict(Strict, BaseModel):
+    """A part of teams.yaml: strict (unknown keys are errors) and frozen."""
+
+
 class SavedSearch(_Strict):
     """A full-text query whose matches belong in the roundup (same syntax as `migdigest search`)."""
 
@@ -44,13 +45,15 @@ class SavedSearch(_Strict):
 
     @field_validator("query")
     @classmethod
-    def _searchable(cls, value: str) -> str:
-        from storage.search import QueryError, build_match
-
-        try:
-            build_match(value)
-        except QueryError as exc:
-            raise ValueError(f"{exc}; write words, a quoted phrase, OR, or prefix*") from None
+    def _searchable(cls, value: str, info: ValidationInfo) -> str:
+        # The query language belongs to the search layer above the core: whoever loads teams to run their
+        # searches passes its check in (outputs/roundup.py does), and its complaint is reported like any other.
+        check: QueryCheck | None = (info.context or {}).get("check_query")
+        if check is not None:
+            try:
+                check(value)
+            except ValueError as exc:
+                raise ValueError(f"{exc}; write words, a quoted phrase, OR, or prefix*") from None
         return value
 
 
@@ -124,42 +127,17 @@ class Teams(_Strict):
             return self.teams[name]
         except KeyError:
             known = ", ".join(sorted(self.teams)) or "none"
-            raise ConfigError(
-                f"no team named {name!r}{_suggest(name, self.teams)}; configured teams: {known}"
-            ) from None
-
-
-def _suggest(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(f"no team named {name!r}{suggest(name, self.teams)}; configured teams: {known}") from None
 
 
 def _describe(path: Path, team: str | None, error: ValidationError, prefix: str = "") -> str:
-    lines = []
-    for err in error.errors():
-        loc = prefix + ".".join(str(part) for part in err["loc"])
-        where = f"team {team!r}, key {loc!r}" if team else f"key {loc!r}"
-        if err["type"] == "extra_forbidden":
-            keys = [k for k in (Team if team else TeamSettings).model_fields if k != "name"]
-            fix = f"remove it or check its spelling (keys: {', '.join(keys)})"
-        elif err["type"] == "missing":
-            fix = "add it"
-        else:
-            fix = err["msg"].removeprefix("Value error, ")
-        lines.append(f"{path}: {where}: {fix}")
-    return "\n".join(lines)
+    model = Team if team else TeamSettings
 
+    def known_keys(loc: tuple[int | str, ...]) -> str:
+        return f" (keys: {', '.join(k for k in model.model_fields if k != 'name')})"
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping with 'teams' (and optionally 'settings') at the top level")
-    return data
+    owner = f"team {team!r}" if team else ""
+    return describe(path, error, owner=owner, prefix=prefix, spelling_hint=known_keys, plain_messages=True)
 
 
 def _check_names(
@@ -174,7 +152,7 @@ def _check_names(
             if name.casefold() not in by_folded:
                 problems.append(
                     f"{path}: team {team.name!r}, key '{key}.{i}': unknown {key[:-1]} {name!r}"
-                    f"{_suggest(name, by_folded.values())}; use one defined in {where_defined}"
+                    f"{suggest(name, by_folded.values())}; use one defined in {where_defined}"
                 )
     return problems
 
@@ -185,12 +163,13 @@ def load_teams(
     known_sources: Iterable[str] | None = None,
     known_topics: Iterable[str] | None = None,
     known_regions: Iterable[str] | None = None,
+    check_query: QueryCheck | None = None,
 ) -> Teams:
-    """Read `teams.yaml` under `config_dir` into validated Teams; names are checked against what is known."""
+    """Read `teams.yaml` under `config_dir` into validated Teams; names and queries are checked as far as known."""
     path = (config_dir or CONFIG_DIR) / TEAMS_FILE
     if not path.exists():
         raise ConfigError(f"{path}: no teams file; create it with a 'teams:' mapping (see config/teams.yaml)")
-    data = _read_yaml(path)
+    data = read_yaml(path, "expected a mapping with 'teams' (and optionally 'settings') at the top level")
     unknown = set(data) - {"settings", "teams"}
     if unknown:
         raise ConfigError(f"{path}: unknown top-level key(s) {sorted(unknown)}; use 'settings' and 'teams'")
@@ -208,7 +187,7 @@ def load_teams(
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: team {name!r}: expected a mapping of keys (recipients, topics, ...)")
         try:
-            teams[str(name)] = Team.model_validate({"name": str(name), **raw})
+            teams[str(name)] = Team.model_validate({"name": str(name), **raw}, context={"check_query": check_query})
         except ValidationError as exc:
             raise ConfigError(_describe(path, str(name), exc)) from None
     problems = [
@@ -219,16 +198,3 @@ def load_teams(
     if problems:
         raise ConfigError("\n".join(problems))
     return Teams(settings=settings, teams=teams)
-
-
-def taxonomy_names(config_dir: Path | None = None) -> tuple[list[str], list[str]] | None:
-    """Topic names and region (and country) names declared in taxonomy.yaml, or None if there is none."""
-    path = (config_dir or CONFIG_DIR) / "taxonomy.yaml"
-    if not path.exists():
-        return None
-    data = _read_yaml(path)
-    topics = data.get("topics") or {}
-    places = [*(data.get("regions") or {}), *(data.get("countries") or {})]
-    if not isinstance(topics, dict):
-        return None
-    return [str(t) for t in topics], [str(p) for p in places]

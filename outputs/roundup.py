@@ -23,9 +23,10 @@ from typing import Any
 import jinja2
 
 from migdigest.config import ConfigError, load_config
-from migdigest.paths import DEFAULT_OUT_DIR
-from migdigest.teams import Team, Teams, TeamSettings, load_teams, taxonomy_names
+from migdigest.taxonomy import taxonomy_names
+from migdigest.teams import Team, Teams, TeamSettings, load_teams
 from storage import Digest
+from storage.search import build_match
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 FORMATS = ("html", "md", "txt")
@@ -640,11 +641,13 @@ def produce(
 
 
 def load_team_config(config_dir: Path | None = None) -> Teams:
-    """teams.yaml, with its source names checked against the sources config and topics against the taxonomy."""
+    """teams.yaml, checked against the configured sources, the taxonomy's names and the search syntax."""
     config = load_config(config_dir)
     taxonomy = taxonomy_names(config_dir)
     topics, regions = taxonomy if taxonomy else (None, None)
-    return load_teams(config_dir, known_sources=config.sources, known_topics=topics, known_regions=regions)
+    return load_teams(
+        config_dir, known_sources=config.sources, known_topics=topics, known_regions=regions, check_query=build_match
+    )
 
 
 def pick_teams(teams: Teams, names: Iterable[str] | None) -> list[Team]:
@@ -655,7 +658,6 @@ def pick_teams(teams: Teams, names: Iterable[str] | None) -> list[Team]:
 
 
 __all__ = [
-    "DEFAULT_OUT_DIR",
     "Archived",
     "ConfigError",
     "IsoWeek",

@@ -48,6 +48,7 @@ def test_good_config_loads(tmp_path: Path) -> None:
             ["discovery.listings.0.item", "CSS selector"],
         ),
         (GOOD + "    type_labels: {Reports: novel}\n", ["type_labels", "unknown type"]),
+        (GOOD + "    url_types: [{pattern: '(', type: report}]\n", ["url_types.0.pattern", "regular expression"]),
         ("sources: [1, 2]\n", ["sources.yaml"]),
         ("bogus: 1\nsources: {}\n", ["bogus"]),
         ("sources:\n  a: {\n", ["not valid YAML"]),

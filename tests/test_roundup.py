@@ -20,6 +20,7 @@ from migdigest.paths import REPO_ROOT
 from migdigest.teams import load_teams
 from outputs import roundup as rd
 from storage import Digest
+from storage.search import build_match
 
 GOLDEN = Path(__file__).parent / "fixtures" / "roundup"
 FROZEN = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # Monday 07:00: week 2026-W47 (16-22 Nov) just ended
@@ -399,9 +400,21 @@ def test_feed_keeps_the_newest_weeks(db: Digest, config_dir: Path, tmp_path: Pat
 def test_team_config_errors_name_file_team_key_and_fix(tmp_path: Path, yaml_text: str, message: str) -> None:
     (tmp_path / "teams.yaml").write_text(yaml_text, encoding="utf-8")
     with pytest.raises(ConfigError) as info:
-        load_teams(tmp_path, known_sources=["mpi", "odi", "cgd"])
+        load_teams(tmp_path, known_sources=["mpi", "odi", "cgd"], check_query=build_match)
     assert str(tmp_path / "teams.yaml") in str(info.value)
     assert message in str(info.value)
+
+
+def test_the_roundup_loader_checks_saved_searches(tmp_path: Path) -> None:
+    """The core leaves the query syntax to the search layer; teams loaded for a roundup are checked against it."""
+    shutil.copy(REPO_ROOT / "config" / "sources.yaml", tmp_path / "sources.yaml")
+    shutil.copytree(REPO_ROOT / "config" / "sources.d", tmp_path / "sources.d")
+    (tmp_path / "teams.yaml").write_text("teams:\n  a:\n    searches: [{name: s, query: '\"\"'}]\n", encoding="utf-8")
+    assert load_teams(tmp_path).team("a").searches[0].query == '""'
+    with pytest.raises(ConfigError) as info:
+        rd.load_team_config(tmp_path)
+    assert f"{tmp_path / 'teams.yaml'}: team 'a', key 'searches.0.query': Nothing to search" in str(info.value)
+    assert "write words, a quoted phrase, OR, or prefix*" in str(info.value)
 
 
 def test_bundled_teams_config_is_valid() -> None:

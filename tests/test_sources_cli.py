@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from extract.stage import extract_run
+from extract.taxonomy import load_taxonomy
 from migdigest.config import load_config
 from migdigest.paths import CONFIG_DIR
 from spiders.crawl import run_crawl
@@ -76,7 +77,7 @@ def test_a_new_site_by_configuration_alone(mpi_mirror: str, tmp_path: Path) -> N
     source = load_config(config_dir).source("newtank")
     outcome = run_crawl("newtank", tmp_path / "run", base_url=mpi_mirror, config_dir=config_dir)
     assert outcome.ok, outcome.stderr_tail
-    result = extract_run(tmp_path / "run", source, mpi_mirror)
+    result = extract_run(tmp_path / "run", source, mpi_mirror, taxonomy=load_taxonomy())
     with Digest(tmp_path / "digest.db") as db:
         db.upsert_source(source.name, source.title, source.base_url)
         counts = db.store(result.publications, seen_at="2026-11-25T00:00:00+00:00")
@@ -93,5 +94,5 @@ def test_live_site_still_yields_publications(name: str) -> None:
     """Needs internet; never run by `make test` (pytest -m live)."""
     from flows.livecheck import check_source
 
-    result = check_source(name)
+    result = check_source(load_config().source(name), load_taxonomy())
     assert result.status == "ok", result

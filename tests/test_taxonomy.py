@@ -3,6 +3,7 @@ thresholds, and errors in the taxonomy file that name the file, the key and the 
 
 from __future__ import annotations
 
+import pickle
 import random
 import time
 from pathlib import Path
@@ -384,6 +385,13 @@ def test_errors_name_the_file_the_key_and_the_fix(tmp_path: Path, edit: tuple[st
     assert str(path) in message
     for word in words:
         assert word in message
+
+
+def test_a_taxonomy_is_pickled_as_its_path(tx: Taxonomy) -> None:
+    # Extraction workers receive it this way: a few bytes, and their own cached compilation of the same file.
+    data = pickle.dumps(tx)
+    assert len(data) < 500
+    assert pickle.loads(data) is tx
 
 
 def test_missing_file(tmp_path: Path) -> None:
