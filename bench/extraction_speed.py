@@ -12,11 +12,18 @@ Targets (DESIGN.md): stage >= 0.85x baseline in one process, >= 1.7x baseline wi
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from extract.page import Extracted
+    from migdigest.config import Source
+    from migdigest.models import FetchedPage
 
 
 def _timed(fn: Callable[[], object], repeat: int) -> list[float]:
@@ -28,6 +35,12 @@ def _timed(fn: Callable[[], object], repeat: int) -> list[float]:
     return times
 
 
+def _extract_pages(bodies: list[tuple[FetchedPage, bytes]], source: Source) -> list[Extracted]:
+    from extract.page import extract_page
+
+    return [extract_page(b, p.url, source=source, hints=p.hints) for p, b in bodies]
+
+
 def main() -> None:
     """Crawl once, time each extractor, print pages/s and ratios to the baseline."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -37,7 +50,6 @@ def main() -> None:
 
     import trafilatura
 
-    from extract.page import extract_page
     from extract.stage import extract_run, start_workers
     from extract.taxonomy import load_taxonomy
     from migdigest.config import load_config
@@ -65,11 +77,11 @@ def main() -> None:
         }
         for label, src in (("migdigest", source), ("no body selector:", plain)):
             rows[f"{label} extract_page, 1 process"] = _timed(
-                lambda src=src: [extract_page(b, p.url, source=src, hints=p.hints) for p, b in bodies], args.repeat
+                functools.partial(_extract_pages, bodies, src), args.repeat
             )
             for workers in (1, 2):
                 rows[f"{label} extract stage, {workers} process{'es' if workers > 1 else ''}"] = _timed(
-                    lambda src=src, w=workers: extract_run(run_dir, src, server.base_url, taxonomy=taxonomy, workers=w),
+                    functools.partial(extract_run, run_dir, src, server.base_url, taxonomy=taxonomy, workers=workers),
                     args.repeat,
                 )
     base = n / statistics.median(rows["bare trafilatura.extract, 1 process"])

@@ -17,8 +17,9 @@ from rich.table import Table
 from cli.console import console, fail
 from cli.roundup import roundup
 from cli.schedule import schedule
-from migdigest.config import ConfigError, Source, load_config
+from migdigest.config import Source, load_config
 from migdigest.paths import CONFIG_DIR, DEFAULT_DB, REPO_ROOT
+from migdigest.yamlconf import ConfigError
 
 app = typer.Typer(
     help="Follow what migration think tanks publish: crawl, extract, store and search.",

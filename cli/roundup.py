@@ -9,8 +9,8 @@ import typer
 from rich.markup import escape
 
 from cli.console import console, err, fail
-from migdigest.config import ConfigError
 from migdigest.paths import DEFAULT_DB, DEFAULT_OUT_DIR
+from migdigest.yamlconf import ConfigError
 
 
 def roundup(

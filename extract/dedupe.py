@@ -102,7 +102,8 @@ class _Shingler:
         with np.errstate(over="ignore"):
             values = np.multiply.outer(self.a, shingles)
             values += self.b[:, None]
-        return values.min(axis=1)
+        signature: np.ndarray = values.min(axis=1)
+        return signature
 
 
 class _Components:

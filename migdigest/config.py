@@ -194,3 +194,17 @@ def load_config(config_dir: Path | None = None) -> Config:
     if not sources:
         raise ConfigError(f"{config_dir}: no sources configured; add one to sources.yaml")
     return Config(settings=settings, sources=sources)
+
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "Discovery",
+    "Listing",
+    "Politeness",
+    "Selectors",
+    "Settings",
+    "Source",
+    "UrlType",
+    "load_config",
+]

@@ -22,9 +22,10 @@ from typing import Any
 
 import jinja2
 
-from migdigest.config import ConfigError, load_config
+from migdigest.config import load_config
 from migdigest.taxonomy import taxonomy_names
 from migdigest.teams import Team, Teams, TeamSettings, load_teams
+from migdigest.yamlconf import ConfigError
 from storage import Digest
 from storage.search import build_match
 

@@ -259,7 +259,7 @@ class SiteSpider(scrapy.Spider):
         """Record a failed request with the kind of failure, so the run report and the next run see it."""
         request = failure.request  # type: ignore[attr-defined]
         status = None
-        if failure.check(HttpError):
+        if isinstance(failure.value, HttpError):
             response = failure.value.response
             if is_challenge(response.status, _headers(response), response.body):
                 yield from self.blocked(response)
@@ -275,11 +275,12 @@ class SiteSpider(scrapy.Spider):
 
 def failure_kind(failure: Failure) -> str:
     """A short, stable name for a network-level failure (the exception classes vary with the transport)."""
-    name = type(failure.value).__name__
-    text = f"{name} {failure.value}".lower()
-    if failure.check(TimeoutError, TCPTimedOutError) or "timeout" in text or "timed out" in text:
+    error = failure.value
+    name = type(error).__name__
+    text = f"{name} {error}".lower()
+    if isinstance(error, TimeoutError | TCPTimedOutError) or "timeout" in text or "timed out" in text:
         return "timeout"
-    if failure.check(IgnoreRequest) and "robots.txt" in text:
+    if isinstance(error, IgnoreRequest) and "robots.txt" in text:
         return "robots_disallowed"
     if "redirect" in text:
         return "redirect_loop"
@@ -287,9 +288,9 @@ def failure_kind(failure: Failure) -> str:
         return "too_big"
     if "dataloss" in text or "data loss" in text:
         return "truncated"
-    if failure.check(DNSLookupError):
+    if isinstance(error, DNSLookupError):
         return "dns"
-    if failure.check(ConnectionRefusedError) or "refused" in text:
+    if isinstance(error, ConnectionRefusedError) or "refused" in text:
         return "connection_refused"
     if any(word in text for word in ("connectionlost", "connection lost", "neverreceived", "reset", "connectiondone")):
         return "connection_lost"

@@ -61,12 +61,16 @@ def nights(prefect_harness: None, faulty_config: Path, tmp_path_factory: pytest.
         server.faults.add(victims["once_429"], "status", status=429, retry_after=1, times=1)
         server.faults.add("/robots.txt", "robots_disallow", disallow=[victims["robots"]])
         server.faults.add("/events/calendar", "calendar", prefix=True)
-        kwargs = {"sources": ["mpi"], "db_path": db_path, "base_urls": {"mpi": server.base_url},
-                  "config_dir": faulty_config}  # fmt: skip
-        night1 = nightly(**kwargs)[0]
+
+        def night() -> dict[str, Any]:
+            return nightly(
+                sources=["mpi"], db_path=db_path, base_urls={"mpi": server.base_url}, config_dir=faulty_config
+            )[0]
+
+        night1 = night()
         calendar_hits = server.faults.hits("/events/calendar")
         server.faults.clear()
-        night2 = nightly(**kwargs)[0]
+        night2 = night()
     yield db_path, victims, night1, night2, calendar_hits
 
 

@@ -54,7 +54,9 @@ def _pages_fetched(db: Path) -> int:
 def _wait(predicate: object, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():  # type: ignore[operator]
-        assert proc.poll() is None, f"the run ended before the kill: {proc.stderr.read() if proc.stderr else ''}"
+        assert proc.poll() is None, (
+            f"the run ended before the kill: {proc.stderr.read().decode() if proc.stderr else ''}"
+        )
         assert time.monotonic() < deadline, "timed out waiting for the moment to kill"
         time.sleep(0.01)
 

@@ -185,7 +185,7 @@ def test_starttls_on_a_server_without_it_is_a_clear_permanent_error(
 def test_cli_send_failure_keeps_the_archive(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, archived: rd.Archived
 ) -> None:
-    from tests.test_roundup import REPO_ROOT
+    from migdigest.paths import REPO_ROOT
 
     config = tmp_path / "config"
     config.mkdir()

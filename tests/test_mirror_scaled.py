@@ -171,6 +171,7 @@ def test_truth_matches_the_served_pages(base: str, truth: list[PublicationTruth]
 
 def test_pdfs_reuse_the_real_files(base: str, truth: list[PublicationTruth]) -> None:
     for record in [p for p in truth if p.pdf_path][:20]:
+        assert record.pdf_path is not None
         status, headers, body = fetch(base + record.pdf_path)
         assert status == 200 and headers["content-type"] == "application/pdf"
         # /sites/default/files/publications/<real stem>-<k>-final.pdf serves <real stem>-final.pdf

@@ -13,6 +13,7 @@ from PIL import Image
 from pypdf import PageObject, PdfWriter
 
 from extract.pdftext import STATUSES, PdfText, _assemble, read_pdf
+from mirrors.kit.site import PublicationTruth
 
 MIRROR_FILES = Path(__file__).resolve().parents[1] / "mirrors" / "mpi" / "files"
 
@@ -248,7 +249,7 @@ def test_a_document_without_paragraph_breaks_is_joined_whole() -> None:
     assert len(text) == sum(len(line) + 1 for lines in pages for line in lines[2:-2]) - 1
 
 
-def _mirror_pdfs() -> list[dict[str, Any]]:
+def _mirror_pdfs() -> list[PublicationTruth]:
     from mirrors import SITES
 
     return [pub for pub in SITES["mpi"].publications() if pub["pdf_path"]]

@@ -14,10 +14,10 @@ import typer
 from typer.testing import CliRunner
 
 from cli.roundup import roundup as roundup_command
-from migdigest.config import ConfigError
-from migdigest.models import Publication, RunStats
+from migdigest.models import Publication, RunStats, RunStatus
 from migdigest.paths import REPO_ROOT
-from migdigest.teams import load_teams
+from migdigest.teams import Teams, load_teams
+from migdigest.yamlconf import ConfigError
 from outputs import roundup as rd
 from storage import Digest
 from storage.search import build_match
@@ -163,13 +163,14 @@ def build_digest(path: Path) -> Path:
         db.store(pubs[-2:-1], "2026-11-13T03:00:00+00:00")
         db.store(pubs[-1:], "2026-11-18T03:00:00+00:00")
         db.set_clusters({"https://cgd.example.org/labor-pathways": 1, "https://mpi.example.org/labor-pathways-copy": 1})
-        for source, started, status in (
+        runs: tuple[tuple[str, str, RunStatus], ...] = (
             ("mpi", "2026-11-18T02:00:00+00:00", "ok"),
             ("odi", "2026-11-18T02:00:00+00:00", "blocked"),
             ("cgd", "2026-11-20T02:00:00+00:00", "failed"),
             ("cgd", "2026-11-21T02:00:00+00:00", "ok"),
             ("odi", "2026-11-24T02:00:00+00:00", "blocked"),  # next week: not this roundup's business
-        ):
+        )
+        for source, started, status in runs:
             run = db.start_run(source, started)
             db.finish_run(run, RunStats(source=source, started=started, status=status, finished=started))
     return path
@@ -203,7 +204,7 @@ def config_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def teams(config_dir: Path) -> rd.Teams:
+def teams(config_dir: Path) -> Teams:
     return rd.load_team_config(config_dir)
 
 
@@ -253,7 +254,7 @@ def test_only_web_links_are_kept() -> None:
 # --- selection ----------------------------------------------------------------------------------------------
 
 
-def test_week_selection_rules(db: Digest, teams: rd.Teams) -> None:
+def test_week_selection_rules(db: Digest, teams: Teams) -> None:
     roundup = rd.build_roundup(db, teams.team("everything"), WEEK, now=FROZEN)
     assert _titles(roundup) == sorted(
         [
@@ -272,7 +273,7 @@ def test_week_selection_rules(db: Digest, teams: rd.Teams) -> None:
     assert undated.date == "2026-11-19"  # first seen
 
 
-def test_team_criteria_match_any_of_topics_regions_sources_searches(db: Digest, teams: rd.Teams) -> None:
+def test_team_criteria_match_any_of_topics_regions_sources_searches(db: Digest, teams: Teams) -> None:
     protection = rd.build_roundup(db, teams.team("protection"), WEEK, now=FROZEN)
     assert _titles(protection) == [
         "Refugee Self-Reliance in Jordan: Evidence from Five Years",  # topic (matched ignoring case)
@@ -284,7 +285,7 @@ def test_team_criteria_match_any_of_topics_regions_sources_searches(db: Digest, 
     assert [n.source for n in labour.health] == ["cgd"]  # its sources only
 
 
-def test_sections_headline_and_health(db: Digest, teams: rd.Teams) -> None:
+def test_sections_headline_and_health(db: Digest, teams: Teams) -> None:
     roundup = rd.build_roundup(db, teams.team("everything"), WEEK, now=FROZEN)
     assert roundup.sections[0].topic == "Asylum and protection" and roundup.sections[0].count == 2
     assert roundup.sections[-1].topic == rd.OTHER_TOPIC
@@ -306,7 +307,7 @@ def test_sections_headline_and_health(db: Digest, teams: rd.Teams) -> None:
     ("team", "week"), [("everything", WEEK), ("protection", WEEK), ("everything", rd.IsoWeek(2026, 30))]
 )
 def test_rendered_roundup_matches_golden_files(
-    db: Digest, teams: rd.Teams, team: str, week: rd.IsoWeek, update_golden: bool
+    db: Digest, teams: Teams, team: str, week: rd.IsoWeek, update_golden: bool
 ) -> None:
     rendered = rd.render(rd.build_roundup(db, teams.team(team), week, now=FROZEN))
     for fmt in rd.FORMATS:
@@ -317,7 +318,7 @@ def test_rendered_roundup_matches_golden_files(
         assert rendered.get(fmt) == golden.read_text(encoding="utf-8"), f"{golden} differs (--update-golden)"
 
 
-def test_markup_in_titles_is_escaped_everywhere(db: Digest, teams: rd.Teams) -> None:
+def test_markup_in_titles_is_escaped_everywhere(db: Digest, teams: Teams) -> None:
     rendered = rd.render(rd.build_roundup(db, teams.team("everything"), WEEK, now=FROZEN))
     for text in (rendered.html, rendered.fragment):
         assert "<script" not in text.lower() and "javascript:" not in text
@@ -327,7 +328,7 @@ def test_markup_in_titles_is_escaped_everywhere(db: Digest, teams: rd.Teams) -> 
     assert "javascript:" not in rendered.md + rendered.txt
 
 
-def test_html_is_email_safe(db: Digest, teams: rd.Teams) -> None:
+def test_html_is_email_safe(db: Digest, teams: Teams) -> None:
     html = rd.render(rd.build_roundup(db, teams.team("everything"), WEEK, now=FROZEN)).html
     assert "<style" not in html and "<link" not in html and "<img" not in html and " class=" not in html
     assert html.count("<table") >= 2 and 'style="' in html
@@ -335,7 +336,7 @@ def test_html_is_email_safe(db: Digest, teams: rd.Teams) -> None:
     assert hrefs and all(h.startswith("https://") for h in hrefs)
 
 
-def test_an_empty_week_is_a_short_roundup(db: Digest, teams: rd.Teams) -> None:
+def test_an_empty_week_is_a_short_roundup(db: Digest, teams: Teams) -> None:
     roundup = rd.build_roundup(db, teams.team("protection"), rd.IsoWeek(2026, 30), now=FROZEN)
     assert roundup.empty and roundup.items == [] and roundup.headline == "Nothing new this week."
     assert roundup.subject.endswith(": nothing new")
@@ -346,7 +347,7 @@ def test_an_empty_week_is_a_short_roundup(db: Digest, teams: rd.Teams) -> None:
 # --- archive and Atom feed ----------------------------------------------------------------------------------
 
 
-def test_archive_and_feed(db: Digest, teams: rd.Teams, tmp_path: Path) -> None:
+def test_archive_and_feed(db: Digest, teams: Teams, tmp_path: Path) -> None:
     team = teams.team("everything")
     first = rd.produce(db, team, WEEK, tmp_path, teams.settings, now=FROZEN)
     assert first.files == {fmt: tmp_path / "roundups" / "everything" / f"2026-W47.{fmt}" for fmt in rd.FORMATS}
@@ -485,7 +486,7 @@ CHROMIUM_ARGS = [
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)")
-def test_html_roundup_renders_in_chromium(db: Digest, teams: rd.Teams, tmp_path: Path) -> None:
+def test_html_roundup_renders_in_chromium(db: Digest, teams: Teams, tmp_path: Path) -> None:
     from playwright.sync_api import Dialog, sync_playwright
 
     archived = rd.produce(db, teams.team("everything"), WEEK, tmp_path, teams.settings, now=FROZEN)
