@@ -1,6 +1,6 @@
 """Peak memory of a crawl of N pages against 10N pages: it must not grow with the crawl's size.
 
-    .venv/bin/python bench/crawl_memory.py [--small 1000] [--large 10000]
+    .venv/bin/python -m bench.crawl_memory [--small 1000] [--large 10000]
 
 Crawls the scaled MPI mirror (mirrors/scaled) at both sizes with the real crawler process and reads that process's
 peak resident memory from the kernel (getrusage of the waited-for child: Scrapy's own memusage/max samples only

@@ -2,7 +2,7 @@
 
 Run on demand (never by the test suite; the data is not part of the repository):
 
-    .venv/bin/python bench/extraction_quality.py \
+    .venv/bin/python -m bench.extraction_quality \
         --scrapinghub /work/shared/benchmarks/scrapinghub-aeb \
         --trafilatura-eval /work/shared/benchmarks/trafilatura-eval [--limit N] [--jobs 2] [--dump DIR]
 

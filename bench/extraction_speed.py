@@ -1,6 +1,6 @@
 """Extraction throughput: migdigest's extract stage against bare trafilatura.extract on the same pages.
 
-    .venv/bin/python bench/extraction_speed.py [--n 300] [--repeat 3]
+    .venv/bin/python -m bench.extraction_speed [--n 300] [--repeat 3]
 
 Crawls the scaled MPI mirror of N publications once, then times, on the same archived pages:
 bare `trafilatura.extract(html)` in one process (the baseline); migdigest's `extract_page` alone; the whole

@@ -1,6 +1,6 @@
 """Night 1 against night 2 with nothing changed: wall time side by side, and what night 2 downloaded.
 
-    .venv/bin/python bench/night_two.py [--n 2000] [--sources mpi ...] [--repeat 3]
+    .venv/bin/python -m bench.night_two [--n 2000] [--sources mpi ...] [--repeat 3]
 
 With --n, the MPI source is crawled from the scaled mirror of N publications (mirrors/scaled); without it, from
 the bundled mirrors of every configured source.

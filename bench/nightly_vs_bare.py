@@ -1,6 +1,6 @@
 """A full nightly run against bare Scrapy plus bare trafilatura on the same URLs, with the nightly's time per stage.
 
-    .venv/bin/python bench/nightly_vs_bare.py [--n 2000] [--repeat 3]
+    .venv/bin/python -m bench.nightly_vs_bare [--n 2000] [--repeat 3]
 
 Serves the scaled MPI mirror of N publications (mirrors/scaled) and starts Prefect's ephemeral server once before
 timing. Each repeat, side by side:

@@ -2,7 +2,7 @@
 
 Run on demand (never by the test suite; building the digest takes a few minutes):
 
-    .venv/bin/python bench/search.py [--docs 100000] [--dir /tmp/migdigest-bench] [--reuse] [--rounds 3]
+    .venv/bin/python -m bench.search [--docs 100000] [--dir /tmp/migdigest-bench] [--reuse] [--rounds 3]
 
 The digest is synthetic but sized like the real thing: 600-1,000 words of body per publication (plus title,
 summary and 1-3 authors), words drawn with a Zipf distribution (s = 1.05) over a 60,000-word vocabulary whose

@@ -1,6 +1,6 @@
 """Store throughput: publications upserted per second with the full-text index maintained, at 10k and 100k rows.
 
-    .venv/bin/python bench/store.py [--sizes 10000 100000] [--batch 1000]
+    .venv/bin/python -m bench.store [--sizes 10000 100000] [--batch 1000]
 
 Builds a fresh digest of synthetic publications (about 800 words each, drawn from the MPI mirror's vocabulary)
 in batches, as the nightly flow does, and prints the throughput of the batch that crosses each size, plus the
