@@ -67,7 +67,7 @@ def main() -> None:
             )
             for workers in (1, 2):
                 rows[f"{label} extract stage, {workers} process{'es' if workers > 1 else ''}"] = _timed(
-                    lambda src=src, w=workers: extract_run(run_dir, src, server.base_url, workers=w), args.repeat
+                    lambda src=src, w=workers: extract_run(run_dir, src, workers=w), args.repeat
                 )
     base = n / statistics.median(rows["bare trafilatura.extract, 1 process"])
     print(f"{n} publication pages of the scaled MPI mirror (reports also carry a PDF, read by the stage)")

@@ -46,10 +46,10 @@ def crawl_source(
 
 
 @task(name="extract", cache_policy=NO_CACHE)
-def extract_source(name: str, run_dir: Path, base_url: str | None, config_dir: Path | None) -> ExtractResult:
+def extract_source(name: str, run_dir: Path, config_dir: Path | None) -> ExtractResult:
     """Extract the publications a crawl fetched."""
     source = load_config(config_dir).source(name)
-    return extract_run(run_dir, source, base_url or source.base_url)
+    return extract_run(run_dir, source)
 
 
 @task(name="store", cache_policy=NO_CACHE)
@@ -73,7 +73,7 @@ def store_source(db_path: Path, stats: RunStats, result: ExtractResult, config_d
 
 
 def _stats(name: str, started: str, outcome: CrawlOutcome, result: ExtractResult) -> RunStats:
-    result.failures = read_failures(outcome.run_dir)
+    result.failures = [asdict(f) for f in read_failures(outcome.run_dir)]
     errors: Counter[str] = Counter(f["kind"] for f in result.failures)
     errors.update(result.errors)
     status = "ok"
@@ -154,7 +154,7 @@ def nightly(
     report = []
     for name, future in futures.items():
         outcome = future.result()
-        result = extract_source(name, outcome.run_dir, base_urls.get(name), config_dir)
+        result = extract_source(name, outcome.run_dir, config_dir)
         stats = _stats(name, started[name][0], outcome, result)
         stats.duration_s = round(time.perf_counter() - started[name][1], 2)
         stats = store_source(Path(db_path), stats, result, config_dir)

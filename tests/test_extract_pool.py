@@ -37,10 +37,10 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, st
 
 
 def test_pool_gives_what_one_process_gives(crawled: tuple[Path, str]) -> None:
-    run_dir, base = crawled
+    run_dir, _ = crawled
     source = load_config().source("mpi")
-    alone = extract_run(run_dir, source, base, workers=1)
-    pooled = extract_run(run_dir, source, base, workers=2)
+    alone = extract_run(run_dir, source, workers=1)
+    pooled = extract_run(run_dir, source, workers=2)
     assert len(alone.publications) == N
     # Same publications in the same order, every field (tags and PDF text are computed in the workers too).
     assert [asdict(p) for p in pooled.publications] == [asdict(p) for p in alone.publications]
@@ -78,9 +78,9 @@ def _children(pid: int) -> list[int]:
 def test_a_worker_killed_mid_run_loses_no_page(crawled: tuple[Path, str]) -> None:
     import multiprocessing.forkserver as forkserver
 
-    run_dir, base = crawled
+    run_dir, _ = crawled
     source = load_config().source("mpi")
-    alone = extract_run(run_dir, source, base, workers=1)
+    alone = extract_run(run_dir, source, workers=1)
     start_workers()
     server = forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
     killed: list[int] = []
@@ -96,7 +96,7 @@ def test_a_worker_killed_mid_run_loses_no_page(crawled: tuple[Path, str]) -> Non
 
     killer = threading.Thread(target=kill_the_first_worker)
     killer.start()
-    pooled = extract_run(run_dir, source, base, workers=2)
+    pooled = extract_run(run_dir, source, workers=2)
     killer.join()
     assert killed, "no worker was seen to kill"
     assert [asdict(p) for p in pooled.publications] == [asdict(p) for p in alone.publications]
