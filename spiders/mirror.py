@@ -85,7 +85,7 @@ class OriginOverrideHandler(BaseDownloadHandler):
             raise
         finally:
             request.meta.update(sent.meta)  # what the handler noted (download_latency) is read by AutoThrottle
-        return response.replace(url=request.url)
+        return response.replace(url=request.url, request=request)
 
     async def close(self) -> None:
         """Close the wrapped handler's connection pool."""
