@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from extract.page import Extracted
     from migdigest.config import Source
-    from migdigest.models import FetchedPage
+    from spiders.rundir import FetchedPage
 
 
 def _timed(fn: Callable[[], object], repeat: int) -> list[float]:
@@ -81,7 +81,7 @@ def main() -> None:
             )
             for workers in (1, 2):
                 rows[f"{label} extract stage, {workers} process{'es' if workers > 1 else ''}"] = _timed(
-                    functools.partial(extract_run, run_dir, src, server.base_url, taxonomy=taxonomy, workers=workers),
+                    functools.partial(extract_run, run_dir, src, taxonomy=taxonomy, workers=workers),
                     args.repeat,
                 )
     base = n / statistics.median(rows["bare trafilatura.extract, 1 process"])

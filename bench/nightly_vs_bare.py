@@ -88,22 +88,32 @@ class Fetched:
 
 
 def fetched_urls(run_dir: Path, source: Any, base_url: str) -> Fetched:
-    """Every URL of a run that got a response: configured sitemaps and feeds, listing pages, pages, PDFs, failures."""
+    """Every URL of a run that got a response: configured sitemaps and feeds, listing pages, pages, PDFs, failures.
+
+    The run directory holds the real site's URLs; they are returned at the mirror `base_url`, where bare Scrapy
+    asks for them.
+    """
+    from spiders.mirror import OriginOverride
     from spiders.rundir import read_discovered, read_failures, read_pages, read_seen
 
-    base = base_url.rstrip("/") + "/"
+    base = source.base_url.rstrip("/") + "/"
     discovery = [urljoin(base, u) for u in (*source.discovery.sitemaps, *source.discovery.feeds)]
     discovery += [urljoin(base, listing.url) for listing in source.discovery.listings]
     # Listing pages are not archived; every page of a listing that listed something is named in the hints.
     listed = read_discovered(run_dir)
-    discovery += [rec["hints"]["listing_url"] for rec in listed if "listing_url" in rec["hints"]]
+    discovery += [rec.hints["listing_url"] for rec in listed if "listing_url" in rec.hints]
     pages = read_pages(run_dir)
     publications = [p.url for p in pages if not p.hints.get("pdf_of") and "html" in p.content_type.lower()]
     html = set(publications)
     others = [p.url for p in pages if p.url not in html]
-    answered = [f["url"] for f in read_failures(run_dir) if f.get("status")] + [s["url"] for s in read_seen(run_dir)]
-    urls = list(dict.fromkeys([*discovery, *publications, *others, *answered]))
-    return Fetched(urls, publications, len(others), len(dict.fromkeys(discovery)))
+    answered = [f.url for f in read_failures(run_dir) if f.status] + [s.url for s in read_seen(run_dir)]
+    mirror = OriginOverride(source.base_url, base_url)
+
+    def at_mirror(urls: list[str]) -> list[str]:
+        return [found[0] if (found := mirror.target(url)) else url for url in urls]
+
+    urls = at_mirror(list(dict.fromkeys([*discovery, *publications, *others, *answered])))
+    return Fetched(urls, at_mirror(publications), len(others), len(dict.fromkeys(discovery)))
 
 
 def stage_times(

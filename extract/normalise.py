@@ -18,14 +18,8 @@ TRACKING_PARAMS = (
 )  # fmt: skip
 
 
-def canonical_url(url: str, *, real_base: str | None = None, crawl_base: str | None = None) -> str:
-    """Identity of a page: https, no www variance, no tracking params, no fragment or trailing slash.
-
-    A page fetched from a mirror (`crawl_base`) is keyed under the real site (`real_base`) so that a
-    digest built from a mirror on any port, or from the live site, agrees on identity.
-    """
-    if real_base and crawl_base and crawl_base != real_base and url.startswith(crawl_base):
-        url = real_base + url[len(crawl_base) :]
+def canonical_url(url: str) -> str:
+    """Identity of a page: https, no www variance, no tracking params, no fragment or trailing slash."""
     url = url_query_cleaner(url, TRACKING_PARAMS, remove=True)
     url = normalize_url(url, strict=False, trailing_slash=False)
     url = re.sub(r"^http://", "https://", url)

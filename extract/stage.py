@@ -16,9 +16,8 @@ from extract.page import Extracted, ExtractionError, extract_page
 from extract.pdftext import read_pdf
 from extract.taxonomy import Taxonomy, tag
 from migdigest.config import Source
-from migdigest.models import FetchedPage, Publication
-from spiders.incremental import CHANGE_SIGNS
-from spiders.rundir import read_body, read_pages, read_seen
+from migdigest.models import Publication
+from spiders.rundir import FetchedPage, read_body, read_pages, read_seen
 
 
 @dataclass
@@ -33,25 +32,15 @@ class ExtractResult:
     failures: list[dict[str, Any]] = field(default_factory=list)  # the crawl's failed URLs, as recorded
 
 
-def rebase(url: str, crawl_base: str, real_base: str) -> str:
-    """The real site's URL for a page fetched from a mirror."""
-    if crawl_base != real_base and url.startswith(crawl_base):
-        return real_base + url[len(crawl_base) :]
-    return url
-
-
-def to_publication(page: FetchedPage, ex: Extracted, source: Source, crawl_base: str) -> Publication:
+def to_publication(page: FetchedPage, ex: Extracted, source: Source) -> Publication:
     """Combine a fetched page and its extraction into the record the digest stores."""
-    real = source.base_url
     # rel=canonical is trusted only on the page's own site: a foreign canonical is usually a syndication.
-    crawl_host = crawl_base.split("://", 1)[-1]
-    use_canonical = ex.canonical and crawl_host in ex.canonical
-    key = canonical_url(ex.canonical if use_canonical and ex.canonical else page.url,
-                        real_base=real, crawl_base=crawl_base)  # fmt: skip
-    pdf_url = rebase(ex.pdf_url, crawl_base, real) if ex.pdf_url else None
+    host = source.base_url.split("://", 1)[-1]
+    use_canonical = ex.canonical and host in ex.canonical
+    key = canonical_url(ex.canonical if use_canonical and ex.canonical else page.url)
     return Publication(
         source=source.name,
-        url=rebase(page.url, crawl_base, real),
+        url=page.url,
         canonical_url=key,
         title=ex.title,
         body=ex.body,
@@ -61,24 +50,12 @@ def to_publication(page: FetchedPage, ex: Extracted, source: Source, crawl_base:
         summary=ex.summary,
         language=ex.language,
         doc_type=ex.doc_type,
-        pdf_url=pdf_url,
+        pdf_url=ex.pdf_url or None,
         word_count=word_count(ex.body),
         fetched_at=page.fetched_at,
-        fetch_state=fetch_state(page),
-        moved_from=(
-            canonical_url(page.hints["moved_from"], real_base=real, crawl_base=crawl_base)
-            if page.hints.get("moved_from")
-            else None
-        ),
+        fetch_state=dict(page.fetch_state),  # worked out by the crawl (spiders/rundir.py), kept for the next one
+        moved_from=canonical_url(page.hints["moved_from"]) if page.hints.get("moved_from") else None,
     )
-
-
-def fetch_state(page: FetchedPage) -> dict[str, str]:
-    """What the next crawl needs to skip or revalidate this page: HTTP validators and discovery hints."""
-    headers = {k.lower(): v for k, v in page.headers.items()}
-    state = {"etag": headers.get("etag", ""), "last_modified": headers.get("last-modified", "")}
-    state.update({k: v for k, v in page.hints.items() if k in CHANGE_SIGNS})
-    return {k: v for k, v in state.items() if v}
 
 
 # Below this many pages a process pool costs more (start-up, imports) than it saves.
@@ -99,7 +76,7 @@ def start_workers() -> None:
 
 
 def _process(
-    run_dir: Path, source: Source, crawl_base: str, taxonomy: Taxonomy, page: FetchedPage, pdf: FetchedPage | None
+    run_dir: Path, source: Source, taxonomy: Taxonomy, page: FetchedPage, pdf: FetchedPage | None
 ) -> Publication | tuple[str, str]:
     """One page to a publication, or ("skipped" | "error", reason). Runs in a worker process."""
     if not 200 <= page.status < 300:
@@ -114,7 +91,7 @@ def _process(
         return "skipped", f"page_type_{ex.page_type}"
     if not ex.title or not ex.body:
         return "error", "empty_extraction"
-    pub = to_publication(page, ex, source, crawl_base)
+    pub = to_publication(page, ex, source)
     if pdf is not None:
         text = read_pdf(read_body(run_dir, pdf))
         pub.pdf_text, pub.pdf_pages = text.text, text.pages or None
@@ -132,13 +109,13 @@ _Job = tuple[FetchedPage, FetchedPage | None]  # a page and the PDF it links, if
 
 
 def _process_batch(
-    run_dir: Path, source: Source, crawl_base: str, taxonomy: Taxonomy, batch: list[_Job]
+    run_dir: Path, source: Source, taxonomy: Taxonomy, batch: list[_Job]
 ) -> list[Publication | tuple[str, str]]:
-    return [_process(run_dir, source, crawl_base, taxonomy, page, pdf) for page, pdf in batch]
+    return [_process(run_dir, source, taxonomy, page, pdf) for page, pdf in batch]
 
 
 def _pooled(
-    run_dir: Path, source: Source, crawl_base: str, taxonomy: Taxonomy, batches: list[list[_Job]], workers: int
+    run_dir: Path, source: Source, taxonomy: Taxonomy, batches: list[list[_Job]], workers: int
 ) -> list[Publication | tuple[str, str]]:
     """Every batch on a pool of workers, in order; a worker that dies costs only the page that killed it."""
     done: dict[int, list[Publication | tuple[str, str]]] = {}
@@ -146,10 +123,7 @@ def _pooled(
         with ProcessPoolExecutor(max_workers=workers, mp_context=_POOL_CONTEXT) as pool:
             try:
                 # The taxonomy travels as its path (see Taxonomy.__reduce__): workers compile it at most once.
-                futures = {
-                    pool.submit(_process_batch, run_dir, source, crawl_base, taxonomy, b): i
-                    for i, b in enumerate(batches)
-                }
+                futures = {pool.submit(_process_batch, run_dir, source, taxonomy, b): i for i, b in enumerate(batches)}
                 for future in as_completed(futures):
                     done[futures[future]] = future.result()
             except BrokenProcessPool:
@@ -163,23 +137,19 @@ def _pooled(
     outputs: list[Publication | tuple[str, str]] = []
     for i, batch in enumerate(batches):
         # Unfinished pages go one by one, each in a worker of its own, so the one that kills it is found and lost alone.
-        outputs += done[i] if i in done else [_isolated(run_dir, source, crawl_base, taxonomy, job) for job in batch]
+        outputs += done[i] if i in done else [_isolated(run_dir, source, taxonomy, job) for job in batch]
     return outputs
 
 
-def _isolated(
-    run_dir: Path, source: Source, crawl_base: str, taxonomy: Taxonomy, job: _Job
-) -> Publication | tuple[str, str]:
+def _isolated(run_dir: Path, source: Source, taxonomy: Taxonomy, job: _Job) -> Publication | tuple[str, str]:
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=_POOL_CONTEXT) as solo:
-            return solo.submit(_process, run_dir, source, crawl_base, taxonomy, *job).result()
+            return solo.submit(_process, run_dir, source, taxonomy, *job).result()
     except BrokenProcessPool:
         return "error", "worker_died"
 
 
-def extract_run(
-    run_dir: Path, source: Source, crawl_base: str, *, taxonomy: Taxonomy, workers: int | None = None
-) -> ExtractResult:
+def extract_run(run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: int | None = None) -> ExtractResult:
     """Extract and tag every page a run fetched (on every core for big runs); non-publications are counted."""
     result = ExtractResult()
     seen: set[str] = set()
@@ -191,9 +161,9 @@ def extract_run(
     if workers > 1 and len(jobs) >= POOL_MIN_PAGES:
         size = max(8, len(jobs) // (workers * 4))  # a few batches per worker: balance without chatter
         batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-        outputs = _pooled(run_dir, source, crawl_base, taxonomy, batches, workers)
+        outputs = _pooled(run_dir, source, taxonomy, batches, workers)
     else:
-        outputs = _process_batch(run_dir, source, crawl_base, taxonomy, jobs)
+        outputs = _process_batch(run_dir, source, taxonomy, jobs)
     for out in outputs:
         if isinstance(out, tuple):
             (result.errors if out[0] == "error" else result.skipped)[out[1]] += 1
@@ -207,8 +177,8 @@ def extract_run(
         result.publications.append(out)
     confirmed: set[str] = set()
     for rec in read_seen(run_dir):
-        key = canonical_url(rec["url"], real_base=source.base_url, crawl_base=crawl_base)
-        if rec["state"] == "gone":
+        key = canonical_url(rec.url)
+        if rec.state == "gone":
             result.gone.append(key)
         elif key not in seen and key not in confirmed:
             confirmed.add(key)

@@ -44,9 +44,9 @@ def check_source(
         run_dir = Path(tmp)
         outcome = run_crawl(name, run_dir, base_url=base_url, config_dir=config_dir, max_pages=max_pages)
         failures = read_failures(run_dir)
-        result = extract_run(run_dir, source, base_url or source.base_url, taxonomy=taxonomy)
+        result = extract_run(run_dir, source, taxonomy=taxonomy)
         discovered = count_discovered(run_dir)
-    kinds = sorted({f["kind"] for f in failures})
+    kinds = sorted({f.kind for f in failures})
     status: LiveStatus
     if "blocked" in kinds:
         status = "blocked"

@@ -49,9 +49,9 @@ def crawl_source(
 
 
 @task(name="extract", cache_policy=NO_CACHE)
-def extract_source(source: Source, run_dir: Path, base_url: str | None, taxonomy: Taxonomy) -> ExtractResult:
+def extract_source(source: Source, run_dir: Path, taxonomy: Taxonomy) -> ExtractResult:
     """Extract the publications a crawl fetched, tagged with the run's taxonomy."""
-    return extract_run(run_dir, source, base_url or source.base_url, taxonomy=taxonomy)
+    return extract_run(run_dir, source, taxonomy=taxonomy)
 
 
 @task(name="store", cache_policy=NO_CACHE)
@@ -74,7 +74,7 @@ def store_source(db_path: Path, source: Source, stats: RunStats, result: Extract
 
 
 def _stats(name: str, started: str, outcome: CrawlOutcome, result: ExtractResult) -> RunStats:
-    result.failures = read_failures(outcome.run_dir)
+    result.failures = [asdict(f) for f in read_failures(outcome.run_dir)]
     errors: Counter[str] = Counter(f["kind"] for f in result.failures)
     errors.update(result.errors)
     status: RunStatus = "ok"
@@ -156,7 +156,7 @@ def nightly(
     report = []
     for name, future in futures.items():
         outcome = future.result()
-        result = extract_source(chosen[name], outcome.run_dir, base_urls.get(name), taxonomy)
+        result = extract_source(chosen[name], outcome.run_dir, taxonomy)
         stats = _stats(name, started[name][0], outcome, result)
         stats.duration_s = round(time.perf_counter() - started[name][1], 2)
         stats = store_source(Path(db_path), chosen[name], stats, result)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +11,7 @@ from extract.taxonomy import load_taxonomy
 from flows.storing import apply_result
 from migdigest.config import load_config
 from migdigest.taxonomy import taxonomy_path
+from spiders.rundir import started_at
 from storage import Digest
 
 
@@ -36,11 +36,8 @@ def reextract(
             db.upsert_source(source.name, source.title, source.base_url, source.homepage)
             totals = {"runs": 0, "new": 0, "changed": 0, "unchanged": 0, "gone": 0}
             for run_dir in archived_runs(runs_dir, name):
-                info = json.loads((run_dir / "run.json").read_text()) if (run_dir / "run.json").exists() else {}
-                result = extract_run(run_dir, source, info.get("base_url") or source.base_url, taxonomy=taxonomy)
-                seen_at = datetime.fromtimestamp(info.get("started", run_dir.stat().st_mtime), UTC).isoformat(
-                    timespec="seconds"
-                )
+                result = extract_run(run_dir, source, taxonomy=taxonomy)
+                seen_at = datetime.fromtimestamp(started_at(run_dir), UTC).isoformat(timespec="seconds")
                 counts = apply_result(db, result, seen_at)
                 totals["runs"] += 1
                 for key in ("new", "changed", "unchanged", "gone"):

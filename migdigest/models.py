@@ -27,22 +27,6 @@ RunStatus = Literal["running", "ok", "failed", "blocked"]
 
 
 @dataclass(slots=True)
-class FetchedPage:
-    """One response the spider kept: where it came from and where its raw bytes are on disk."""
-
-    source: str
-    url: str
-    status: int
-    fetched_at: str  # ISO 8601, UTC
-    body_path: str  # the run's WARC file, relative to the run directory
-    offset: int = 0  # where this response's record starts in it
-    content_type: str = ""
-    headers: dict[str, str] = field(default_factory=dict)
-    # What discovery said about the page before it was fetched (listing label, listing date, lastmod).
-    hints: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
 class Publication:
     """One extracted publication, normalised and ready to store."""
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from migdigest.config import Config, Source, load_config
+from spiders.rundir import KNOWN, STATS, RunInfo, write_run_info
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,15 @@ def is_local(base_url: str | None) -> bool:
     return base_url is not None and base_url.startswith(("http://127.", "http://localhost"))
 
 
-def crawl_settings(config: Config, source: Source, out_dir: Path, local: bool) -> dict[str, Any]:
-    """Scrapy settings for one source: robots, politeness from config, retries, limits, our pipeline."""
+def crawl_settings(
+    config: Config, source: Source, out_dir: Path, local: bool, origin: str | None = None
+) -> dict[str, Any]:
+    """Scrapy settings for one source: robots, politeness from config, retries, limits, our pipeline.
+
+    `origin` serves the source in place of its base URL (a mirror); the downloader maps it (spiders/mirror.py).
+    """
+    from spiders.mirror import override_settings  # imports Scrapy: only the crawl process needs it
+
     polite = source.politeness
     # A loopback mirror has no one to be polite to; the real site gets the configured delay.
     delay = 0.0 if local else polite.delay
@@ -71,11 +79,12 @@ def crawl_settings(config: Config, source: Source, out_dir: Path, local: bool) -
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
-        "ITEM_PIPELINES": {"spiders.pipelines.RunDirectoryPipeline": 100},
+        "ITEM_PIPELINES": {"spiders.rundir.RunDirectoryPipeline": 100},
         # Pending requests wait on disk, not in memory: a 10,000-URL sitemap must not grow the crawl's peak.
         "JOBDIR": str(out_dir / "job"),
         "MIGDIGEST_OUT_DIR": str(out_dir),
         "MIGDIGEST_SOURCE": source.name,
+        **override_settings(source.base_url, origin),
     }
 
 
@@ -95,15 +104,15 @@ def _crawl_here(
 
     config = load_config(config_dir)
     source = config.source(name)
-    settings = crawl_settings(config, source, out_dir, is_local(base_url))
+    settings = crawl_settings(config, source, out_dir, is_local(base_url), base_url)
     if max_pages:
         settings["CLOSESPIDER_PAGECOUNT"] = max_pages
     process = CrawlerProcess(settings=settings)
     crawler = process.create_crawler(SiteSpider)
-    process.crawl(crawler, source=source, base_url=base_url, known=KnownPages.load(known_path))
+    process.crawl(crawler, source=source, known=KnownPages.load(known_path))
     process.start()
     stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in crawler.stats.get_stats().items()}
-    (out_dir / "stats.json").write_text(json.dumps(stats, indent=1, default=str), encoding="utf-8")
+    (out_dir / STATS).write_text(json.dumps(stats, indent=1, default=str), encoding="utf-8")
 
 
 def run_crawl(
@@ -116,13 +125,10 @@ def run_crawl(
     max_pages: int | None = None,
 ) -> CrawlOutcome:
     """Crawl source `name` into `out_dir` in a subprocess; `known` pages are fetched again only if changed."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    # Where the pages came from, so a later re-extraction maps mirror URLs back to the real site.
-    run_info = {"source": name, "base_url": base_url, "started": time.time()}
-    (out_dir / "run.json").write_text(json.dumps(run_info), encoding="utf-8")
+    write_run_info(out_dir, RunInfo(source=name, started=time.time()))
     cmd = [sys.executable, "-m", "spiders.crawl", name, "--out", str(out_dir)]
     if known:
-        known_path = out_dir / "known.json"
+        known_path = out_dir / KNOWN
         known_path.write_text(json.dumps(known), encoding="utf-8")
         cmd += ["--known", str(known_path)]
     if base_url:
@@ -133,7 +139,7 @@ def run_crawl(
         cmd += ["--config-dir", str(config_dir)]
     started = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    stats_path = out_dir / "stats.json"
+    stats_path = out_dir / STATS
     stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
     return CrawlOutcome(
         source=name,

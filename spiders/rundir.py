@@ -1,15 +1,221 @@
-"""Read what a crawl left in its run directory (manifests written by the spider pipeline)."""
+"""The run directory, one crawl's output: its file names, record types, the writer the crawl uses and the reader.
+
+    run.json          RunInfo: which source, when the crawl started
+    pages.warc.gz     every kept response, one gzip member per WARC record
+    pages.jsonl       FetchedPage: a kept response, where its bytes are, and the fetch state for the next crawl
+    seen.jsonl        SeenRecord: a known page confirmed without a download (unchanged, 304, gone)
+    failures.jsonl    FailureRecord: a URL that could not be fetched, and why
+    discovered.jsonl  DiscoveredRecord: what discovery said about a publication URL
+    stats.json        Scrapy's counters; known.json: what the digest knew before the crawl
+
+Every URL in these files is the real site's: a mirror is mapped away in the downloader (spiders/mirror.py).
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, TypeVar
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
-from migdigest.models import FetchedPage
+from spiders.incremental import CHANGE_SIGNS
+from spiders.items import CrawlFailure, Discovered, RawPage, Seen
+
+RUN_INFO = "run.json"
+WARC_NAME = "pages.warc.gz"
+PAGES = "pages.jsonl"
+SEEN = "seen.jsonl"
+FAILURES = "failures.jsonl"
+DISCOVERED = "discovered.jsonl"
+STATS = "stats.json"
+KNOWN = "known.json"
+
+_REASONS = {200: "OK", 203: "Non-Authoritative Information"}
+
+
+# -- records -------------------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class FetchedPage:
+    """One response the spider kept (a line of pages.jsonl): where it came from and where its raw bytes are."""
+
+    source: str
+    url: str
+    status: int
+    fetched_at: str  # ISO 8601, UTC
+    body_path: str  # the run's WARC file, relative to the run directory
+    offset: int = 0  # where this response's record starts in it
+    content_type: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    # What discovery said about the page before it was fetched (listing label, listing date, lastmod).
+    hints: dict[str, str] = field(default_factory=dict)
+    # What the next crawl needs to skip or revalidate the page: HTTP validators and discovery's change signs.
+    fetch_state: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class SeenRecord:
+    """A known page confirmed without downloading it (a line of seen.jsonl)."""
+
+    at: str
+    url: str
+    state: str  # unchanged, not_modified, gone, moved
+    new_url: str | None = None
+    status: int | None = None
+
+
+@dataclass(slots=True)
+class FailureRecord:
+    """A URL the crawl could not fetch (a line of failures.jsonl)."""
+
+    source: str
+    at: str
+    url: str
+    kind: str  # http_500, timeout, dns, connection_refused, robots_disallowed, blocked, ...
+    message: str
+    status: int | None = None
+
+
+@dataclass(slots=True)
+class DiscoveredRecord:
+    """What discovery learnt about a publication URL (a line of discovered.jsonl)."""
+
+    url: str
+    hints: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class RunInfo:
+    """Which source a run crawled and when it started (run.json)."""
+
+    source: str
+    started: float  # seconds since the epoch
+
+
+def fetch_state(headers: Mapping[str, str], hints: Mapping[str, str]) -> dict[str, str]:
+    """What the next crawl needs to skip or revalidate a page: HTTP validators and discovery's change signs."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    state = {"etag": lowered.get("etag", ""), "last_modified": lowered.get("last-modified", "")}
+    state.update({k: v for k, v in hints.items() if k in CHANGE_SIGNS})
+    return {k: v for k, v in state.items() if v}
+
+
+# -- writer --------------------------------------------------------------------------------------------------
+def write_run_info(run_dir: Path, info: RunInfo) -> None:
+    """Write run.json (before the crawl starts, so even a crawl that dies early is dated)."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / RUN_INFO).write_text(json.dumps(asdict(info)), encoding="utf-8")
+
+
+class RunWriter:
+    """Appends responses to the WARC archive and records to the JSON-lines manifests.
+
+    Each WARC record is its own gzip member and each manifest line is flushed as written, so a crawl killed
+    at any point leaves every earlier page readable.
+    """
+
+    def __init__(self, run_dir: Path, source: str) -> None:
+        self.out = run_dir
+        self.source = source
+        self.files: dict[str, IO[str]] = {}
+        self.warc: IO[bytes] | None = None
+        self.writer: WARCWriter | None = None
+
+    def open(self) -> None:
+        """Create the run directory and open the archive and manifests for appending."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        for name in (PAGES, SEEN, FAILURES, DISCOVERED):
+            self.files[name] = open(self.out / name, "a", encoding="utf-8")  # noqa: SIM115
+        self.warc = open(self.out / WARC_NAME, "ab")  # noqa: SIM115
+        self.writer = WARCWriter(self.warc, gzip=True)
+
+    def close(self) -> None:
+        """Close the archive and manifests."""
+        for handle in self.files.values():
+            handle.close()
+        if self.warc:
+            self.warc.close()
+
+    def _line(self, name: str, record: Any) -> None:
+        handle = self.files[name]
+        handle.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
+        handle.flush()
+
+    def _archive(self, item: RawPage) -> int:
+        """Append one response record; returns its offset in the WARC file."""
+        assert self.warc is not None and self.writer is not None
+        self.warc.seek(0, 2)
+        offset = self.warc.tell()
+        status = f"{item.status} {_REASONS.get(item.status, 'OK')}"
+        http_headers = StatusAndHeaders(status, list(item.headers.items()), protocol="HTTP/1.1")
+        record = self.writer.create_warc_record(
+            item.url, "response", payload=BytesIO(item.body), length=len(item.body), http_headers=http_headers
+        )
+        self.writer.write_record(record)
+        self.warc.flush()
+        return offset
+
+    def write(self, item: RawPage | Seen | CrawlFailure | Discovered) -> None:
+        """Persist one spider item; a page's manifest line is written only after its body is in the archive."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        if isinstance(item, RawPage):
+            page = FetchedPage(
+                source=self.source,
+                url=item.url,
+                status=item.status,
+                fetched_at=now,
+                body_path=WARC_NAME,
+                offset=self._archive(item),
+                content_type=item.headers.get("Content-Type", ""),
+                headers=item.headers,
+                hints=item.hints,
+                fetch_state=fetch_state(item.headers, item.hints),
+            )
+            self._line(PAGES, page)
+        elif isinstance(item, Seen):
+            self._line(SEEN, SeenRecord(at=now, url=item.url, state=item.state, new_url=item.new_url,
+                                        status=item.status))  # fmt: skip
+        elif isinstance(item, CrawlFailure):
+            self._line(FAILURES, FailureRecord(source=self.source, at=now, url=item.url, kind=item.kind,
+                                               message=item.message, status=item.status))  # fmt: skip
+        elif isinstance(item, Discovered):
+            self._line(DISCOVERED, DiscoveredRecord(url=item.url, hints=item.hints))
+
+
+class RunDirectoryPipeline:
+    """Scrapy's item pipeline over RunWriter: settings MIGDIGEST_OUT_DIR and MIGDIGEST_SOURCE say where and who."""
+
+    def __init__(self, out_dir: str, source: str) -> None:
+        self.writer = RunWriter(Path(out_dir), source)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RunDirectoryPipeline:
+        """Build from the crawler settings MIGDIGEST_OUT_DIR and MIGDIGEST_SOURCE."""
+        return cls(crawler.settings["MIGDIGEST_OUT_DIR"], crawler.settings["MIGDIGEST_SOURCE"])
+
+    def open_spider(self, spider: Any = None) -> None:
+        """Open the run directory's files."""
+        self.writer.open()
+
+    def close_spider(self, spider: Any = None) -> None:
+        """Close the run directory's files."""
+        self.writer.close()
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        """Persist one item."""
+        if isinstance(item, RawPage | Seen | CrawlFailure | Discovered):
+            self.writer.write(item)
+        return item
+
+
+# -- reader --------------------------------------------------------------------------------------------------
+_R = TypeVar("_R")
 
 
 def _lines(path: Path) -> Iterator[dict[str, Any]]:
@@ -23,19 +229,44 @@ def _lines(path: Path) -> Iterator[dict[str, Any]]:
                 continue  # the last line of a killed crawl may be cut short
 
 
+def _records(path: Path, cls: type[_R]) -> list[_R]:
+    """The lines of a manifest as `cls`; keys it does not know (a newer writer's) are left out."""
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    return [cls(**{k: v for k, v in rec.items() if k in known}) for rec in _lines(path)]
+
+
+def read_run_info(run_dir: Path) -> RunInfo | None:
+    """run.json, or None for a run directory without one."""
+    path = run_dir / RUN_INFO
+    if not path.exists():
+        return None
+    info = json.loads(path.read_text(encoding="utf-8"))
+    return RunInfo(source=info.get("source", ""), started=float(info.get("started", path.stat().st_mtime)))
+
+
+def read_discovered(run_dir: Path) -> list[DiscoveredRecord]:
+    """What the crawl discovered: URLs with the hints of the listing, sitemap or feed that named them."""
+    return _records(run_dir / DISCOVERED, DiscoveredRecord)
+
+
 def read_pages(run_dir: Path) -> list[FetchedPage]:
     """The fetched pages of a run, with every hint discovery recorded for their URLs merged in."""
     hints: dict[str, dict[str, str]] = {}
-    for rec in _lines(run_dir / "discovered.jsonl"):
-        merged = hints.setdefault(rec["url"], {})
-        for key, value in rec.get("hints", {}).items():
+    for found in read_discovered(run_dir):
+        merged = hints.setdefault(found.url, {})
+        for key, value in found.hints.items():
             merged.setdefault(key, value)
     pages: dict[str, FetchedPage] = {}
-    for rec in _lines(run_dir / "pages.jsonl"):
-        if not (run_dir / rec["body_path"]).exists():
+    for page in _records(run_dir / PAGES, FetchedPage):
+        if not (run_dir / page.body_path).exists():
             continue
-        page = FetchedPage(**{k: v for k, v in rec.items() if k in FetchedPage.__dataclass_fields__})
         page.hints = {**hints.get(page.url, {}), **page.hints}
+        # A page written before its fetch state was (an older run) gets its validators here. A sign that
+        # discovery reported only after the page was archived (the sitemap and a listing race) is added too.
+        state = page.fetch_state or fetch_state(page.headers, {})
+        for sign, value in fetch_state({}, page.hints).items():
+            state.setdefault(sign, value)
+        page.fetch_state = state
         pages[page.url] = page  # a page fetched twice (redirect target) is kept once
     return list(pages.values())
 
@@ -49,21 +280,22 @@ def read_body(run_dir: Path, page: FetchedPage) -> bytes:
     raise ValueError(f"{page.url}: no WARC record at offset {page.offset} of {page.body_path}")
 
 
-def read_seen(run_dir: Path) -> list[dict[str, Any]]:
+def read_seen(run_dir: Path) -> list[SeenRecord]:
     """Known pages the run confirmed without a download: unchanged, not modified (304) or gone."""
-    return list(_lines(run_dir / "seen.jsonl"))
-
-
-def read_discovered(run_dir: Path) -> list[dict[str, Any]]:
-    """What the crawl discovered: URLs with the hints of the listing, sitemap or feed that named them."""
-    return list(_lines(run_dir / "discovered.jsonl"))
+    return _records(run_dir / SEEN, SeenRecord)
 
 
 def count_discovered(run_dir: Path) -> int:
     """How many distinct publication URLs discovery listed in a run."""
-    return len({rec["url"] for rec in _lines(run_dir / "discovered.jsonl")})
+    return len({found.url for found in read_discovered(run_dir)})
 
 
-def read_failures(run_dir: Path) -> list[dict[str, Any]]:
+def read_failures(run_dir: Path) -> list[FailureRecord]:
     """The failed URLs of a run."""
-    return list(_lines(run_dir / "failures.jsonl"))
+    return _records(run_dir / FAILURES, FailureRecord)
+
+
+def started_at(run_dir: Path) -> float:
+    """When a run started: run.json's time, else the directory's modification time."""
+    info = read_run_info(run_dir)
+    return info.started if info else run_dir.stat().st_mtime

@@ -34,9 +34,7 @@ class SiteSpider(scrapy.Spider):
 
     name = "site"
 
-    def __init__(
-        self, source: Source, base_url: str | None = None, known: KnownPages | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, source: Source, known: KnownPages | None = None, **kwargs: Any) -> None:
         super().__init__(name=f"site-{source.name}", **kwargs)
         self.source = source
         self.known = known or KnownPages()
@@ -44,8 +42,8 @@ class SiteSpider(scrapy.Spider):
         self.requested: set[str] = set()  # keys asked for in this run
         self.confirmed: set[str] = set()  # keys judged unchanged without a request
         self.revalidated = False
-        # A mirror overrides the base URL only; everything else in the config stays as for the real site.
-        self.base = (base_url or source.base_url).rstrip("/")
+        # Always the real site: a mirror is reached through the downloader (spiders/mirror.py), never seen here.
+        self.base = source.base_url.rstrip("/")
         self.allowed_domains = [urlsplit(self.base).hostname or ""]
         self.include = [re.compile(p) for p in source.include]
         self.exclude = [re.compile(p) for p in source.exclude]
@@ -59,15 +57,9 @@ class SiteSpider(scrapy.Spider):
 
     # -- helpers -------------------------------------------------------------------------------
     def absolute(self, url: str, base: str | None = None) -> str:
-        """Resolve `url` against the crawl base, moving links to the real host onto the mirror."""
+        """Resolve `url` against `base` (a page's URL) or the site's base URL."""
         # Only the bare base gets a slash: a page URL is joined as is, so "?page=2" stays on its page.
-        url = urljoin(base or self.base + "/", url.strip())
-        real = self.source.base_url
-        if self.base != real:
-            for prefix in (real, real.replace("://www.", "://"), real.replace("https://", "http://")):
-                if url.startswith(prefix + "/") or url == prefix:
-                    return self.base + url[len(prefix) :]
-        return url
+        return urljoin(base or self.base + "/", url.strip())
 
     def is_publication(self, url: str) -> bool:
         """True when the URL is on this site and its path matches include and no exclude pattern."""

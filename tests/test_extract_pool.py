@@ -38,10 +38,10 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, st
 
 
 def test_pool_gives_what_one_process_gives(crawled: tuple[Path, str]) -> None:
-    run_dir, base = crawled
+    run_dir, _ = crawled
     source = load_config().source("mpi")
-    alone = extract_run(run_dir, source, base, taxonomy=load_taxonomy(), workers=1)
-    pooled = extract_run(run_dir, source, base, taxonomy=load_taxonomy(), workers=2)
+    alone = extract_run(run_dir, source, taxonomy=load_taxonomy(), workers=1)
+    pooled = extract_run(run_dir, source, taxonomy=load_taxonomy(), workers=2)
     assert len(alone.publications) == N
     # Same publications in the same order, every field (tags and PDF text are computed in the workers too).
     assert [asdict(p) for p in pooled.publications] == [asdict(p) for p in alone.publications]
@@ -53,10 +53,10 @@ def test_pool_gives_what_one_process_gives(crawled: tuple[Path, str]) -> None:
 def test_workers_tag_with_the_taxonomy_they_are_given(crawled: tuple[Path, str], tmp_path: Path) -> None:
     from tests.test_config_dir import TAXONOMY
 
-    run_dir, base = crawled
+    run_dir, _ = crawled
     (tmp_path / "taxonomy.yaml").write_text(TAXONOMY, encoding="utf-8")
     taxonomy = load_taxonomy(tmp_path / "taxonomy.yaml")
-    pooled = extract_run(run_dir, load_config().source("mpi"), base, taxonomy=taxonomy, workers=2)
+    pooled = extract_run(run_dir, load_config().source("mpi"), taxonomy=taxonomy, workers=2)
     assert len(pooled.publications) == N
     # Workers get the taxonomy as its path (not the bundled one the server warmed) and compile it themselves.
     assert {t for p in pooled.publications for t in p.topics} == {"Config folder topic"}
@@ -93,9 +93,9 @@ def _children(pid: int) -> list[int]:
 def test_a_worker_killed_mid_run_loses_no_page(crawled: tuple[Path, str]) -> None:
     import multiprocessing.forkserver as forkserver
 
-    run_dir, base = crawled
+    run_dir, _ = crawled
     source = load_config().source("mpi")
-    alone = extract_run(run_dir, source, base, taxonomy=load_taxonomy(), workers=1)
+    alone = extract_run(run_dir, source, taxonomy=load_taxonomy(), workers=1)
     start_workers()
     server = forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
     killed: list[int] = []
@@ -111,7 +111,7 @@ def test_a_worker_killed_mid_run_loses_no_page(crawled: tuple[Path, str]) -> Non
 
     killer = threading.Thread(target=kill_the_first_worker)
     killer.start()
-    pooled = extract_run(run_dir, source, base, taxonomy=load_taxonomy(), workers=2)
+    pooled = extract_run(run_dir, source, taxonomy=load_taxonomy(), workers=2)
     killer.join()
     assert killed, "no worker was seen to kill"
     assert [asdict(p) for p in pooled.publications] == [asdict(p) for p in alone.publications]

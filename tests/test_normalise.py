@@ -6,8 +6,6 @@ import pytest
 
 from extract.normalise import canonical_url, clean_authors, clean_title, parse_date
 
-REAL = "https://www.migrationpolicy.org"
-
 
 @pytest.mark.parametrize(
     ("url", "expected"),
@@ -24,13 +22,6 @@ REAL = "https://www.migrationpolicy.org"
 )
 def test_canonical_url_folds_variants(url: str, expected: str) -> None:
     assert canonical_url(url) == expected
-
-
-def test_canonical_url_maps_a_mirror_to_the_real_site() -> None:
-    got = canonical_url("http://127.0.0.1:5555/news/spain", real_base=REAL, crawl_base="http://127.0.0.1:5555")
-    assert got == "https://migrationpolicy.org/news/spain"
-    other_port = canonical_url("http://127.0.0.1:6666/news/spain", real_base=REAL, crawl_base="http://127.0.0.1:6666")
-    assert got == other_port
 
 
 @pytest.mark.parametrize(

@@ -77,7 +77,7 @@ def test_a_new_site_by_configuration_alone(mpi_mirror: str, tmp_path: Path) -> N
     source = load_config(config_dir).source("newtank")
     outcome = run_crawl("newtank", tmp_path / "run", base_url=mpi_mirror, config_dir=config_dir)
     assert outcome.ok, outcome.stderr_tail
-    result = extract_run(tmp_path / "run", source, mpi_mirror, taxonomy=load_taxonomy())
+    result = extract_run(tmp_path / "run", source, taxonomy=load_taxonomy())
     with Digest(tmp_path / "digest.db") as db:
         db.upsert_source(source.name, source.title, source.base_url)
         counts = db.store(result.publications, seen_at="2026-11-25T00:00:00+00:00")

@@ -92,5 +92,5 @@ sources:
     assert not [p for p in fetched if p.startswith("/search/")]
     assert outcome.stats.get("robotstxt/forbidden", 0) > 0
     failures = [json.loads(line) for line in (tmp_path / "run" / "failures.jsonl").read_text().splitlines()]
-    expected = {"url": f"{mpi_mirror}/search/site/remittances", "kind": "robots_disallowed"}
+    expected = {"url": "https://www.migrationpolicy.org/search/site/remittances", "kind": "robots_disallowed"}
     assert expected.items() <= failures[0].items()
