@@ -13,7 +13,6 @@ import argparse
 import json
 import resource
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,8 +25,12 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=10000)
     args = parser.parse_args()
 
+    from migdigest.config import load_config
     from mirrors.scaled import register
     from mirrors.server import MirrorServer
+    from spiders.crawl import crawl_command
+
+    source = load_config().source("mpi")
 
     peaks: dict[int, float] = {}
     print(f"{'publications':>14}{'responses':>12}{'seconds':>10}{'peak RSS MB':>14}")
@@ -37,11 +40,7 @@ def main() -> None:
             run_dir = Path(tmp) / "run"
             started = time.perf_counter()
             # The crawl runs as `python -m spiders.crawl`, a child of this process: its peak RSS is its own.
-            subprocess.run(
-                [sys.executable, "-m", "spiders.crawl", "mpi", "--out", str(run_dir), "--base-url", server.base_url],
-                check=True,
-                capture_output=True,
-            )
+            subprocess.run(crawl_command(source, run_dir, base_url=server.base_url), check=True, capture_output=True)
             seconds = time.perf_counter() - started
             stats = json.loads((run_dir / "stats.json").read_text())
         peaks[n] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux

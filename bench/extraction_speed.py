@@ -65,7 +65,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="migdigest-speed-") as tmp, MirrorServer(register(args.n)) as server:
         run_dir = Path(tmp) / "run"
         start_workers()  # as the nightly flow does: the worker server warms up while the crawl runs
-        outcome = run_crawl("mpi", run_dir, base_url=server.base_url)
+        outcome = run_crawl(source, run_dir, base_url=server.base_url)
         assert outcome.ok, outcome.stderr_tail
         pages = [p for p in read_pages(run_dir) if not p.hints.get("pdf_of")]
         bodies = [(p, read_body(run_dir, p)) for p in pages]

@@ -175,7 +175,7 @@ def bare_settings(base_url: str) -> dict[str, Any]:
     from spiders.crawl import crawl_settings, is_local
 
     config = load_config()
-    theirs = crawl_settings(config, config.source("mpi"), Path(tempfile.gettempdir()), is_local(base_url))
+    theirs = crawl_settings(config.settings, config.source("mpi"), Path(tempfile.gettempdir()), is_local(base_url))
     keys = ("USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN")
     return {**{k: theirs[k] for k in keys}, "LOG_LEVEL": theirs["LOG_LEVEL"]}
 

@@ -177,8 +177,8 @@ def _check_live(
                 check_source(
                     config.source(name),
                     taxonomy,
+                    settings=config.settings,
                     base_url=overrides.get(name),
-                    config_dir=config_dir,
                     max_pages=max_pages,
                 )
             )

@@ -9,7 +9,7 @@ from typing import Literal
 
 from extract.stage import extract_run
 from extract.taxonomy import Taxonomy
-from migdigest.config import Source
+from migdigest.config import Settings, Source
 from spiders.crawl import run_crawl
 from spiders.rundir import count_discovered, read_failures
 
@@ -34,15 +34,15 @@ def check_source(
     source: Source,
     taxonomy: Taxonomy,
     *,
+    settings: Settings | None = None,
     base_url: str | None = None,
-    config_dir: Path | None = None,
     max_pages: int = 12,
 ) -> LiveCheck:
-    """Crawl at most `max_pages` responses of a source (of `config_dir`) and extract what came back."""
+    """Crawl at most `max_pages` responses of a source and extract what came back."""
     name = source.name
     with tempfile.TemporaryDirectory(prefix=f"migdigest-check-{name}-") as tmp:
         run_dir = Path(tmp)
-        outcome = run_crawl(name, run_dir, base_url=base_url, config_dir=config_dir, max_pages=max_pages)
+        outcome = run_crawl(source, run_dir, settings=settings, base_url=base_url, max_pages=max_pages)
         failures = read_failures(run_dir)
         result = extract_run(run_dir, source, taxonomy=taxonomy)
         discovered = count_discovered(run_dir)

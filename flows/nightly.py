@@ -16,7 +16,7 @@ from extract.dedupe import DocText, cluster
 from extract.stage import ExtractResult, extract_run, start_workers
 from extract.taxonomy import Taxonomy, load_taxonomy
 from flows.storing import apply_result
-from migdigest.config import Source, load_config
+from migdigest.config import Settings, Source, load_config
 from migdigest.models import RunStats, RunStatus
 from migdigest.paths import DEFAULT_DB
 from migdigest.taxonomy import taxonomy_path
@@ -41,11 +41,10 @@ def known_pages(db_path: Path, name: str) -> dict[str, dict[str, str]]:
 
 @task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def crawl_source(
-    source: Source, run_dir: Path, base_url: str | None, config_dir: Path | None, known: dict[str, dict[str, str]]
+    source: Source, settings: Settings, run_dir: Path, base_url: str | None, known: dict[str, dict[str, str]]
 ) -> CrawlOutcome:
-    """Fetch one source into `run_dir` (Scrapy in a subprocess)."""
-    # The subprocess reads the source from `config_dir` again: Scrapy runs there, in a fresh interpreter.
-    return run_crawl(source.name, run_dir, base_url=base_url, config_dir=config_dir, known=known)
+    """Fetch one source into `run_dir` (Scrapy in a subprocess, handed the source the flow loaded)."""
+    return run_crawl(source, run_dir, settings=settings, base_url=base_url, known=known)
 
 
 @task(name="extract", cache_policy=NO_CACHE)
@@ -149,7 +148,11 @@ def nightly(
     # Crawls are separate processes, so they can overlap; storing stays one source at a time.
     futures = {
         name: crawl_source.submit(
-            chosen[name], runs_dir / name / stamp, base_urls.get(name), config_dir, known_pages(Path(db_path), name)
+            chosen[name],
+            config.settings,
+            runs_dir / name / stamp,
+            base_urls.get(name),
+            known_pages(Path(db_path), name),
         )
         for name in names
     }

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from migdigest.config import Config, Source, load_config
-from spiders.rundir import KNOWN, STATS, RunInfo, write_run_info
+from migdigest.config import Settings, Source
+from spiders.rundir import CRAWL_SPEC, KNOWN, STATS, RunInfo, write_run_info
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def is_local(base_url: str | None) -> bool:
 
 
 def crawl_settings(
-    config: Config, source: Source, out_dir: Path, local: bool, origin: str | None = None
+    settings: Settings, source: Source, out_dir: Path, local: bool, origin: str | None = None
 ) -> dict[str, Any]:
     """Scrapy settings for one source: robots, politeness from config, retries, limits, our pipeline.
 
@@ -52,7 +52,7 @@ def crawl_settings(
     concurrency = 8 if local else polite.concurrency
     return {
         "BOT_NAME": "migdigest",
-        "USER_AGENT": f"{config.settings.user_agent}",
+        "USER_AGENT": settings.user_agent,
         "ROBOTSTXT_OBEY": True,
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
@@ -88,13 +88,17 @@ def crawl_settings(
     }
 
 
+def write_spec(out_dir: Path, source: Source, settings: Settings) -> Path:
+    """Hand the crawl process the objects the flow loaded, so it does not read the configuration again."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / CRAWL_SPEC
+    spec = {"source": source.model_dump(mode="json"), "settings": settings.model_dump(mode="json")}
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    return path
+
+
 def _crawl_here(
-    config_dir: Path | None,
-    name: str,
-    out_dir: Path,
-    base_url: str | None,
-    known_path: Path | None,
-    max_pages: int | None = None,
+    spec_path: Path, out_dir: Path, base_url: str | None, known_path: Path | None, max_pages: int | None = None
 ) -> None:
     """Run the crawl in this process; only ever called in a fresh subprocess."""
     from scrapy.crawler import CrawlerProcess
@@ -102,12 +106,12 @@ def _crawl_here(
     from spiders.incremental import KnownPages
     from spiders.site_spider import SiteSpider
 
-    config = load_config(config_dir)
-    source = config.source(name)
-    settings = crawl_settings(config, source, out_dir, is_local(base_url), base_url)
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    source, settings = Source.model_validate(spec["source"]), Settings.model_validate(spec["settings"])
+    scrapy_settings = crawl_settings(settings, source, out_dir, is_local(base_url), base_url)
     if max_pages:
-        settings["CLOSESPIDER_PAGECOUNT"] = max_pages
-    process = CrawlerProcess(settings=settings)
+        scrapy_settings["CLOSESPIDER_PAGECOUNT"] = max_pages
+    process = CrawlerProcess(settings=scrapy_settings)
     crawler = process.create_crawler(SiteSpider)
     process.crawl(crawler, source=source, known=KnownPages.load(known_path))
     process.start()
@@ -115,18 +119,18 @@ def _crawl_here(
     (out_dir / STATS).write_text(json.dumps(stats, indent=1, default=str), encoding="utf-8")
 
 
-def run_crawl(
-    name: str,
+def crawl_command(
+    source: Source,
     out_dir: Path,
     *,
+    settings: Settings | None = None,
     base_url: str | None = None,
-    config_dir: Path | None = None,
     known: dict[str, dict[str, str]] | None = None,
     max_pages: int | None = None,
-) -> CrawlOutcome:
-    """Crawl source `name` into `out_dir` in a subprocess; `known` pages are fetched again only if changed."""
-    write_run_info(out_dir, RunInfo(source=name, started=time.time()))
-    cmd = [sys.executable, "-m", "spiders.crawl", name, "--out", str(out_dir)]
+) -> list[str]:
+    """The command line of a crawl process for `source`, with its spec (and known pages) written to `out_dir`."""
+    spec = write_spec(out_dir, source, settings or Settings())
+    cmd = [sys.executable, "-m", "spiders.crawl", "--spec", str(spec), "--out", str(out_dir)]
     if known:
         known_path = out_dir / KNOWN
         known_path.write_text(json.dumps(known), encoding="utf-8")
@@ -135,14 +139,27 @@ def run_crawl(
         cmd += ["--base-url", base_url]
     if max_pages:
         cmd += ["--max-pages", str(max_pages)]
-    if config_dir:
-        cmd += ["--config-dir", str(config_dir)]
+    return cmd
+
+
+def run_crawl(
+    source: Source,
+    out_dir: Path,
+    *,
+    settings: Settings | None = None,
+    base_url: str | None = None,
+    known: dict[str, dict[str, str]] | None = None,
+    max_pages: int | None = None,
+) -> CrawlOutcome:
+    """Crawl `source` into `out_dir` in a subprocess; `known` pages are fetched again only if changed."""
+    write_run_info(out_dir, RunInfo(source=source.name, started=time.time()))
+    cmd = crawl_command(source, out_dir, settings=settings, base_url=base_url, known=known, max_pages=max_pages)
     started = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     stats_path = out_dir / STATS
     stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
     return CrawlOutcome(
-        source=name,
+        source=source.name,
         run_dir=out_dir,
         returncode=proc.returncode,
         seconds=time.perf_counter() - started,
@@ -152,16 +169,15 @@ def run_crawl(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command-line entry: `python -m spiders.crawl SOURCE --out DIR [--base-url URL]`."""
+    """Command-line entry: `python -m spiders.crawl --spec FILE --out DIR [--base-url URL]` (see crawl_command)."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("source")
+    parser.add_argument("--spec", type=Path, required=True, help="JSON of the source and crawler settings")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--base-url")
-    parser.add_argument("--config-dir", type=Path)
     parser.add_argument("--known", type=Path, help="JSON of known pages: path -> validators and hints")
     parser.add_argument("--max-pages", type=int, help="stop after this many responses (a quick check)")
     args = parser.parse_args(argv)
-    _crawl_here(args.config_dir, args.source, args.out, args.base_url, args.known, args.max_pages)
+    _crawl_here(args.spec, args.out, args.base_url, args.known, args.max_pages)
 
 
 if __name__ == "__main__":

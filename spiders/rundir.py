@@ -36,6 +36,7 @@ FAILURES = "failures.jsonl"
 DISCOVERED = "discovered.jsonl"
 STATS = "stats.json"
 KNOWN = "known.json"
+CRAWL_SPEC = "crawl.json"  # the source and crawler settings the crawl process runs with
 
 _REASONS = {200: "OK", 203: "Non-Authoritative Information"}
 

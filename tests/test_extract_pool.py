@@ -30,7 +30,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, st
     try:
         with MirrorServer(name) as server:
             start_workers()  # as the nightly flow does, while the crawl runs
-            outcome = run_crawl("mpi", run_dir, base_url=server.base_url)
+            outcome = run_crawl(load_config().source("mpi"), run_dir, base_url=server.base_url)
             assert outcome.ok, outcome.stderr_tail
             yield run_dir, server.base_url
     finally:

@@ -160,7 +160,7 @@ def test_discovery_hints_reach_the_manifest(servers: dict[str, str], tmp_path: P
     from extract.normalise import parse_date
     from spiders.crawl import run_crawl
 
-    outcome = run_crawl(name, tmp_path / "run", base_url=servers[name])
+    outcome = run_crawl(load_config().source(name), tmp_path / "run", base_url=servers[name])
     assert outcome.ok, outcome.stderr_tail
     lines = (tmp_path / "run" / "discovered.jsonl").read_text(encoding="utf-8").splitlines()
     hints = {urlsplit(rec["url"]).path: rec["hints"] for rec in map(json.loads, lines)}

@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 import mirrors.scaled as scaled
+from migdigest.config import load_config
 from mirrors import SITES, PublicationTruth
 from mirrors.mpi.content import FILES
 from mirrors.scaled.content import scaled_content
@@ -208,7 +209,7 @@ def test_real_crawler_fetches_exactly_the_publications(
 ) -> None:
     from spiders.crawl import run_crawl
 
-    outcome = run_crawl("mpi", tmp_path / "run", base_url=base)
+    outcome = run_crawl(load_config().source("mpi"), tmp_path / "run", base_url=base)
     assert outcome.ok, outcome.stderr_tail
     records = [json.loads(line) for line in (tmp_path / "run" / "pages.jsonl").read_text(encoding="utf-8").splitlines()]
     fetched = [urlsplit(r["url"]).path for r in records if "pdf_of" not in r["hints"]]

@@ -14,6 +14,7 @@ import pytest
 import yaml
 from warcio.archiveiterator import ArchiveIterator
 
+from migdigest.config import load_config
 from migdigest.paths import CONFIG_DIR
 from mirrors.server import MirrorServer
 from spiders.crawl import CrawlOutcome, run_crawl
@@ -65,7 +66,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Cr
         server.faults.add(paths["moved"], "redirect_loop", to=paths["target"], status=301, times=1)
         server.faults.add(paths["banned"], "status", status=500)  # never answered: robots.txt forbids it
         server.faults.add("/robots.txt", "robots_disallow", disallow=[paths["banned"]])
-        outcome = run_crawl("mpi", run_dir, base_url=server.base_url, config_dir=config_dir)
+        outcome = run_crawl(load_config(config_dir).source("mpi"), run_dir, base_url=server.base_url)
         assert outcome.ok, outcome.stderr_tail
         yield run_dir, outcome, paths, server
 

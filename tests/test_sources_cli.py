@@ -75,7 +75,7 @@ def test_a_new_site_by_configuration_alone(mpi_mirror: str, tmp_path: Path) -> N
     config_dir.mkdir()
     (config_dir / "sources.yaml").write_text(yaml.safe_dump({"sources": {"newtank": entry}}))
     source = load_config(config_dir).source("newtank")
-    outcome = run_crawl("newtank", tmp_path / "run", base_url=mpi_mirror, config_dir=config_dir)
+    outcome = run_crawl(source, tmp_path / "run", base_url=mpi_mirror)
     assert outcome.ok, outcome.stderr_tail
     result = extract_run(tmp_path / "run", source, taxonomy=load_taxonomy())
     with Digest(tmp_path / "digest.db") as db:

@@ -33,7 +33,7 @@ def test_crawl_fetches_every_publication_once_and_nothing_else(name: str, tmp_pa
     assert mirror
     with MirrorServer(mirror) as server:
         base_url = server.base_url
-        outcome = run_crawl(name, tmp_path / "run", base_url=base_url)
+        outcome = run_crawl(load_config().source(name), tmp_path / "run", base_url=base_url)
     assert outcome.ok, outcome.stderr_tail
     fetched = _paths(tmp_path / "run")
     site = SITES[mirror]
@@ -59,7 +59,7 @@ def test_crawl_fetches_every_publication_once_and_nothing_else(name: str, tmp_pa
 
 def test_mpi_discovery_hints_reach_the_manifest(mpi_mirror: str, tmp_path: Path) -> None:
     """Listing labels and dates and sitemap lastmod are recorded for the extract stage."""
-    outcome = run_crawl("mpi", tmp_path / "run", base_url=mpi_mirror)
+    outcome = run_crawl(load_config().source("mpi"), tmp_path / "run", base_url=mpi_mirror)
     assert outcome.ok, outcome.stderr_tail
     hints = [json.loads(line)["hints"] for line in (tmp_path / "run" / "discovered.jsonl").read_text().splitlines()]
     assert any(h.get("type_label") == "Reports" for h in hints)
@@ -85,7 +85,7 @@ sources:
 """,
         encoding="utf-8",
     )
-    outcome = run_crawl("greedy", tmp_path / "run", base_url=mpi_mirror, config_dir=config_dir)
+    outcome = run_crawl(load_config(config_dir).source("greedy"), tmp_path / "run", base_url=mpi_mirror)
     assert outcome.ok, outcome.stderr_tail
     fetched = _paths(tmp_path / "run")
     assert fetched, "the allowed /topics/ pages should still be fetched"
