@@ -1,0 +1,52 @@
+"""`migdigest health`: the last runs per source and what an operator should look at."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cli.console import console
+from cli.options import (
+    DbOption,
+    need_digest,
+)
+from migdigest.paths import DEFAULT_DB
+
+
+def health(
+    runs: Annotated[int, typer.Option(min=1, max=1000, help="How many recent runs to judge.")] = 50,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Show the last runs per source and flag anomalies (blocked, failing, quiet, yield drop, coverage)."""
+    from outputs.health import assess
+    from storage import Digest
+
+    need_digest(db)
+    with Digest(db) as digest:
+        history = digest.last_runs(runs)
+    table = Table(title="last run per source")
+    cols = ("source", "finished", "status", "fetched", "304", "new", "changed", "unchanged", "gone", "errors",
+            "discovered", "live", "seconds")  # fmt: skip
+    for col in cols:
+        table.add_column(col, justify="left" if col in ("source", "finished", "status") else "right")
+    shown: set[str] = set()
+    for r in history:
+        if r["source"] in shown:
+            continue
+        shown.add(r["source"])
+        table.add_row(
+            r["source"], str(r["finished"] or ""), r["status"], str(r["pages_fetched"]), str(r["not_modified"]),
+            str(r["new"]), str(r["changed"]), str(r["unchanged"]), str(r["gone"]), str(sum(r["errors"].values())),
+            str(r["discovered"]), str(r["live_documents"]), f"{r['duration_s'] or 0:.1f}",
+        )  # fmt: skip
+    console.print(table)
+    findings = assess(history)
+    for f in findings:
+        colour = "red" if f.level == "alert" else "yellow"
+        console.print(f"[{colour}]{f.level.upper()}[/{colour}] {f.source}: {f.message}", highlight=False)
+    if not findings:
+        console.print("no anomalies")
+    if any(f.level == "alert" for f in findings):
+        raise typer.Exit(1)

@@ -1,0 +1,61 @@
+"""What the commands share: the --db and --config-dir options and the checks that fail with a message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.console import fail
+from migdigest.config import Config, load_config
+from migdigest.yamlconf import ConfigError
+
+DbOption = Annotated[Path, typer.Option("--db", help="Digest SQLite file.", envvar="MIGDIGEST_DB")]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config-dir", help="Folder with sources.yaml (default: the bundled config/).")
+]
+
+
+def load_or_fail(config_dir: Path | None) -> Config:
+    """The configuration, or exit 2 with the file, key and fix of what is wrong."""
+    try:
+        return load_config(config_dir)
+    except ConfigError as exc:
+        raise fail(str(exc), 2) from None
+
+
+def check_taxonomy(config_dir: Path | None) -> None:
+    """Refuse a broken taxonomy before a run starts, as a broken sources config is (its flow loads it again, cached)."""
+    from extract.taxonomy import load_taxonomy
+    from migdigest.taxonomy import taxonomy_path
+
+    try:
+        load_taxonomy(taxonomy_path(config_dir))
+    except ConfigError as exc:
+        raise fail(str(exc), 2) from None
+
+
+def known_sources_or_fail(config: Config, names: list[str]) -> None:
+    """Exit 2 naming the configured sources when one of `names` is not among them."""
+    for name in names:
+        try:
+            config.source(name)
+        except ConfigError as exc:
+            raise fail(str(exc), 2) from None
+
+
+def need_digest(db: Path) -> None:
+    """Exit with a hint when there is no digest yet."""
+    if not db.exists():
+        raise fail(f"no digest at {db}; run `migdigest demo` or `migdigest run` first")
+
+
+def parse_overrides(items: list[str] | None) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for item in items or []:
+        name, sep, url = item.partition("=")
+        if not sep or not url.startswith(("http://", "https://")):
+            raise fail(f"--base-url wants NAME=URL, got {item!r}", 2)
+        overrides[name] = url.rstrip("/")
+    return overrides

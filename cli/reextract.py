@@ -1,0 +1,43 @@
+"""`migdigest reextract`: the digest rebuilt from the archived raw responses, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cli.console import console, fail
+from cli.options import (
+    ConfigOption,
+    DbOption,
+    check_taxonomy,
+    known_sources_or_fail,
+    load_or_fail,
+)
+from migdigest.paths import DEFAULT_DB
+
+
+def reextract(
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only these sources.")] = None,
+    runs_dir: Annotated[Path | None, typer.Option(help="Archived runs (default: runs/ next to the digest).")] = None,
+    db: DbOption = DEFAULT_DB,
+    config_dir: ConfigOption = None,
+) -> None:
+    """Rebuild the digest from the archived raw responses of every run, without the network."""
+    from flows.reextract import reextract as replay
+
+    config = load_or_fail(config_dir)
+    known_sources_or_fail(config, source or [])
+    check_taxonomy(config_dir)
+    runs = runs_dir or db.parent / "runs"
+    if not runs.is_dir():
+        raise fail(f"no archived runs in {runs}")
+    report = replay(db, runs, sources=source or None, config_dir=config_dir)
+    table = Table(title=f"re-extracted from {runs}")
+    for col in ("source", "runs", "new", "changed", "unchanged", "gone"):
+        table.add_column(col, justify="left" if col == "source" else "right")
+    for name, counts in report.items():
+        table.add_row(name, *(str(counts[k]) for k in ("runs", "new", "changed", "unchanged", "gone")))
+    console.print(table)
