@@ -147,9 +147,11 @@ def stage_times(
             raise SystemExit(f"task {name!r} of the nightly flow has no stage here: add it to TASK_STAGES")
         if run.run_count != 1:
             raise SystemExit(f"task {run.name} ran {run.run_count} times (a retry): not a clean run")
-        assert run.start_time and run.end_time
+        assert run.start_time
+        assert run.end_time
         stages[TASK_STAGES[name]] += (run.end_time - run.start_time).total_seconds()
-    assert flow_run.start_time and flow_run.end_time
+    assert flow_run.start_time
+    assert flow_run.end_time
     return stages, (flow_run.end_time - flow_run.start_time).total_seconds()
 
 

@@ -150,7 +150,8 @@ class RunWriter:
 
     def _archive(self, item: RawPage) -> int:
         """Append one response record; returns its offset in the WARC file."""
-        assert self.warc is not None and self.writer is not None
+        assert self.warc is not None
+        assert self.writer is not None
         self.warc.seek(0, 2)
         offset = self.warc.tell()
         status = f"{item.status} {_REASONS.get(item.status, 'OK')}"

@@ -15,8 +15,10 @@ def test_a_challenged_source_is_blocked_and_stores_nothing(prefect_harness: None
     db_path = tmp_path / "digest.db"
     with MirrorServer("odi-challenge") as server:
         (report,) = nightly(sources=["odi"], db_path=db_path, base_urls={"odi": server.base_url})
-    assert report["status"] == "blocked" and "bot challenge" in report["message"]
-    assert report["stored"] == 0 and report["errors"].get("blocked", 0) >= 1
+    assert report["status"] == "blocked"
+    assert "bot challenge" in report["message"]
+    assert report["stored"] == 0
+    assert report["errors"].get("blocked", 0) >= 1
     with Digest(db_path) as db:
         assert db.documents("odi") == []
         (run,) = db.last_runs()

@@ -42,7 +42,9 @@ SPLIT = page(
 
 def test_a_body_split_between_ads_is_read_whole() -> None:
     body = extract_page(SPLIT, "https://news.example.org/story/border-rules").body
-    assert "Opening paragraph 0" in body and "Middle paragraph 2" in body and "Closing paragraph 3" in body
+    assert "Opening paragraph 0" in body
+    assert "Middle paragraph 2" in body
+    assert "Closing paragraph 3" in body
     assert "Advertisement" not in body
 
 
@@ -115,4 +117,5 @@ def test_a_quoted_tweet_in_a_social_wrapper_is_kept() -> None:
     assert prepare_body_tree(original, one_article=True) is not original
     body = extract_page(html, "https://news.example.org/2019/11/corridors").body
     assert "Today we resettled 120 refugees" in body
-    assert "Main paragraph 1" in body and "After paragraph 1" in body
+    assert "Main paragraph 1" in body
+    assert "After paragraph 1" in body

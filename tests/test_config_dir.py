@@ -48,7 +48,8 @@ def test_nightly_and_reextract_tag_with_the_config_folders_taxonomy(
     config_dir = config_folder(tmp_path)
     db_path = tmp_path / "digest.db"
     report = nightly(sources=["mpi"], db_path=db_path, base_urls={"mpi": mpi_mirror}, config_dir=config_dir)
-    assert report[0]["status"] == "ok" and report[0]["stored"] > 0, report
+    assert report[0]["status"] == "ok", report
+    assert report[0]["stored"] > 0, report
     stored, topics, regions = _tags(db_path)
     assert stored == report[0]["stored"]
     assert (topics, regions) == ({"Config folder topic"}, set())
@@ -83,4 +84,5 @@ def test_a_broken_taxonomy_is_refused_before_any_crawl(tmp_path: Path) -> None:
         assert out.returncode == 2, (command, out.stdout, out.stderr)
         assert "taxonomy.yaml: key 'countries.Atlantis.region': unknown region 'Nowhere Land'" in out.stderr
         assert "Traceback" not in out.stderr
-    assert not (tmp_path / "runs").exists() and not (tmp_path / "d.db").exists()
+    assert not (tmp_path / "runs").exists()
+    assert not (tmp_path / "d.db").exists()

@@ -217,11 +217,14 @@ def test_datasette_args_serve_the_digest_with_its_configuration(tmp_path: Path) 
     args = datasette_args(tmp_path / "digest.db", "127.0.0.1", 8123)
     assert args[1:5] == ["-m", "datasette", "serve", str(tmp_path / "digest.db")]
     pairs = dict(zip(args[5::2], args[6::2], strict=False))
-    assert pairs["--host"] == "127.0.0.1" and pairs["--port"] == "8123"
-    assert pairs["--metadata"] == str(METADATA) and pairs["--template-dir"] == str(TEMPLATES_DIR)
+    assert pairs["--host"] == "127.0.0.1"
+    assert pairs["--port"] == "8123"
+    assert pairs["--metadata"] == str(METADATA)
+    assert pairs["--template-dir"] == str(TEMPLATES_DIR)
     assert pairs["--plugins-dir"] == str(PLUGINS_DIR)
     settings = {args[i + 1]: args[i + 2] for i, a in enumerate(args) if a == "--setting"}
-    assert settings == SETTINGS and settings["suggest_facets"] == "off"
+    assert settings == SETTINGS
+    assert settings["suggest_facets"] == "off"
     with pytest.raises(ValueError, match=r"name the file digest\.db"):
         datasette_args(tmp_path / "other.db", "127.0.0.1", 8123)
 
@@ -246,8 +249,10 @@ def test_publications_newest_first_with_every_facet(server: str) -> None:
     assert set(data["facet_results"]) == {"source", "doc_type", "language", "topics", "regions", "year"}
     counts = {f: {r["value"]: r["count"] for r in v["results"]} for f, v in data["facet_results"].items()}
     assert counts["source"] == {"mpi": 47, "odi": 2, "mmc": 1}
-    assert counts["year"][2024] >= 1 and counts["language"]["fr"] == 1
-    assert counts["regions"]["Sahel"] == 2 and counts["regions"]["Europe"] >= 1
+    assert counts["year"][2024] >= 1
+    assert counts["language"]["fr"] == 1
+    assert counts["regions"]["Sahel"] == 2
+    assert counts["regions"]["Europe"] >= 1
     assert counts["topics"]["Remittances"] >= 3
 
 
@@ -255,7 +260,8 @@ def test_topic_filter_and_facet_go_through_the_link_tables(server: str) -> None:
     data = get_json(f"{server}/{DATABASE_NAME}/documents.json?_topic=Remittances&_facet_linked=topics")
     assert data["filtered_table_rows_count"] == data["facet_results"]["topics"]["results"][0]["count"]
     selected = [r for r in data["facet_results"]["topics"]["results"] if r["selected"]]
-    assert [r["value"] for r in selected] == ["Remittances"] and "_topic=" not in selected[0]["toggle_url"]
+    assert [r["value"] for r in selected] == ["Remittances"]
+    assert "_topic=" not in selected[0]["toggle_url"]
     assert data["human_description_en"].startswith('where topic is "Remittances"')
     both = get_json(f"{server}/{DATABASE_NAME}/documents.json?_region=Sahel&_search=smuggling&_shape=array")
     assert {r["source"] for r in both} == {"mmc", "odi"}
@@ -275,9 +281,13 @@ def test_canned_queries(server: str) -> None:
     clusters = query(server, "duplicate_clusters")
     assert [(r["cluster_id"], r["size"]) for r in clusters] == [(7, 2), (7, 2)]
     health = {r["source"]: r for r in query(server, "source_health")}
-    assert health["mpi"]["status"] == "ok" and health["mpi"]["pages_fetched"] == 120 and health["mpi"]["live"] == 47
-    assert health["odi"]["status"] == "blocked" and json.loads(health["odi"]["errors"]) == {"challenge": 3}
-    assert health["odi"]["live"] == 2 and health["mmc"]["run_id"] is None
+    assert health["mpi"]["status"] == "ok"
+    assert health["mpi"]["pages_fetched"] == 120
+    assert health["mpi"]["live"] == 47
+    assert health["odi"]["status"] == "blocked"
+    assert json.loads(health["odi"]["errors"]) == {"challenge": 3}
+    assert health["odi"]["live"] == 2
+    assert health["mmc"]["run_id"] is None
 
 
 def test_search_query_ranks_and_highlights(server: str) -> None:
@@ -287,12 +297,15 @@ def test_search_query_ranks_and_highlights(server: str) -> None:
     assert rows[0]["title"] == report.title
     assert "\ue000" in rows[0]["snippet"]
     ranked = query(server, "search", q="remittances")
-    assert len(ranked) >= 3 and [r["rank"] for r in ranked] == sorted(r["rank"] for r in ranked)
+    assert len(ranked) >= 3
+    assert [r["rank"] for r in ranked] == sorted(r["rank"] for r in ranked)
     assert "Remittances" in ranked[0]["title"]  # title matches weigh most
     assert {r["source"] for r in query(server, "search", q="smuggling", source="odi")} == {"odi"}
     assert query(server, "search", q="", source="", doc_type="") == []
     status, _, html = get(f"{server}/{DATABASE_NAME}/search?" + urllib.parse.urlencode({"q": "remittances"}))
-    assert status == 200 and "<mark>" in html and 'href="/digest/documents/' in html
+    assert status == 200
+    assert "<mark>" in html
+    assert 'href="/digest/documents/' in html
     assert "search_feed.atom?q=remittances" in html
 
 
@@ -302,10 +315,13 @@ def test_documents_search_uses_the_digest_query_syntax(server: str) -> None:
         return {r["url"] for r in get_json(f"{server}/{DATABASE_NAME}/documents.json?{qs}")}
 
     remittances, sahel = urls("remittances"), urls("sahel")
-    assert remittances and sahel and urls("remittances OR sahel") == remittances | sahel
+    assert remittances
+    assert sahel
+    assert urls("remittances OR sahel") == remittances | sahel
     assert urls("remitt*") >= remittances
     twins = {"https://mmc.example.org/sahel-dup", "https://odi.example.org/sahel-dup"}
-    assert urls('"smuggling routes across the Sahel"') == twins and twins < sahel
+    assert urls('"smuggling routes across the Sahel"') == twins
+    assert twins < sahel
 
 
 # --- feeds -----------------------------------------------------------------------------------------------
@@ -313,7 +329,8 @@ def test_documents_search_uses_the_digest_query_syntax(server: str) -> None:
 
 def feed(server: str, path: str) -> Any:
     status, content_type, body = get(f"{server}/{DATABASE_NAME}/{path}")
-    assert status == 200 and "xml" in content_type, (path, status, body[:300])
+    assert status == 200, (path, status, body[:300])
+    assert "xml" in content_type, (path, status, body[:300])
     parsed = feedparser.parse(body)
     assert not parsed.bozo, parsed.get("bozo_exception")
     return parsed
@@ -327,12 +344,14 @@ def test_atom_feed_of_latest_publications(server: str) -> None:
     assert f"Hostile {XSS} title" in titles  # as text: the XML escapes it, the reader unescapes it
     entry = next(e for e in parsed.entries if e.link == XSS_URL)
     assert entry.updated.startswith((dt.date.today() - dt.timedelta(days=2)).isoformat())
-    assert "<i>summary</i>" in entry.content[0].value and entry.content[0].type == "text/plain"
+    assert "<i>summary</i>" in entry.content[0].value
+    assert entry.content[0].type == "text/plain"
 
 
 def test_atom_feed_of_a_search(server: str) -> None:
     parsed = feed(server, "search_feed.atom?" + urllib.parse.urlencode({"q": "remittances"}))
-    assert parsed.entries and all(e.link.startswith(REAL) for e in parsed.entries)
+    assert parsed.entries
+    assert all(e.link.startswith(REAL) for e in parsed.entries)
     assert "[" in parsed.entries[0].content[0].value
     none = feed(server, "search_feed.atom?q=zzzyyyxxx")
     assert [e.title for e in none.entries] == ["No publications match: zzzyyyxxx"]
@@ -340,8 +359,10 @@ def test_atom_feed_of_a_search(server: str) -> None:
 
 def test_feeds_are_linked_from_the_publications_page(server: str) -> None:
     _, _, html = get(f"{server}/{DATABASE_NAME}/documents?_search=remittances")
-    assert 'type="application/atom+xml"' in html and "/digest/latest_feed.atom" in html
-    assert "/digest/search_feed.atom?q=remittances" in html and "/digest/search?q=remittances" in html
+    assert 'type="application/atom+xml"' in html
+    assert "/digest/latest_feed.atom" in html
+    assert "/digest/search_feed.atom?q=remittances" in html
+    assert "/digest/search?q=remittances" in html
 
 
 # --- hostile input and escaping -----------------------------------------------------------------------------
@@ -353,16 +374,19 @@ def test_hostile_search_text_never_breaks_a_page(server: str, text: str) -> None
     for path in (f"documents?_search={quoted}", f"documents?_search_title={quoted}", f"search?q={quoted}"):
         status, _, html = get(f"{server}/{DATABASE_NAME}/{path}")
         assert status == 200, (path, status, html[:300])
-        assert "Traceback" not in html and XSS not in html, path
+        assert "Traceback" not in html, path
+        assert XSS not in html, path
     for path in (f"documents.json?_search={quoted}", f"search.json?q={quoted}"):
         status, _, body = get(f"{server}/{DATABASE_NAME}/{path}")
-        assert status == 200 and json.loads(body) is not None, (path, status, body[:300])
+        assert status == 200, (path, status, body[:300])
+        assert json.loads(body) is not None, (path, status, body[:300])
     assert feed(server, f"search_feed.atom?q={quoted}").entries
 
 
 def test_raw_search_mode_gives_a_clear_error_not_a_server_error(server: str) -> None:
     status, _, body = get(f"{server}/{DATABASE_NAME}/documents.json?_searchmode=raw&_search=%22")
-    assert status == 400 and json.loads(body)["error"]
+    assert status == 400
+    assert json.loads(body)["error"]
 
 
 def test_extracted_markup_shows_as_text_everywhere(server: str, demo_db: Path) -> None:
@@ -381,8 +405,10 @@ def test_extracted_markup_shows_as_text_everywhere(server: str, demo_db: Path) -
     for path in pages:
         status, _, html = get(f"{server}/{DATABASE_NAME}/{path}")
         assert status == 200, path
-        assert "<script>alert(1)</script>" not in html and "<img src=x" not in html, path
-        assert "<em>Mallory</em>" not in html and "<i>summary</i>" not in html, path
+        assert "<script>alert(1)</script>" not in html, path
+        assert "<img src=x" not in html, path
+        assert "<em>Mallory</em>" not in html, path
+        assert "<i>summary</i>" not in html, path
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
     status, _, html = get(f"{server}/{DATABASE_NAME}/documents/{doc['id']}")
     assert 'href="javascript:' not in html  # the crawled PDF link and the source's homepage are not links
@@ -396,17 +422,21 @@ def test_publication_page_is_readable(server: str, demo_db: Path) -> None:
     status, _, html = get(f"{server}/{DATABASE_NAME}/documents/{doc['id']}")
     assert status == 200
     assert f"<h1>{report.title}</h1>" in html.replace("&#39;", "'").replace("&amp;", "&")
-    assert "Migration Policy Institute" in html and report.doc_type in html and str(report.published) in html
+    assert "Migration Policy Institute" in html
+    assert report.doc_type in html
+    assert str(report.published) in html
     for name in report.authors:
         assert name in html
     for topic in report.topics:
         assert urllib.parse.urlencode({"_topic": topic}) in html
-    assert f'class="original" href="{report.url}"' in html and f'class="pdf" href="{report.pdf_url}"' in html
+    assert f'class="original" href="{report.url}"' in html
+    assert f'class="pdf" href="{report.pdf_url}"' in html
     paragraphs = report.body.split("\n")
     body = html.split('<div class="body">')[1].split("</div>")[0]
     assert body.count("<p>") == len(paragraphs)
     _, _, twin = get(f"{server}/{DATABASE_NAME}/documents/49")
-    assert "Near-duplicates" in twin and "Sahel smuggling routes (odi)" in twin
+    assert "Near-duplicates" in twin
+    assert "Sahel smuggling routes (odi)" in twin
 
 
 # --- the plugin's helpers ----------------------------------------------------------------------------------
@@ -430,7 +460,9 @@ def test_plugin_helpers() -> None:
     assert atom_time("2024-05-31", "x") == "2024-05-31T00:00:00+00:00"
     assert atom_time("junk", "2026-11-20T02:00:00Z") == "2026-11-20T02:00:00+00:00"
     assert web_link(" https://e.org/a.pdf ") == "https://e.org/a.pdf"
-    assert web_link("javascript:alert(1)") is None and web_link("JaVaScRiPt:x") is None and web_link(None) is None
+    assert web_link("javascript:alert(1)") is None
+    assert web_link("JaVaScRiPt:x") is None
+    assert web_link(None) is None
 
 
 # --- big searches --------------------------------------------------------------------------------------------
@@ -451,17 +483,21 @@ def test_big_search_skips_count_and_facets_but_keeps_newest_first(server: str, s
     qs = urllib.parse.urlencode({"_search": "migration", "_size": "5"})
     full = get_json(f"{server}/{DATABASE_NAME}/documents.json?{qs}")
     big = get_json(f"{small_limit_server}/{DATABASE_NAME}/documents.json?{qs}")
-    assert full["filtered_table_rows_count"] > 3 and full["facet_results"]
-    assert big["filtered_table_rows_count"] is None and big["facet_results"] == {}
+    assert full["filtered_table_rows_count"] > 3
+    assert full["facet_results"]
+    assert big["filtered_table_rows_count"] is None
+    assert big["facet_results"] == {}
     assert big["rows"] == full["rows"]  # the same page, newest first
     page2 = get_json(big["next_url"])
     assert page2["rows"] == get_json(full["next_url"])["rows"]
 
     _, _, html = get(f"{small_limit_server}/{DATABASE_NAME}/documents?{qs}")
     matches = full["filtered_table_rows_count"]
-    assert f"{matches} publications match this search" in html and "_migdigest=big" in html
+    assert f"{matches} publications match this search" in html
+    assert "_migdigest=big" in html
     # Links of a big search carry its parameters; a narrower search through them is decided afresh.
     narrower = urllib.parse.urlencode({"_search": "smuggling sahel", "_migdigest": "big", "_fts_pk": "search_id",
                                        "_nocount": "1", "_nofacet": "1"})  # fmt: skip
     small = get_json(f"{small_limit_server}/{DATABASE_NAME}/documents.json?{narrower}")
-    assert small["filtered_table_rows_count"] == 2 and small["facet_results"]
+    assert small["filtered_table_rows_count"] == 2
+    assert small["facet_results"]

@@ -36,6 +36,8 @@ def test_dedupe_step_sets_one_cluster_named_after_the_original(tmp_path: Path) -
     with Digest(db_path) as db:
         original, copy, other = (db.document(k) for k in ("https://a.org/original", "https://b.org/copy",
                                                           "https://c.org/other"))  # fmt: skip
-    assert original and copy and other
+    assert original
+    assert copy
+    assert other
     assert original["cluster_id"] == copy["cluster_id"] == original["id"]
     assert other["cluster_id"] is None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ KEY = "https://migrationpolicy.org"
 
 
 @pytest.fixture(scope="module")
-def two_editions(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def two_editions(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
     from flows.nightly import nightly
 
     db_path = tmp_path_factory.mktemp("editions") / "digest.db"
@@ -26,7 +25,7 @@ def two_editions(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory
     for site in ("mpi", "mpi-night2"):
         with MirrorServer(site) as server:
             reports.append(nightly(sources=["mpi"], db_path=db_path, base_urls={"mpi": server.base_url})[0])
-    yield db_path, reports
+    return db_path, reports
 
 
 def test_night_two_counts(two_editions: Any) -> None:
@@ -53,13 +52,16 @@ def test_a_changed_publication_keeps_its_old_text_and_shows_a_word_diff(two_edit
     with Digest(db_path) as db:
         doc = db.document(KEY + changes["changed"])
         versions = db.versions(KEY + changes["changed"])
-    assert doc is not None and changes["changed_sentence"] in doc["body"]
-    assert len(versions) == 1 and changes["changed_sentence"] not in versions[0]["body"]
+    assert doc is not None
+    assert changes["changed_sentence"] in doc["body"]
+    assert len(versions) == 1
+    assert changes["changed_sentence"] not in versions[0]["body"]
     out = subprocess.run(
         [sys.executable, "-m", "cli.app", "history", KEY + changes["changed"], "--db", str(db_path)],
         capture_output=True, text=True, check=True, cwd=REPO,
     )  # fmt: skip
-    assert "{+" in out.stdout and changes["changed_sentence"].split()[0] in out.stdout
+    assert "{+" in out.stdout
+    assert changes["changed_sentence"].split()[0] in out.stdout
 
 
 def test_a_removed_publication_is_marked_gone_not_deleted(two_editions: Any) -> None:
@@ -68,7 +70,9 @@ def test_a_removed_publication_is_marked_gone_not_deleted(two_editions: Any) -> 
     db_path, _ = two_editions
     with Digest(db_path) as db:
         doc = db.document(KEY + SITES["mpi-night2"].edition_changes()["removed"])
-    assert doc is not None and doc["status"] == "gone" and doc["gone_since"]
+    assert doc is not None
+    assert doc["status"] == "gone"
+    assert doc["gone_since"]
 
 
 def test_a_moved_publication_keeps_its_identity(two_editions: Any) -> None:
@@ -79,7 +83,8 @@ def test_a_moved_publication_keeps_its_identity(two_editions: Any) -> None:
     with Digest(db_path) as db:
         assert db.document(KEY + moved["from"]) is None
         doc = db.document(KEY + moved["to"])
-        assert doc is not None and doc["status"] == "live"
+        assert doc is not None
+        assert doc["status"] == "live"
         assert doc["url"] == "https://www.migrationpolicy.org" + moved["to"]
         assert doc["first_seen"] < doc["last_seen"]  # the same row as night 1, not a new one
         assert len(db.documents("mpi")) == 47 + 2

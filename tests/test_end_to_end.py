@@ -9,7 +9,6 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ REAL = "https://www.migrationpolicy.org"
 
 
 @pytest.fixture(scope="module")
-def digest(prefect_harness: None, mpi_mirror: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def digest(prefect_harness: None, mpi_mirror: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The MPI mirror crawled twice by the real flow into one digest."""
     from flows.nightly import nightly
 
@@ -30,7 +29,7 @@ def digest(prefect_harness: None, mpi_mirror: str, tmp_path_factory: pytest.Temp
     first = nightly(sources=["mpi"], db_path=db_path, base_urls={"mpi": mpi_mirror})
     second = nightly(sources=["mpi"], db_path=db_path, base_urls={"mpi": mpi_mirror})
     (db_path.parent / "reports.json").write_text(json.dumps([first, second]))
-    yield db_path
+    return db_path
 
 
 def _reports(db_path: Path) -> list[list[dict[str, Any]]]:
@@ -54,7 +53,8 @@ def test_every_publication_is_stored_once_with_its_fields(digest: Path) -> None:
             assert row["doc_type"] == expected["doc_type"]
             assert row["summary"] == expected["summary"]
             assert row["language"] == "en"
-            assert expected["first_sentence"] in row["body"] and expected["last_sentence"] in row["body"]
+            assert expected["first_sentence"] in row["body"]
+            assert expected["last_sentence"] in row["body"]
             assert row["pdf_url"] == (REAL + expected["pdf_path"] if expected["pdf_path"] else None)
             if expected["pdf_text_snippet"]:
                 assert expected["pdf_text_snippet"] in " ".join(row["pdf_text"].split())
@@ -64,8 +64,10 @@ def test_every_publication_is_stored_once_with_its_fields(digest: Path) -> None:
 
 def test_second_run_stores_nothing_new(digest: Path) -> None:
     first, second = _reports(digest)
-    assert first[0]["new"] == first[0]["stored"] > 0 and first[0]["errors"] == {}
-    assert second[0]["new"] == 0 and second[0]["changed"] == 0
+    assert first[0]["new"] == first[0]["stored"] > 0
+    assert first[0]["errors"] == {}
+    assert second[0]["new"] == 0
+    assert second[0]["changed"] == 0
     assert second[0]["unchanged"] == first[0]["stored"]
     with Digest(digest) as db:
         runs = db.last_runs()
@@ -88,7 +90,8 @@ def test_cli_search_finds_a_known_phrase(digest: Path) -> None:
         capture_output=True, text=True, check=True, cwd=REPO,
     )  # fmt: skip
     hits = [json.loads(line) for line in out.stdout.splitlines()]
-    assert hits and hits[0]["url"] == url
+    assert hits
+    assert hits[0]["url"] == url
     assert "[" in hits[0]["snippet"]
 
 
@@ -130,7 +133,8 @@ def test_datasette_answers_a_search_over_its_json_api(digest: Path) -> None:
             rows = json.loads(urllib.request.urlopen(f"{base}/digest/documents.json?{query}", timeout=10).read())
             assert url in [r["url"] for r in rows]
             html = urllib.request.urlopen(f"{base}/digest/documents", timeout=10).read().decode()
-            assert "Publications" in html and 'name="_search"' in html
+            assert "Publications" in html
+            assert 'name="_search"' in html
         finally:
             proc.terminate()
             proc.wait(timeout=10)

@@ -73,7 +73,8 @@ def test_workers_start_with_the_extractor_and_taxonomy_loaded() -> None:
         # eval is a builtin, so the probe itself imports nothing: what it sees was loaded before the worker forked.
         loaded = pool.submit(eval, "'extract.pool_preload' in __import__('sys').modules").result()
         compiled = pool.submit(eval, "len(__import__('sys').modules['extract.taxonomy']._CACHE)").result()
-    assert loaded and compiled == 1
+    assert loaded
+    assert compiled == 1
 
 
 def _children(pid: int) -> list[int]:

@@ -3,7 +3,6 @@ and the source, the good publications of the same run are stored, and the next r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +43,9 @@ def faulty_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def nights(prefect_harness: None, faulty_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def nights(
+    prefect_harness: None, faulty_config: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, Any], dict[str, Any], dict[str, Any], int]:
     """Night 1 with a fault on one publication per kind; night 2 with the faults gone."""
     from flows.nightly import nightly
     from mirrors import SITES
@@ -71,7 +72,7 @@ def nights(prefect_harness: None, faulty_config: Path, tmp_path_factory: pytest.
         calendar_hits = server.faults.hits("/events/calendar")
         server.faults.clear()
         night2 = night()
-    yield db_path, victims, night1, night2, calendar_hits
+    return db_path, victims, night1, night2, calendar_hits
 
 
 def test_night_one_finishes_and_records_each_fault(nights: Any) -> None:
@@ -83,7 +84,8 @@ def test_night_one_finishes_and_records_each_fault(nights: Any) -> None:
     for name, (_, kind) in LOST.items():
         failure = failures.get(victims[name].lstrip("/"))
         assert failure is not None, f"{name}: no failure recorded"
-        assert failure["kind"] == kind and failure["source"] == "mpi", (name, failure)
+        assert failure["kind"] == kind, (name, failure)
+        assert failure["source"] == "mpi", (name, failure)
     assert failures[victims["robots"].lstrip("/")]["kind"] == "robots_disallowed"
     assert night1["errors"].get("empty_extraction", 0) + night1["errors"].get("extraction_failed", 0) >= 1
 
@@ -107,7 +109,8 @@ def test_a_wrong_charset_is_read_correctly(nights: Any) -> None:
     title = next(p["title"] for p in SITES["mpi"].publications() if p["path"] == victims["charset"])
     with Digest(db_path) as db:
         doc = db.document(REAL.replace("://www.", "://") + victims["charset"])
-    assert doc is not None and doc["title"] == title
+    assert doc is not None
+    assert doc["title"] == title
     assert "\ufffd" not in doc["body"]
 
 
@@ -120,7 +123,8 @@ def test_night_two_picks_up_what_failed_and_stores_everything_once(nights: Any) 
 
     db_path, _, night1, night2, _ = nights
     # The only error left is the calendar listing itself, which is gone now that the trap is cleared.
-    assert night2["status"] == "ok" and night2["errors"] == {"http_404": 1}
+    assert night2["status"] == "ok"
+    assert night2["errors"] == {"http_404": 1}
     with Digest(db_path) as db:
         docs = db.documents("mpi")
         assert db.integrity_check() == []

@@ -23,12 +23,15 @@ def test_a_healthy_history_has_no_findings() -> None:
 def test_blocked_and_failed_sources_are_alerts() -> None:
     found = assess([run("odi", status="blocked"), run("mpi", status="failed", message="crawl died")])
     assert [(f.source, f.level) for f in found] == [("odi", "alert"), ("mpi", "alert")]
-    assert "bot challenge" in found[0].message and "crawl died" in found[1].message
+    assert "bot challenge" in found[0].message
+    assert "crawl died" in found[1].message
 
 
 def test_errors_are_listed_by_kind() -> None:
     (finding,) = assess([run(errors={"http_500": 2, "timeout": 1})])
-    assert finding.level == "warn" and "http_500 ×2" in finding.message and "timeout ×1" in finding.message
+    assert finding.level == "warn"
+    assert "http_500 ×2" in finding.message
+    assert "timeout ×1" in finding.message
 
 
 def test_quiet_after_busy_runs_is_flagged() -> None:

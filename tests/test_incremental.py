@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ FIELDS = ("canonical_url", "url", "title", "summary", "body", "published", "auth
 @pytest.fixture(scope="module")
 def two_nights(
     prefect_harness: None, mpi_mirror: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Path, list[dict[str, Any]]]]:
+) -> tuple[Path, list[dict[str, Any]]]:
     from flows.nightly import nightly
 
     db_path = tmp_path_factory.mktemp("incremental") / "digest.db"
@@ -28,7 +27,7 @@ def two_nights(
         doc = db.documents("mpi")[0]
         db.set_clusters({doc["canonical_url"]: doc["id"]})
     night2 = nightly(sources=["mpi"], db_path=db_path, base_urls={"mpi": mpi_mirror})[0]
-    yield db_path, [night1, night2]
+    return db_path, [night1, night2]
 
 
 def _runs(db_path: Path) -> list[Path]:
@@ -44,7 +43,8 @@ def test_night_two_downloads_no_publication(two_nights: tuple[Path, list[dict[st
     # robots.txt, the sitemap and the first listing page (which stops paging: all its items are known).
     assert stats["downloader/response_count"] <= 3
     assert stats["migdigest/listing_stopped_early"] == 1
-    assert night2["unchanged"] == 47 and night2["new"] == night2["changed"] == night2["gone"] == 0
+    assert night2["unchanged"] == 47
+    assert night2["new"] == night2["changed"] == night2["gone"] == 0
 
 
 def test_a_quiet_night_does_not_recluster(two_nights: tuple[Path, list[dict[str, Any]]]) -> None:
@@ -53,7 +53,8 @@ def test_a_quiet_night_does_not_recluster(two_nights: tuple[Path, list[dict[str,
     db_path, _ = two_nights
     with Digest(db_path) as db:
         marked = [d for d in db.documents("mpi") if d["cluster_id"] is not None]
-    assert len(marked) == 1 and marked[0]["cluster_id"] == marked[0]["id"]
+    assert len(marked) == 1
+    assert marked[0]["cluster_id"] == marked[0]["id"]
     dedupe_digest.fn(db_path)  # what a night with changes runs: the lone page leaves its cluster
     with Digest(db_path) as db:
         assert all(d["cluster_id"] is None for d in db.documents("mpi"))
@@ -73,7 +74,8 @@ def test_reextract_rebuilds_the_same_digest(two_nights: tuple[Path, list[dict[st
     db_path, _ = two_nights
     rebuilt = tmp_path / "rebuilt.db"
     report = reextract(rebuilt, db_path.parent / "runs", sources=["mpi"])
-    assert report["mpi"]["runs"] == 2 and report["mpi"]["new"] == 47
+    assert report["mpi"]["runs"] == 2
+    assert report["mpi"]["new"] == 47
     with Digest(db_path) as a, Digest(rebuilt) as b:
         before = sorted([{k: d[k] for k in FIELDS} for d in a.documents()], key=lambda d: d["canonical_url"])
         after = sorted([{k: d[k] for k in FIELDS} for d in b.documents()], key=lambda d: d["canonical_url"])

@@ -129,12 +129,16 @@ def test_login_when_a_user_is_set(archived: rd.Archived) -> None:
             "MIGDIGEST_SMTP_PASSWORD": "s3cret",
         }
         result = mail.send_roundup(archived, mail.SmtpSettings.from_env(env))
-        assert result.sent and box.received[0][1] is True and seen
+        assert result.sent
+        assert box.received[0][1] is True
+        assert seen
         env["MIGDIGEST_SMTP_PASSWORD"] = "wrong"
         sleeps = Sleeps()
         settings = dataclasses.replace(mail.SmtpSettings.from_env(env), timeout=10)
         refused = mail.send_roundup(archived, settings, sleep=sleeps)
-        assert not refused.sent and refused.attempts == 1 and sleeps == []  # 535: retrying cannot help
+        assert not refused.sent
+        assert refused.attempts == 1
+        assert sleeps == []
         assert "SMTPAuthenticationError: 535" in refused.error
     finally:
         controller.stop()
@@ -246,6 +250,7 @@ def test_the_password_is_never_shown() -> None:
 def test_message_headers(archived: rd.Archived) -> None:
     msg = mail.build_message(archived, "digest@example.org", ["a@example.org"])
     assert msg["Date"] == "Mon, 23 Nov 2026 07:00:00 +0000"
-    assert msg["Message-ID"].endswith("@example.org>") and "roundup.protection.2026-W47" in msg["Message-ID"]
+    assert msg["Message-ID"].endswith("@example.org>")
+    assert "roundup.protection.2026-W47" in msg["Message-ID"]
     assert XSS_TITLE not in msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert isinstance(FROZEN, datetime)

@@ -62,7 +62,8 @@ def test_content_types(servers: dict[str, str], name: str, path: str, content_ty
 def test_unknown_paths_are_404(servers: dict[str, str]) -> None:
     for url in (servers["cgd"] + "/publication/no-such-paper", servers["ecre"] + "/no-such-post/"):
         r = fetch(url)
-        assert r.status == 404 and "Page not found" in r.text
+        assert r.status == 404
+        assert "Page not found" in r.text
 
 
 def test_wordpress_routing(servers: dict[str, str]) -> None:
@@ -79,8 +80,12 @@ def test_wordpress_routing(servers: dict[str, str]) -> None:
 
 def test_sources_use_one_discovery_channel_each() -> None:
     cgd, ecre = load_config().source("cgd").discovery, load_config().source("ecre").discovery
-    assert cgd.sitemaps == ["/sitemap.xml"] and not cgd.feeds and not cgd.listings
-    assert ecre.feeds and not ecre.sitemaps and not ecre.listings
+    assert cgd.sitemaps == ["/sitemap.xml"]
+    assert not cgd.feeds
+    assert not cgd.listings
+    assert ecre.feeds
+    assert not ecre.sitemaps
+    assert not ecre.listings
 
 
 def test_cgd_sitemap_index_and_children_cover_every_publication(servers: dict[str, str]) -> None:
@@ -104,7 +109,8 @@ def test_cgd_sitemap_index_and_children_cover_every_publication(servers: dict[st
 
 def _feed_items(url: str) -> list[ET.Element]:
     root = ET.fromstring(fetch(url).body)
-    assert root.tag == "rss" and root.get("version") == "2.0"
+    assert root.tag == "rss"
+    assert root.get("version") == "2.0"
     return root.findall("./channel/item")
 
 
@@ -119,7 +125,8 @@ def test_ecre_feeds_page_by_ten_per_language(servers: dict[str, str]) -> None:
     # WordPress pages feeds by 10: the three English pages hold every English post, newest first.
     english = [base + p.path for p in pubs("ecre") if p.language == "en"]
     paged = [i.findtext("link") for n in (1, 2, 3) for i in _feed_items(f"{base}/feed/?paged={n}")]
-    assert paged == english and len(english) > 20
+    assert paged == english
+    assert len(english) > 20
     assert [i.findtext("link") for i in _feed_items(base + "/fr/feed/")] == [
         base + p.path for p in pubs("ecre") if p.language == "fr"
     ]
@@ -167,4 +174,5 @@ def test_discovery_hints_reach_the_manifest(servers: dict[str, str], tmp_path: P
     for pub in pubs(name):
         date = parse_date(hints[pub.path][hint])
         published = pub.published.isoformat()
-        assert date and (date == published if hint == "feed_date" else date >= published)
+        assert date
+        assert date == published if hint == "feed_date" else date >= published

@@ -134,10 +134,15 @@ def pubs(site: Site) -> list[PublicationTruth]:
 
 
 def test_truth_is_sound(site: Site, pubs: list[PublicationTruth]) -> None:
-    assert len(pubs) >= 20 and len({p.path for p in pubs}) == len(pubs)
+    assert len(pubs) >= 20
+    assert len({p.path for p in pubs}) == len(pubs)
     assert [p.published for p in pubs] == sorted((p.published for p in pubs), reverse=True)  # newest first
     for pub in pubs:
-        assert pub.path.startswith("/") and pub.title and pub.summary and pub.doc_type and pub.type_label
+        assert pub.path.startswith("/")
+        assert pub.title
+        assert pub.summary
+        assert pub.doc_type
+        assert pub.type_label
         assert pub.first_sentence != pub.last_sentence
         assert (pub.pdf_path is None) == (pub.pdf_text_snippet is None)
         assert pub.modified >= pub.published
@@ -149,10 +154,12 @@ def test_truth_is_sound(site: Site, pubs: list[PublicationTruth]) -> None:
 def test_golden_pages_exist(site: Site) -> None:
     rendering = site.rendering("http://golden.invalid")
     real = SITES[VARIANT_OF.get(site.name, site.name)]  # a variant's golden pages are its original's
-    assert site.golden_pages() and site.golden_pages() == real.golden_pages()
+    assert site.golden_pages()
+    assert site.golden_pages() == real.golden_pages()
     for path in site.golden_pages().values():
         page = real.rendering("http://golden.invalid").pages[path] if site.challenged else rendering.pages[path]
-        assert page.status == 200 and page.content_type.startswith("text/html"), path
+        assert page.status == 200, path
+        assert page.content_type.startswith("text/html"), path
 
 
 def test_committed_pdfs_match_the_content(site: Site) -> None:
@@ -170,19 +177,23 @@ def test_publication_pages_carry_the_truth(site: Site, base: str, pubs: list[Pub
     for pub in pubs:
         r = fetch(base + pub.path)
         if site.challenged:
-            assert r.status == 403 and r.headers["cf-mitigated"] == "challenge", pub.path
+            assert r.status == 403, pub.path
+            assert r.headers["cf-mitigated"] == "challenge", pub.path
             continue
-        assert r.status == 200 and r.headers["content-type"].lower() == "text/html; charset=utf-8", pub.path
+        assert r.status == 200, pub.path
+        assert r.headers["content-type"].lower() == "text/html; charset=utf-8", pub.path
         assert int(r.headers["content-length"]) == len(r.body)
         html = r.text
         text = visible_text(html)
         for words in (pub.title, pub.first_sentence, pub.last_sentence, *pub.authors):
             assert words in text, (pub.path, words)
         description = re.search(r'<meta name="description" content="([^"]*)"', html)
-        assert description and html_lib.unescape(description.group(1)) == pub.summary, pub.path
+        assert description, pub.path
+        assert html_lib.unescape(description.group(1)) == pub.summary, pub.path
         assert f'<link rel="canonical" href="{base}{pub.path}"' in html, pub.path
         lang = re.search(r'<html[^>]* lang="([a-zA-Z]+)', html)
-        assert lang and lang.group(1) == pub.language, pub.path
+        assert lang, pub.path
+        assert lang.group(1) == pub.language, pub.path
         last_modified = parsedate_to_datetime(r.headers["last-modified"])
         assert last_modified.date() == pub.modified, pub.path
 
@@ -193,13 +204,16 @@ def test_pdfs_are_served_with_their_text(site: Site, base: str, pubs: list[Publi
     with_pdf = [p for p in pubs if p.pdf_path and p.pdf_text_snippet]
     assert len(with_pdf) >= 10
     for pub in with_pdf:
-        assert pub.pdf_path and pub.pdf_text_snippet  # for the type checker
+        assert pub.pdf_path
+        assert pub.pdf_text_snippet
         r = fetch(base + pub.pdf_path)
         if site.challenged:
             assert r.status == 403
             continue
-        assert r.status == 200 and r.headers["content-type"] == "application/pdf"
-        assert r.body.startswith(b"%PDF") and int(r.headers["content-length"]) == len(r.body) < 20_000
+        assert r.status == 200
+        assert r.headers["content-type"] == "application/pdf"
+        assert r.body.startswith(b"%PDF")
+        assert int(r.headers["content-length"]) == len(r.body) < 20_000
         reader = PdfReader(io.BytesIO(r.body))
         text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
         assert pub.pdf_text_snippet in text, pub.pdf_path
@@ -234,7 +248,8 @@ def test_validators_and_revalidation(site: Site, base: str, pubs: list[Publicati
 def test_head_matches_get(site: Site, base: str, pubs: list[PublicationTruth]) -> None:
     url = base + _first_page(site, pubs)
     got, head = fetch(url), fetch(url, method="HEAD")
-    assert head.status == 200 and head.body == b""
+    assert head.status == 200
+    assert head.body == b""
     for header in ("content-type", "content-length", "etag", "last-modified"):
         assert head.headers[header] == got.headers[header]
     assert head.headers["server"] == got.headers["server"] == site.server_header
@@ -245,7 +260,8 @@ def test_unknown_path_is_the_sites_404(site: Site, base: str) -> None:
     if site.challenged:
         assert r.status == 403  # the challenge comes before the origin could answer
         return
-    assert r.status == 404 and r.headers["content-type"].lower() == "text/html; charset=utf-8"
+    assert r.status == 404
+    assert r.headers["content-type"].lower() == "text/html; charset=utf-8"
     assert "etag" not in r.headers
     assert r.body == site.rendering(base).not_found.body
     assert fetch(base + "/no/such/page/", {"If-None-Match": "*"}).status == 404
@@ -267,7 +283,8 @@ def test_absolute_urls_follow_the_host_header(site: Site, base: str, pubs: list[
 
 def _robots(base: str) -> tuple[urllib.robotparser.RobotFileParser, list[str]]:
     r = fetch(base + "/robots.txt")
-    assert r.status == 200 and r.headers["content-type"] == "text/plain; charset=utf-8"
+    assert r.status == 200
+    assert r.headers["content-type"] == "text/plain; charset=utf-8"
     parser = urllib.robotparser.RobotFileParser()
     parser.parse(r.text.splitlines())
     return parser, [line.split(":", 1)[1].strip() for line in r.text.splitlines() if line.startswith("Sitemap:")]
@@ -275,7 +292,8 @@ def _robots(base: str) -> tuple[urllib.robotparser.RobotFileParser, list[str]]:
 
 def test_robots_txt_allows_every_publication_and_names_the_sitemap(base: str, pubs: list[PublicationTruth]) -> None:
     robots, sitemaps = _robots(base)
-    assert sitemaps and all(s.startswith(base + "/") for s in sitemaps)
+    assert sitemaps
+    assert all(s.startswith(base + "/") for s in sitemaps)
     for pub in pubs:
         assert robots.can_fetch("migdigest", base + pub.path), pub.path
 
@@ -310,7 +328,8 @@ def test_feeds_of_the_source_carry_the_truth(name: str, site: Site, base: str, p
     seen: set[str] = set()
     for feed in [] if site.challenged else discovery.feeds:
         root = ET.fromstring(fetch(base + feed).body)
-        assert root.tag == "rss" and root.get("version") == "2.0", feed
+        assert root.tag == "rss", feed
+        assert root.get("version") == "2.0", feed
         for item in root.findall("./channel/item"):
             pub = by_url.get(item.findtext("link") or "")
             if pub is None:

@@ -71,11 +71,13 @@ def test_wordpress_routing(base: str) -> None:
     assert fetch(base + RESOURCE.rstrip("/")).body == page  # the unslashed permalink
     assert fetch(base + RESOURCE + "?utm_source=twitter").body == page
     shortlink = re.search(r"<link rel='shortlink' href='([^']+)' />", page.decode())
-    assert shortlink and fetch(shortlink.group(1)).body == page
+    assert shortlink
+    assert fetch(shortlink.group(1)).body == page
     assert fetch(base + "/resources/page/1/").body == fetch(base + "/resources/").body
     assert fetch(base + "/?p=999999").status == 404
     missing = fetch(base + "/resources/page/99/")
-    assert missing.status == 404 and "That page can&rsquo;t be found" in missing.text
+    assert missing.status == 404
+    assert "That page can&rsquo;t be found" in missing.text
     assert "etag" not in missing.headers
     # Filters: type and region, paginated with the query kept; an unknown value is ignored.
     reports = fetch(base + "/resources/?type=report").text
@@ -91,10 +93,8 @@ def test_wordpress_routing(base: str) -> None:
     # Search: rendered ahead for a few terms, on demand for others, paginated like any archive.
     assert "Search Results for: <span>Libya</span>" in fetch(base + "/?s=Libya").text
     found = fetch(base + "/?s=Dari%C3%A9n").text
-    assert (
-        "/resource/darien-gap-beyond-the-numbers/" in _grid(found)
-        and 'name="robots" content="noindex, follow"' in found
-    )
+    assert "/resource/darien-gap-beyond-the-numbers/" in _grid(found)
+    assert 'name="robots" content="noindex, follow"' in found
     assert "Nothing Found" in fetch(base + "/?s=zzzzzz").text
     assert fetch(base + "/page/2/?s=4Mi").status == 200
 
@@ -136,7 +136,8 @@ def test_feed_parses(base: str, pubs: list[PublicationTruth]) -> None:
 
     feed = feedparser.parse(fetch(base + "/feed/").body)
     assert not feed.bozo, feed.get("bozo_exception")
-    assert feed.version == "rss20" and feed.feed.title == "Mixed Migration Centre"
+    assert feed.version == "rss20"
+    assert feed.feed.title == "Mixed Migration Centre"
     by_path = {p.path: p for p in pubs}
     assert len(feed.entries) == 10
     dates = [e.published_parsed for e in feed.entries]
@@ -144,14 +145,17 @@ def test_feed_parses(base: str, pubs: list[PublicationTruth]) -> None:
     news = 0
     for entry in feed.entries:
         path = urlsplit(entry.link).path
-        assert entry.link == base + path and entry.author and entry.tags
+        assert entry.link == base + path
+        assert entry.author
+        assert entry.tags
         assert entry.content[0].value.startswith("<p>")
         pub = by_path.get(path)
         if pub is None:
             news += 1
             assert path.startswith("/articles/")
             continue
-        assert entry.title == pub.title and entry.summary == pub.summary
+        assert entry.title == pub.title
+        assert entry.summary == pub.summary
         assert time.strftime("%Y-%m-%d", entry.published_parsed) == pub.published.isoformat()
         assert pub.first_sentence in entry.content[0].value
     assert 0 < news < 10  # the feed mixes news posts with publications
@@ -159,7 +163,8 @@ def test_feed_parses(base: str, pubs: list[PublicationTruth]) -> None:
 
 def test_robots_txt(base: str) -> None:
     lines = fetch(base + "/robots.txt").text.splitlines()
-    assert "Disallow: /wp-admin/" in lines and "Allow: /wp-admin/admin-ajax.php" in lines
+    assert "Disallow: /wp-admin/" in lines
+    assert "Allow: /wp-admin/admin-ajax.php" in lines
     robots = urllib.robotparser.RobotFileParser()
     robots.parse(lines)
     assert robots.can_fetch("migdigest", base + RESOURCE)
@@ -189,15 +194,18 @@ def test_publications_ground_truth_shape(pubs: list[PublicationTruth]) -> None:
         assert re.fullmatch(r"/resource/[a-z0-9-]+/|/mmr/(2020-2|2021)/[a-z0-9-]+/", pub.path)
         review = pub.type_label in ("Essay", "Urban spotlight", "Urban voices", "Interview")
         assert pub.path.startswith("/mmr/") == review
-        assert pub.language == "en" and len(pub.authors) <= 2
-    assert any(not p.authors for p in pubs) and any(len(p.authors) == 2 for p in pubs)
+        assert pub.language == "en"
+        assert len(pub.authors) <= 2
+    assert any(not p.authors for p in pubs)
+    assert any(len(p.authors) == 2 for p in pubs)
 
 
 def test_publication_pages_are_wordpress_posts(base: str, pubs: list[PublicationTruth]) -> None:
     for pub in pubs:
         html = fetch(base + pub.path).text
         title = re.search(r"<title>(.*?)</title>", html)
-        assert title and html_lib.unescape(title.group(1)) == f"{pub.title} - Mixed Migration Centre"
+        assert title
+        assert html_lib.unescape(title.group(1)) == f"{pub.title} - Mixed Migration Centre"
         assert f'<meta property="article:published_time" content="{pub.published.isoformat()}T' in html
         header = html[html.index('<header class="entry-header">') : html.index("</header><!-- .entry-header -->")]
         assert tuple(re.findall(r'class="author-name"[^>]*>([^<]+)<', header)) == pub.authors
@@ -217,7 +225,8 @@ def test_publications_extract_to_their_truth(pubs: list[PublicationTruth]) -> No
             pub.title, list(pub.authors), pub.published.isoformat(), pub.doc_type, pub.summary, "article",
         ), pub.path  # fmt: skip
         assert got.pdf_url == (source.base_url + pub.pdf_path if pub.pdf_path else None), pub.path
-        assert got.body.startswith(pub.first_sentence) and got.body.endswith(pub.last_sentence), pub.path
+        assert got.body.startswith(pub.first_sentence), pub.path
+        assert got.body.endswith(pub.last_sentence), pub.path
 
 
 def test_edition_2020_carries_the_real_text(base: str) -> None:

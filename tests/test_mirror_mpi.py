@@ -112,7 +112,8 @@ def test_forwarded_scheme_and_host_give_the_real_sites_urls(base: str) -> None:
 def test_node_alias_serves_the_page_with_its_canonical(base: str) -> None:
     page = fetch(base + "/research/global-mobility-post-pandemic").text
     shortlink = re.search(r'<link rel="shortlink" href="([^"]+)"', page)
-    assert shortlink and "/node/" in shortlink.group(1)
+    assert shortlink
+    assert "/node/" in shortlink.group(1)
     assert fetch(shortlink.group(1)).text == page
 
 
@@ -140,7 +141,8 @@ def test_command_line_serves_and_prints_the_base_url() -> None:
 
 def test_listing_rows_show_type_label_and_month(base: str, pubs: list[PublicationTruth]) -> None:
     html = fetch(base + PROGRAM + "?page=4").text
-    assert '<h2 id="pagination-heading-' in html and ">Pages</h2>" in html
+    assert '<h2 id="pagination-heading-' in html
+    assert ">Pages</h2>" in html
     assert "pager__item--next" not in html  # the last page
     oldest = min(pubs, key=lambda p: (p.published, p.path))
     row = html[html.index(f'about="{oldest.path}"') :]
@@ -151,7 +153,8 @@ def test_listing_rows_show_type_label_and_month(base: str, pubs: list[Publicatio
 @pytest.mark.parametrize(("feed_id", "doc_type"), sorted(FEEDS.items()))
 def test_rss_feed_per_type(base: str, pubs: list[PublicationTruth], feed_id: int, doc_type: str) -> None:
     root = ET.fromstring(fetch(f"{base}/rss/taxonomy-term/{feed_id}").body)
-    assert root.tag == "rss" and root.get("version") == "2.0"
+    assert root.tag == "rss"
+    assert root.get("version") == "2.0"
     items = root.findall("./channel/item")
     expected = {base + p.path: p for p in pubs if p.doc_type == doc_type}
     assert {i.findtext("link") for i in items} == set(expected)
@@ -214,7 +217,8 @@ def test_publication_pages_are_drupal_nodes(base: str, pubs: list[PublicationTru
     for pub in pubs:
         html = fetch(base + pub.path).text
         title = re.search(r"<title>(.*?)</title>", html)
-        assert title and html_lib.unescape(title.group(1)) == f"{pub.title} | migrationpolicy.org"
+        assert title
+        assert html_lib.unescape(title.group(1)) == f"{pub.title} | migrationpolicy.org"
         body = html[html.index("field--name-body") :]
         assert pub.first_sentence in visible_text("<div " + body[: body.index("</div>")])
         has_time = f'property="article:published_time" content="{pub.published.isoformat()}' in html

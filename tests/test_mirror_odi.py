@@ -80,9 +80,11 @@ def pubs() -> list[PublicationTruth]:
 
 
 def test_registered_with_one_truth_for_both_sites() -> None:
-    assert SITES["odi"].name == "odi" and SITES["odi-challenge"].name == "odi-challenge"
+    assert SITES["odi"].name == "odi"
+    assert SITES["odi-challenge"].name == "odi-challenge"
     assert SITES["odi-challenge"].publications() == SITES["odi"].publications()
-    assert SITES["odi-challenge"].challenged and not SITES["odi"].challenged
+    assert SITES["odi-challenge"].challenged
+    assert not SITES["odi"].challenged
 
 
 @pytest.mark.parametrize(
@@ -117,7 +119,8 @@ def test_cloudflare_headers_on_every_response(base: str) -> None:
 def test_a_304_keeps_the_cdn_headers(base: str, pubs: list[PublicationTruth]) -> None:
     etag = fetch(base + REPORT).headers["etag"]
     by_tag = fetch(base + REPORT, {"If-None-Match": etag})
-    assert by_tag.status == 304 and by_tag.headers["server"] == "cloudflare"
+    assert by_tag.status == 304
+    assert by_tag.headers["server"] == "cloudflare"
     pdf = next(str(p.pdf_path) for p in pubs if p.pdf_path)
     pdf_etag = fetch(base + pdf).headers["etag"]
     assert fetch(base + pdf, {"If-None-Match": pdf_etag}).status == 304
@@ -159,9 +162,11 @@ def test_absolute_urls_follow_the_host_header(base: str) -> None:
 
 def test_search_answers_any_query(base: str) -> None:
     found = fetch(base + "/en/search/?q=care+workers").text
-    assert "result" in found and "care" in found.lower()
+    assert "result" in found
+    assert "care" in found.lower()
     unusual = fetch(base + "/en/search/?q=remittances")
-    assert unusual.status == 200 and "/en/insights/five-myths-about-migrant-remittances/" in unusual.text
+    assert unusual.status == 200
+    assert "/en/insights/five-myths-about-migrant-remittances/" in unusual.text
     assert "0 results for “zzzz”" in fetch(base + "/en/search/?q=zzzz").text
 
 
@@ -238,7 +243,9 @@ def test_sitemap_has_no_listing_pages(base: str) -> None:
         url.findtext("sm:loc", namespaces=NS): url.findtext("sm:lastmod", namespaces=NS)
         for url in root.findall("sm:url", NS)
     }
-    assert base + "/en/" in entries and base + HMI in entries and base + "/en/publications/" in entries
+    assert base + "/en/" in entries
+    assert base + HMI in entries
+    assert base + "/en/publications/" in entries
     assert not [loc for loc in entries if loc and "?" in loc]
 
 
@@ -292,12 +299,14 @@ def test_publication_pages_are_wagtail_pages(base: str, pubs: list[PublicationTr
     for pub in pubs:
         html = fetch(base + pub.path).text
         title = re.search(r"<title>(.*?)</title>", html)
-        assert title and html_lib.unescape(title.group(1)) == f"{pub.title} | ODI: Think change"
+        assert title
+        assert html_lib.unescape(title.group(1)) == f"{pub.title} | ODI: Think change"
         assert f'<p class="header__label">{html_lib.escape(pub.type_label, quote=False)}</p>' in html
         assert f'<time class="header__date" datetime="{pub.published.isoformat()}">' in html
         body = html[html.index('<div class="w-block-rich_text block-rich_text">') :]
         body = body[: body.index("</article>")]
-        assert pub.first_sentence in visible_text(body) and pub.last_sentence in visible_text(body)
+        assert pub.first_sentence in visible_text(body)
+        assert pub.last_sentence in visible_text(body)
         header = html[html.index('<div class="header__meta">') : html.index('<div class="header__actions">')]
         names = [visible_text(m) for m in re.findall(r'<p class="header__author">(.*?)</p>', header, flags=re.S)]
         assert tuple(names) == pub.authors
@@ -352,10 +361,13 @@ def test_challenge_on_every_path_but_robots(challenge: str, path: str) -> None:
     assert r.headers["server"] == "cloudflare"
     assert r.headers["cf-mitigated"] == "challenge"
     ray = re.fullmatch(r"([0-9a-f]{16})-LHR", r.headers["cf-ray"])
-    assert ray and f"Ray ID: <code>{ray.group(1)}</code>" in r.text and f"cRay: '{ray.group(1)}'" in r.text
+    assert ray
+    assert f"Ray ID: <code>{ray.group(1)}</code>" in r.text
+    assert f"cRay: '{ray.group(1)}'" in r.text
     assert r.headers["content-type"] == "text/html; charset=UTF-8"
     assert r.headers["cache-control"].startswith("private, max-age=0, no-store")
-    assert "etag" not in r.headers and "last-modified" not in r.headers
+    assert "etag" not in r.headers
+    assert "last-modified" not in r.headers
     for marker in CHALLENGE_MARKERS:
         assert marker in r.text, marker
     assert "odi.org needs to review the security of your connection before proceeding." in r.text
@@ -373,6 +385,8 @@ def test_challenge_ignores_validators_and_changes_ray(challenge: str) -> None:
 
 def test_challenge_site_serves_robots_txt(base: str, challenge: str) -> None:
     r = fetch(challenge + "/robots.txt")
-    assert r.status == 200 and r.headers["content-type"] == "text/plain; charset=utf-8"
-    assert r.headers["server"] == "cloudflare" and "cf-mitigated" not in r.headers
+    assert r.status == 200
+    assert r.headers["content-type"] == "text/plain; charset=utf-8"
+    assert r.headers["server"] == "cloudflare"
+    assert "cf-mitigated" not in r.headers
     assert r.text == fetch(base + "/robots.txt").text.replace(base, challenge)

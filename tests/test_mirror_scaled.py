@@ -68,15 +68,18 @@ def truth() -> list[PublicationTruth]:
 def test_register_names_the_site_for_the_server() -> None:
     name = scaled.register(N, seed=3)
     try:
-        assert name == "mpi-x300-s3" and SITES[name].name == name
-        assert scaled.register(N, seed=3) == name and SITES[name] is SITES[scaled.register(N, seed=3)]
+        assert name == "mpi-x300-s3"
+        assert SITES[name].name == name
+        assert scaled.register(N, seed=3) == name
+        assert SITES[name] is SITES[scaled.register(N, seed=3)]
     finally:
         SITES.pop(name, None)
-    assert scaled.site_name(2000) == "mpi-x2000" and scaled.site_name(2000, edition=2) == "mpi-x2000-night2"
+    assert scaled.site_name(2000) == "mpi-x2000"
+    assert scaled.site_name(2000, edition=2) == "mpi-x2000-night2"
     for bad in (0, -5, scaled.MAX_N + 1):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="publications, not"):
             scaled.site(bad)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown scaled edition"):
         scaled.site(N, edition=3)
 
 
@@ -106,7 +109,8 @@ def test_pages_are_the_same_in_another_process() -> None:
 
 def test_publications_are_derived_and_varied(truth: list[PublicationTruth]) -> None:
     paths = [str(p.path) for p in truth]
-    assert len(truth) == N and len(set(paths)) == N
+    assert len(truth) == N
+    assert len(set(paths)) == N
     assert all(re.fullmatch(r"/(research|news|article)/[a-z0-9-]+-\d+", p) for p in paths)
     assert len({p.title for p in truth}) == N, "titles are unique"
     assert len({p.first_sentence for p in truth}) > N // 4, "bodies are recombined, not copied"
@@ -117,7 +121,8 @@ def test_publications_are_derived_and_varied(truth: list[PublicationTruth]) -> N
     assert len(pdfs) == len(set(pdfs)), "each publication has a PDF URL of its own"
     # Publication k never depends on N: a smaller site holds the same records, as a subset.
     small = {str(p.path): p for p in scaled.site(50).publications()}
-    assert all(small[path] == p for p in truth if (path := str(p.path)) in small) and len(small) == 50
+    assert all(small[path] == p for p in truth if (path := str(p.path)) in small)
+    assert len(small) == 50
     assert set(small) <= set(paths)
 
 
@@ -148,7 +153,8 @@ def test_sitemap_lists_every_publication_with_lastmod(base: str, truth: list[Pub
     pubs = {path: lastmod for path, lastmod in entries.items() if path in modified}
     assert len(pubs) == N
     assert all(lastmod.startswith(modified[path]) for path, lastmod in pubs.items())
-    assert PROGRAM in entries and "/about" in entries
+    assert PROGRAM in entries
+    assert "/about" in entries
 
 
 def test_feeds_list_the_latest_of_each_type(base: str, truth: list[PublicationTruth]) -> None:
@@ -165,7 +171,8 @@ def test_truth_matches_the_served_pages(base: str, truth: list[PublicationTruth]
         assert f"<title>{record['title']} | migrationpolicy.org</title>" in page
         for name in record.authors:
             assert f">{name}</a>" in page
-        assert str(record.type_label) in page and str(record.summary) in page
+        assert str(record.type_label) in page
+        assert str(record.summary) in page
         if record.pdf_path:
             assert f'<a href="{record.pdf_path}" type="application/pdf"' in page
 
@@ -174,7 +181,8 @@ def test_pdfs_reuse_the_real_files(base: str, truth: list[PublicationTruth]) -> 
     for record in [p for p in truth if p.pdf_path][:20]:
         assert record.pdf_path is not None
         status, headers, body = fetch(base + record.pdf_path)
-        assert status == 200 and headers["content-type"] == "application/pdf"
+        assert status == 200
+        assert headers["content-type"] == "application/pdf"
         # /sites/default/files/publications/<real stem>-<k>-final.pdf serves <real stem>-final.pdf
         real = re.sub(r"-\d+-final\.pdf$", "-final.pdf", record.pdf_path.rsplit("/", 1)[1])
         assert body == (FILES / "publications" / real).read_bytes()
@@ -184,7 +192,9 @@ def test_validators_are_stable_and_conditional_requests_work(base: str, truth: l
     pdf = next(p.pdf_path for p in truth if p.pdf_path)
     for path in (truth[5].path, f"{PROGRAM}?page=3", pdf):
         status, first, body = fetch(base + path)
-        assert status == 200 and first["etag"] and first["last-modified"]
+        assert status == 200
+        assert first["etag"]
+        assert first["last-modified"]
         # Evict every cached page: rendering again must give the same bytes and validators.
         builder = SITES[scaled.site_name(N)]._builders[base]  # type: ignore[attr-defined]
         builder._cache.clear()
@@ -230,7 +240,8 @@ def test_command_line_serves_the_site() -> None:
             assert proc.stdout is not None
             url = proc.stdout.readline().strip()
             assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url), url
-            assert 'href="?page=5"' in text(url + PROGRAM) and 'href="?page=6"' not in text(url + PROGRAM)
+            assert 'href="?page=5"' in text(url + PROGRAM)
+            assert 'href="?page=6"' not in text(url + PROGRAM)
         finally:
             proc.terminate()
             proc.wait(timeout=10)

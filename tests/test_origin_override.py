@@ -86,7 +86,8 @@ def test_every_url_in_the_run_directory_is_the_real_sites(crawled: Any) -> None:
     with (run_dir / "pages.warc.gz").open("rb") as handle:
         records = list(ArchiveIterator(handle))
     targets = [r.rec_headers.get_header("WARC-Target-URI") for r in records]
-    assert targets and all(t.startswith(REAL + "/") for t in targets), targets
+    assert targets, targets
+    assert all(t.startswith(REAL + "/") for t in targets), targets
     # The mirror built its pages for the Host the crawl sent: not one body names where it really runs.
     assert mirror.encode() not in gzip.decompress((run_dir / "pages.warc.gz").read_bytes())
 
@@ -96,7 +97,8 @@ def test_failures_and_gone_pages_carry_real_urls(crawled: Any) -> None:
     failures = {f.url: f for f in read_failures(run_dir)}
     assert failures[REAL + paths["error"]].kind == "http_500"
     slow = failures[REAL + paths["slow"]]
-    assert slow.kind == "timeout" and REAL + paths["slow"] in slow.message, slow
+    assert slow.kind == "timeout", slow
+    assert REAL + paths["slow"] in slow.message, slow
     seen = {s.url: s for s in read_seen(run_dir)}
     assert seen[REAL + paths["gone"]].state == "gone"
 
@@ -121,7 +123,8 @@ def test_a_permanent_redirect_is_followed_on_the_real_site(crawled: Any) -> None
 def test_the_fetch_state_is_written_at_crawl_time(crawled: Any) -> None:
     run_dir, _, _, _ = crawled
     records = [json.loads(line) for line in (run_dir / "pages.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert records and all(r["fetch_state"].get("etag") and r["fetch_state"].get("last_modified") for r in records)
+    assert records
+    assert all(r["fetch_state"].get("etag") and r["fetch_state"].get("last_modified") for r in records)
     html = [r for r in records if "pdf_of" not in r["hints"]]
     assert any("lastmod" in r["fetch_state"] or "listing_date" in r["fetch_state"] for r in html)
 
@@ -167,7 +170,8 @@ def test_the_reader_reads_what_the_writer_wrote(tmp_path: Path) -> None:
 
     (got,) = read_pages(tmp_path)
     assert (got.url, got.status, got.source, got.headers) == (page.url, 200, "mpi", headers)
-    assert got.content_type == headers["Content-Type"] and read_body(tmp_path, got) == page.body
+    assert got.content_type == headers["Content-Type"]
+    assert read_body(tmp_path, got) == page.body
     assert got.hints == {"listing_date": "January 2024", "lastmod": "2024-01-01",
                          "feed_date": "Mon, 01 Jan 2024 09:00:00 +0000"}  # fmt: skip
     assert got.fetch_state == {"etag": '"v1"', "last_modified": "Mon, 01 Jan 2024", **got.hints}

@@ -166,7 +166,9 @@ def test_title_is_unicode_nfc() -> None:
     composed = "\u098f\u09ae\u09aa\u09bf\u09b0 \u09ac\u09be\u09dc\u09bf"  # DDDHA: NFC writes it as DDA + nukta
     html = page(f'<meta property="og:title" content="{composed}">').replace(b"<h1>Headline of the report</h1>", b"")
     got = extract_page(html, URL).title
-    assert got == unicodedata.normalize("NFC", composed) and "\u09a1\u09bc" in got and "\u09dc" not in got
+    assert got == unicodedata.normalize("NFC", composed)
+    assert "\u09a1\u09bc" in got
+    assert "\u09dc" not in got
 
 
 def test_title_keeps_its_own_dashes_and_unescapes_entities() -> None:
@@ -194,4 +196,5 @@ def test_body_selector_beats_trafilatura_and_falls_back_when_it_matches_nothing(
     html = page(header='<div class="lead"><p>Only the selected lead paragraph.</p></div>')
     assert extract_page(html, URL, source=source(body=".lead")).body == "Only the selected lead paragraph."
     fallback = extract_page(page(), URL, source=source(body=".lead")).body
-    assert fallback.startswith("Paragraph 0 says") and "Paragraph 11 says" in fallback
+    assert fallback.startswith("Paragraph 0 says")
+    assert "Paragraph 11 says" in fallback

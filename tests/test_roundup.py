@@ -287,7 +287,8 @@ def test_team_criteria_match_any_of_topics_regions_sources_searches(db: Digest, 
 
 def test_sections_headline_and_health(db: Digest, teams: Teams) -> None:
     roundup = rd.build_roundup(db, teams.team("everything"), WEEK, now=FROZEN)
-    assert roundup.sections[0].topic == "Asylum and protection" and roundup.sections[0].count == 2
+    assert roundup.sections[0].topic == "Asylum and protection"
+    assert roundup.sections[0].count == 2
     assert roundup.sections[-1].topic == rd.OTHER_TOPIC
     assert roundup.headline == (
         "6 publications from 3 sources: 2 commentaries, 1 article, 1 policy brief, 1 report and 1 working paper."
@@ -321,7 +322,8 @@ def test_rendered_roundup_matches_golden_files(
 def test_markup_in_titles_is_escaped_everywhere(db: Digest, teams: Teams) -> None:
     rendered = rd.render(rd.build_roundup(db, teams.team("everything"), WEEK, now=FROZEN))
     for text in (rendered.html, rendered.fragment):
-        assert "<script" not in text.lower() and "javascript:" not in text
+        assert "<script" not in text.lower()
+        assert "javascript:" not in text
         assert "Why remittances hold up &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; what" in text
     assert r"Why remittances hold up \<script\>alert('x')\</script\> \& what comes next" in rendered.md
     assert XSS_TITLE in rendered.txt  # plain text shows it as it is: nothing interprets it
@@ -330,18 +332,26 @@ def test_markup_in_titles_is_escaped_everywhere(db: Digest, teams: Teams) -> Non
 
 def test_html_is_email_safe(db: Digest, teams: Teams) -> None:
     html = rd.render(rd.build_roundup(db, teams.team("everything"), WEEK, now=FROZEN)).html
-    assert "<style" not in html and "<link" not in html and "<img" not in html and " class=" not in html
-    assert html.count("<table") >= 2 and 'style="' in html
+    assert "<style" not in html
+    assert "<link" not in html
+    assert "<img" not in html
+    assert " class=" not in html
+    assert html.count("<table") >= 2
+    assert 'style="' in html
     hrefs = re.findall(r'href="([^"]*)"', html)
-    assert hrefs and all(h.startswith("https://") for h in hrefs)
+    assert hrefs
+    assert all(h.startswith("https://") for h in hrefs)
 
 
 def test_an_empty_week_is_a_short_roundup(db: Digest, teams: Teams) -> None:
     roundup = rd.build_roundup(db, teams.team("protection"), rd.IsoWeek(2026, 30), now=FROZEN)
-    assert roundup.empty and roundup.items == [] and roundup.headline == "Nothing new this week."
+    assert roundup.empty
+    assert roundup.items == []
+    assert roundup.headline == "Nothing new this week."
     assert roundup.subject.endswith(": nothing new")
     rendered = rd.render(roundup)
-    assert "Nothing new this week." in rendered.txt and "no crawl ran this week" in rendered.txt.lower()
+    assert "Nothing new this week." in rendered.txt
+    assert "no crawl ran this week" in rendered.txt.lower()
 
 
 # --- archive and Atom feed ----------------------------------------------------------------------------------
@@ -420,7 +430,8 @@ def test_the_roundup_loader_checks_saved_searches(tmp_path: Path) -> None:
 
 def test_bundled_teams_config_is_valid() -> None:
     teams = rd.load_team_config()
-    assert teams.teams and all(t.recipients for t in teams.teams.values())
+    assert teams.teams
+    assert all(t.recipients for t in teams.teams.values())
     with pytest.raises(ConfigError, match="no team named 'protectoin' \\(did you mean 'protection'\\?\\)"):
         teams.team("protectoin")
 

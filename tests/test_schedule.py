@@ -116,7 +116,8 @@ def test_scheduled_nightly_stores_the_mirror_and_publishes_a_summary(crawled: tu
     db_path, state = crawled
     assert state.is_completed(), state.message
     [report] = state.result()
-    assert report["status"] == "ok" and report["new"] == len(SITES["mpi"].publications())
+    assert report["status"] == "ok"
+    assert report["new"] == len(SITES["mpi"].publications())
     with Digest(db_path) as db:
         assert len(db.documents("mpi")) == len(SITES["mpi"].publications())
     [artifact] = [
@@ -148,10 +149,12 @@ def test_weekly_roundup_archives_and_emails_every_team(
     rows = {row["team"]: row for row in state.result()}
     with Digest(db_path) as db:
         expected = db.documents_in_period(week.start.isoformat(), week.end.isoformat())
-    assert expected and rows["everything"]["items"] == len(expected)
+    assert expected
+    assert rows["everything"]["items"] == len(expected)
     assert rows["policy"]["items"] <= len(expected)
     for team, row in rows.items():
-        assert row["send"]["sent"] and row["send"]["attempts"] == 1
+        assert row["send"]["sent"]
+        assert row["send"]["attempts"] == 1
         for fmt in ("html", "md", "txt"):
             assert (tmp_path / "roundups" / team / f"{week.label}.{fmt}").exists()
     received = {tuple(env.rcpt_tos) for env, _ in inbox.received}
@@ -164,7 +167,8 @@ def test_weekly_roundup_archives_and_emails_every_team(
         for a in _artifacts(_harness_api_url(), "weekly-roundup")
         if a["flow_run_id"] == str(state.state_details.flow_run_id)
     ]
-    assert "| everything | " in artifact["data"] and "sent to 1 (attempts: 1)" in artifact["data"]
+    assert "| everything | " in artifact["data"]
+    assert "sent to 1 (attempts: 1)" in artifact["data"]
 
 
 def test_weekly_roundup_send_failure_fails_the_run_but_keeps_the_archive(
@@ -223,7 +227,8 @@ def test_served_deployments_have_the_cron_schedules(tmp_path: Path) -> None:
     assert [getattr(s.schedule, "cron", None) for s in weekly.schedules or []] == ["0 7 * * 1"]
     assert str(nightly.entrypoint).endswith("flows/weekly.py:scheduled_nightly")  # the variant with the summary hook
     assert nightly.parameters == {"db_path": str(tmp_path / "d.db"), "config_dir": None}
-    assert weekly.parameters["out_dir"] == str(tmp_path) and weekly.parameters["send"] is True
+    assert weekly.parameters["out_dir"] == str(tmp_path)
+    assert weekly.parameters["send"] is True
 
 
 def _schedule_cli() -> typer.Typer:
@@ -267,7 +272,8 @@ def test_prefect_yaml_declares_the_deployments_for_a_work_pool() -> None:
     assert crons == {"nightly": ["0 2 * * *"], "nightly-source": [], "weekly-roundup": ["0 7 * * 1"]}
     flows: dict[str | None, Any] = {}
     for name, deployment in by_name.items():
-        assert deployment.work_pool and deployment.work_pool.name == "migdigest"
+        assert deployment.work_pool
+        assert deployment.work_pool.name == "migdigest"
         assert deployment.entrypoint
         flows[name] = load_flow_from_entrypoint(str(REPO_ROOT / deployment.entrypoint))
     assert (flows["nightly"].name, flows["nightly-source"].name, flows["weekly-roundup"].name) == (

@@ -51,9 +51,11 @@ def test_json_lines_with_snippets_best_first(digest: Path) -> None:
     report = known_report()
     phrase = " ".join(report.body.split("\n")[-1].split()[:8])
     found = hits(search(digest, f'"{phrase}"', "--json"))
-    assert found[0]["url"] == report.url and found[0]["title"] == report.title
+    assert found[0]["url"] == report.url
+    assert found[0]["title"] == report.title
     assert set(found[0]) == {"canonical_url", "url", "title", "source", "doc_type", "published", "snippet", "rank"}
-    assert "[" in found[0]["snippet"] and "]" in found[0]["snippet"]
+    assert "[" in found[0]["snippet"]
+    assert "]" in found[0]["snippet"]
     ranked = hits(search(digest, "remittances", "--json"))
     assert [h["rank"] for h in ranked] == sorted(h["rank"] for h in ranked)
 
@@ -64,11 +66,15 @@ def test_text_output_shows_title_url_and_marked_snippet(digest: Path) -> None:
     found = hits(search(digest, "remittances", "--json", "--limit", "2"))
     text = " ".join(result.stdout.split())  # rich wraps long lines
     for hit in found:
-        assert hit["title"] in text and hit["url"] in text and " ".join(hit["snippet"].split()) in text
+        assert hit["title"] in text
+        assert hit["url"] in text
+        assert " ".join(hit["snippet"].split()) in text
     assert "[Remittances]" in text or "[remittances]" in text
-    assert "https://" in text and "mpi · " in text
+    assert "https://" in text
+    assert "mpi · " in text
     nothing = search(digest, "zzzyyyxxx")
-    assert nothing.exit_code == 0 and nothing.stdout.strip() == "no results"
+    assert nothing.exit_code == 0
+    assert nothing.stdout.strip() == "no results"
 
 
 def test_filters_source_type_since_and_limit(digest: Path) -> None:
@@ -76,12 +82,15 @@ def test_filters_source_type_since_and_limit(digest: Path) -> None:
     assert len({h["source"] for h in everything}) >= 2 or len(everything) > 20
     assert {h["source"] for h in hits(search(digest, "smuggling", "--json", "--source", "odi"))} == {"odi"}
     reports = hits(search(digest, "migration", "--json", "--type", "report", "--limit", "500"))
-    assert reports and {h["doc_type"] for h in reports} == {"report"}
+    assert reports
+    assert {h["doc_type"] for h in reports} == {"report"}
     recent = hits(search(digest, "migration", "--json", "--since", "2024-01-01", "--limit", "500"))
-    assert recent and all(h["published"] >= "2024-01-01" for h in recent)
+    assert recent
+    assert all(h["published"] >= "2024-01-01" for h in recent)
     assert len(recent) < len(everything)
     both = hits(search(digest, "migration", "--json", "--source", "mpi", "--type", "article", "--since", "2020"))
-    assert both and all(h["source"] == "mpi" and h["doc_type"] == "article" for h in both)
+    assert both
+    assert all(h["source"] == "mpi" and h["doc_type"] == "article" for h in both)
     assert len(hits(search(digest, "migration", "--json", "--limit", "3"))) == 3
     assert hits(search(digest, "migration", "--json", "--source", "nobody")) == []
 
@@ -97,15 +106,20 @@ def test_filters_source_type_since_and_limit(digest: Path) -> None:
 )
 def test_bad_input_is_a_clear_error_with_exit_code_2(digest: Path, args: list[str], message: str) -> None:
     result = search(digest, *args)
-    assert result.exit_code == 2 and message in result.stderr and result.exception is not None
-    assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert result.exception is not None
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
 
 
 def test_limit_out_of_range_and_missing_digest(digest: Path, tmp_path: Path) -> None:
     result = search(digest, "x", "--limit", "0")
-    assert result.exit_code == 2 and "Invalid value" in result.stderr
+    assert result.exit_code == 2
+    assert "Invalid value" in result.stderr
     missing = CliRunner().invoke(app, ["search", "x", "--db", str(tmp_path / "none.db")])
-    assert missing.exit_code == 1 and "error: no digest at" in missing.stderr
+    assert missing.exit_code == 1
+    assert "error: no digest at" in missing.stderr
 
 
 @pytest.mark.parametrize("text", CLI_HOSTILE, ids=lambda t: repr(t[:30]))
@@ -117,12 +131,15 @@ def test_hostile_queries_give_results_or_a_clear_message(digest: Path, text: str
         for line in result.stdout.splitlines():
             json.loads(line)
     else:
-        assert result.exit_code == 2 and result.stderr.startswith("error:"), (result.exit_code, result.stderr)
+        assert result.exit_code == 2, (result.exit_code, result.stderr)
+        assert result.stderr.startswith("error:"), (result.exit_code, result.stderr)
 
 
 def test_a_query_that_looks_like_an_option_is_a_usage_error(digest: Path) -> None:
     result = search(digest, "-asylum")
-    assert result.exit_code == 2 and "No such option" in result.stderr and "Traceback" not in result.output
+    assert result.exit_code == 2
+    assert "No such option" in result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_hostile_queries_in_a_real_process(digest: Path) -> None:
@@ -133,10 +150,12 @@ def test_hostile_queries_in_a_real_process(digest: Path) -> None:
             capture_output=True, text=True, cwd=REPO, timeout=60,
         )  # fmt: skip
         assert out.returncode in (0, 2), (text[:40], out.returncode, out.stderr[-2000:])
-        assert "Traceback" not in out.stderr and "Traceback" not in out.stdout
+        assert "Traceback" not in out.stderr
+        assert "Traceback" not in out.stdout
         assert out.returncode == 0 or out.stderr.startswith("error:")
     with Digest(digest) as db:  # and the SQL in the query did nothing
-        assert db.document(XSS_URL) is not None and db.integrity_check() == []
+        assert db.document(XSS_URL) is not None
+        assert db.integrity_check() == []
 
 
 def test_ranking_is_the_persistent_fts5_rank(digest: Path) -> None:

@@ -39,7 +39,9 @@ def test_a_bad_config_is_refused_before_any_crawl(tmp_path: Path) -> None:
     for command in (["sources"], ["run"], ["demo"]):
         out = migdigest(*command, "--config-dir", str(tmp_path))
         assert out.returncode == 2, (command, out.stdout, out.stderr)
-        assert "sources.yaml" in out.stderr and "'x'" in out.stderr and "discovry" in out.stderr
+        assert "sources.yaml" in out.stderr
+        assert "'x'" in out.stderr
+        assert "discovry" in out.stderr
         assert "Traceback" not in out.stderr
 
 
@@ -55,7 +57,8 @@ def test_an_error_quoting_a_pattern_prints_it_as_written(tmp_path: Path) -> None
 def test_check_live_on_a_mirror_reports_publications(mpi_mirror: str) -> None:
     out = migdigest("sources", "--check-live", "-s", "mpi", "--base-url", f"mpi={mpi_mirror}", "--max-pages", "8")
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "mpi" in out.stdout and " ok " in out.stdout
+    assert "mpi" in out.stdout
+    assert " ok " in out.stdout
 
 
 def test_check_live_flags_a_blocked_source() -> None:

@@ -63,7 +63,8 @@ def test_mpi_discovery_hints_reach_the_manifest(mpi_mirror: str, tmp_path: Path)
     assert outcome.ok, outcome.stderr_tail
     hints = [json.loads(line)["hints"] for line in (tmp_path / "run" / "discovered.jsonl").read_text().splitlines()]
     assert any(h.get("type_label") == "Reports" for h in hints)
-    assert any("listing_date" in h for h in hints) and any("lastmod" in h for h in hints)
+    assert any("listing_date" in h for h in hints)
+    assert any("lastmod" in h for h in hints)
 
 
 def test_robots_txt_is_obeyed(mpi_mirror: str, tmp_path: Path) -> None:

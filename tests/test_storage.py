@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import random
 import sqlite3
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -182,7 +181,8 @@ def test_store_counts_new_unchanged_changed_and_keeps_history(db: Digest) -> Non
     assert db.store([pub(1), edited, pub(3)], "2024-01-03") == {"new": 1, "changed": 1, "unchanged": 1}
 
     one, two = db.document("https://example.org/p/1"), db.document("https://example.org/p/2")
-    assert one is not None and two is not None
+    assert one is not None
+    assert two is not None
     assert (one["first_seen"], one["last_seen"], one["last_changed"]) == (
         "2024-01-01",
         "2024-01-03",
@@ -193,7 +193,8 @@ def test_store_counts_new_unchanged_changed_and_keeps_history(db: Digest) -> Non
         "2024-01-03",
         "2024-01-03",
     )
-    assert two["title"] == "Publication number 2, revised" and two["body"] == "A new body."
+    assert two["title"] == "Publication number 2, revised"
+    assert two["body"] == "A new body."
     assert db.versions("https://example.org/p/2") == [
         {
             "content_hash": db._db.execute("SELECT content_hash FROM document_versions").fetchone()[0],
@@ -213,14 +214,17 @@ def test_given_content_hash_decides_change(db: Digest) -> None:
     assert db.store([pub(1, content_hash="h1", body="other")], "2024-01-02")["unchanged"] == 1
     assert db.store([pub(1, content_hash="h2", body="other")], "2024-01-03")["changed"] == 1
     doc = db.document("https://example.org/p/1")
-    assert doc is not None and doc["content_hash"] == "h2" and doc["body"] == "other"
+    assert doc is not None
+    assert doc["content_hash"] == "h2"
+    assert doc["body"] == "other"
 
 
 def test_duplicate_urls_in_one_call_last_wins(db: Digest) -> None:
     counts = db.store([pub(1, title="first"), pub(1, title="second")], "2024-01-01")
     assert counts == {"new": 1, "changed": 0, "unchanged": 0}
     doc = db.document("https://example.org/p/1")
-    assert doc is not None and doc["title"] == "second"
+    assert doc is not None
+    assert doc["title"] == "second"
 
 
 def test_all_fields_round_trip(db: Digest) -> None:
@@ -255,8 +259,11 @@ def test_all_fields_round_trip(db: Digest) -> None:
         assert doc[name] == getattr(full, name), name
     for name in ("pdf_url", "pdf_text", "pdf_pages", "word_count"):
         assert doc[name] == getattr(full, name), name
-    assert doc["topics"] == ["Climate", "Smuggling"] and doc["regions"] == ["Sahel"]
-    assert doc["status"] == "live" and doc["cluster_id"] is None and len(doc["content_hash"]) == 64
+    assert doc["topics"] == ["Climate", "Smuggling"]
+    assert doc["regions"] == ["Sahel"]
+    assert doc["status"] == "live"
+    assert doc["cluster_id"] is None
+    assert len(doc["content_hash"]) == 64
     assert db.document("https://example.org/missing") is None
 
 
@@ -266,7 +273,8 @@ def test_store_is_all_or_nothing(db: Digest) -> None:
     bad = pub(3, pdf_pages={"not": "an int"})  # cannot be bound: fails mid-transaction
     with pytest.raises(sqlite3.Error):
         db.store([pub(1), bad], "2024-01-01")
-    assert db.counts()["documents"] == 0 and db.counts()["authors"] == 0
+    assert db.counts()["documents"] == 0
+    assert db.counts()["authors"] == 0
     assert db.store([pub(1)], "2024-01-01")["new"] == 1
 
 
@@ -306,7 +314,8 @@ def test_authors_many_to_many_in_order_without_duplicates(db: Digest) -> None:
     # A changed document's authors are replaced; a name nobody uses any more is dropped.
     db.store([pub(1, body="edited", authors=["Adam Ant", "Lea Lo"])], "2024-01-02")
     doc = db.document("https://example.org/p/1")
-    assert doc is not None and doc["authors"] == ["Adam Ant", "Lea Lo"]
+    assert doc is not None
+    assert doc["authors"] == ["Adam Ant", "Lea Lo"]
     names = [r[0] for r in db._db.execute("SELECT name FROM authors ORDER BY name")]
     assert names == ["Adam Ant", "Lea Lo", "Mia Moe"]
 
@@ -323,7 +332,8 @@ def test_documents_filtered_by_source(db: Digest) -> None:
     db.store([pub(1, authors=["A"]), pub(2, source="odi", authors=["B"]), pub(3, source="odi")], "t1")
     assert [d["canonical_url"][-1] for d in db.documents("odi")] == ["2", "3"]
     assert [d["authors"] for d in db.documents("odi")] == [["B"], []]
-    assert len(db.documents()) == 3 and db.documents("nobody") == []
+    assert len(db.documents()) == 3
+    assert db.documents("nobody") == []
 
 
 def test_mark_gone_and_come_back(db: Digest) -> None:
@@ -331,10 +341,12 @@ def test_mark_gone_and_come_back(db: Digest) -> None:
     assert db.mark_gone(["https://example.org/p/1", "https://example.org/p/missing"]) == 1
     assert db.mark_gone(["https://example.org/p/1"]) == 0
     doc = db.document("https://example.org/p/1")
-    assert doc is not None and doc["status"] == "gone"
+    assert doc is not None
+    assert doc["status"] == "gone"
     db.store([pub(1)], "t2")
     doc = db.document("https://example.org/p/1")
-    assert doc is not None and doc["status"] == "live"
+    assert doc is not None
+    assert doc["status"] == "live"
 
 
 def test_set_clusters(db: Digest) -> None:
@@ -376,7 +388,8 @@ def test_runs_recorded(db: Digest) -> None:
     expected = {"pages_fetched": 40, "not_modified": 3, "new": 30, "changed": 2, "unchanged": 5, "gone": 1}
     assert {k: done[k] for k in expected} == expected
     assert (done["status"], done["message"], done["finished"]) == ("ok", "fine", "2024-05-01T02:01:30+00:00")
-    assert runs[0]["status"] == "blocked" and runs[0]["finished"]
+    assert runs[0]["status"] == "blocked"
+    assert runs[0]["finished"]
     assert db.last_runs(limit=1)[0]["id"] == second
     assert db.counts() == {"documents": 0, "authors": 0, "sources": 2, "runs": 2}
     with pytest.raises(KeyError):
@@ -404,7 +417,8 @@ def test_search_finds_title_summary_body_author_and_pdf_words(corpus: Digest) ->
         snippet=hit.snippet,
         rank=hit.rank,
     )
-    assert "[Mediterranean]" in hit.snippet and isinstance(hit.rank, float)
+    assert "[Mediterranean]" in hit.snippet
+    assert isinstance(hit.rank, float)
 
 
 def test_search_stems_and_ranks(corpus: Digest) -> None:
@@ -476,8 +490,10 @@ def test_search_index_follows_changes(corpus: Digest) -> None:
         doc_type="report",
     )
     assert corpus.store([rewritten], "2024-11-01")["changed"] == 1
-    assert corpus.search("Mediterranean") == [] and corpus.search("Frouws") == []
-    assert urls(corpus.search("Agadez")) == ["libya"] and urls(corpus.search("Someone")) == ["libya"]
+    assert corpus.search("Mediterranean") == []
+    assert corpus.search("Frouws") == []
+    assert urls(corpus.search("Agadez")) == ["libya"]
+    assert urls(corpus.search("Someone")) == ["libya"]
     assert urls(corpus.search("Libya")) == ["mention"]
     assert corpus.store([rewritten], "2024-11-02")["unchanged"] == 1
     assert urls(corpus.search("Agadez")) == ["libya"]
@@ -544,7 +560,8 @@ def test_hostile_queries_never_raise_sqlite_errors(corpus: Digest, query: str) -
     try:
         hits = corpus.search(query)
     except QueryError as exc:
-        assert str(exc)
+        error = str(exc)
+        assert error  # a message for the user, never an empty one
     else:
         assert isinstance(hits, list)
     assert corpus.counts()["documents"] == 4
@@ -588,15 +605,12 @@ def test_thousand_documents_in_one_transaction(db: Digest) -> None:
     ]
     statements: list[str] = []
     db._db.conn.set_trace_callback(statements.append)
-    start = time.perf_counter()
     assert db.store(pubs, "t1") == {"new": 1000, "changed": 0, "unchanged": 0}
-    elapsed = time.perf_counter() - start
     db._db.conn.set_trace_callback(None)
     assert [s for s in statements if s.split()[0].upper() in ("BEGIN", "COMMIT")] == [
         "BEGIN IMMEDIATE",
         "COMMIT",
     ]
-    assert elapsed < 10, elapsed  # ~0.3 s on the dev box; generous for slow CI
     assert db.counts() == {"documents": 1000, "authors": 50, "sources": 3, "runs": 0}
     assert urls(db.search("marker777")) == ["777"]
     assert db.store(pubs, "t2") == {"new": 0, "changed": 0, "unchanged": 1000}

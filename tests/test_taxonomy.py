@@ -4,8 +4,6 @@ thresholds, and errors in the taxonomy file that name the file, the key and the 
 from __future__ import annotations
 
 import pickle
-import random
-import time
 from pathlib import Path
 
 import pytest
@@ -406,17 +404,3 @@ def test_an_edited_file_is_reloaded(tmp_path: Path) -> None:
     second = load_taxonomy(path)
     assert second is not first
     assert tag("remesas", "", "", second).topics == ["Remittances"]
-
-
-# ------------------------------------------------------------------------------------------- speed
-
-
-def test_long_bodies_are_tagged_in_linear_time(tx: Taxonomy) -> None:
-    # A guard against accidental quadratic work (a body without newlines, many acronym matches).
-    words = (URBAN_BODY + REMITTANCES + FLEXIBLE_PROTECTION + MELILLA_SUMMARY).split() + ["US", "EU", "Kenya"] * 50
-    rng = random.Random(3)
-    bodies = [" ".join(rng.choice(words) for _ in range(1000)) for _ in range(100)]
-    start = time.perf_counter()
-    for body in bodies:
-        tag("Title", "Summary", body, tx)
-    assert time.perf_counter() - start < 3.0  # about 0.1 s on an idle machine

@@ -27,7 +27,8 @@ def _new(title: str, author: str, subject: str, created: datetime) -> Document:
 
 def build(item: Item) -> bytes:
     """The PDF bytes of one publication (deterministic: fixed dates, content-derived file id)."""
-    assert item.kind is not None and item.pdf_snippet
+    assert item.kind is not None
+    assert item.pdf_snippet
     created = item.published.astimezone(UTC).replace(hour=12, minute=0)
     pdf = _new(item.title, _names(item), item.summary, created)
     label = item.kind.label.upper()
