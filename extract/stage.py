@@ -7,9 +7,10 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from enum import StrEnum
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from extract.normalise import canonical_url, word_count
 from extract.page import Extracted, ExtractionError, extract_page
@@ -18,6 +19,25 @@ from extract.taxonomy import Taxonomy, tag
 from migdigest.config import Source
 from migdigest.models import Publication
 from spiders.rundir import FetchedPage, read_body, read_pages, read_seen
+
+
+class Skip(StrEnum):
+    """Why a fetched page is not a publication (counted, never stored); besides `http_<status>`, `page_type_<kind>`."""
+
+    NOT_HTML = "not_html"
+    DUPLICATE_URL = "duplicate_url"
+
+
+class Failure(StrEnum):
+    """Why a page that should have been a publication gave none (counted with the run's errors)."""
+
+    EXTRACTION_FAILED = "extraction_failed"
+    EMPTY_EXTRACTION = "empty_extraction"
+    WORKER_DIED = "worker_died"
+
+
+# What a page gives instead of a publication: skipped (not one) or error (should have been one), and why.
+Miss = tuple[Literal["skipped"], str] | tuple[Literal["error"], Failure]
 
 
 @dataclass
@@ -77,20 +97,20 @@ def start_workers() -> None:
 
 def _process(
     run_dir: Path, source: Source, taxonomy: Taxonomy, page: FetchedPage, pdf: FetchedPage | None
-) -> Publication | tuple[str, str]:
+) -> Publication | Miss:
     """One page to a publication, or ("skipped" | "error", reason). Runs in a worker process."""
     if not 200 <= page.status < 300:
         return "skipped", f"http_{page.status}"
     if "html" not in page.content_type.lower() and page.content_type:
-        return "skipped", "not_html"
+        return "skipped", Skip.NOT_HTML
     try:
         ex = extract_page(read_body(run_dir, page), page.url, source=source, hints=page.hints)
     except (ExtractionError, ValueError):
-        return "error", "extraction_failed"
+        return "error", Failure.EXTRACTION_FAILED
     if ex.page_type != "article":
         return "skipped", f"page_type_{ex.page_type}"
     if not ex.title or not ex.body:
-        return "error", "empty_extraction"
+        return "error", Failure.EMPTY_EXTRACTION
     pub = to_publication(page, ex, source)
     if pdf is not None:
         text = read_pdf(read_body(run_dir, pdf))
@@ -108,17 +128,15 @@ def _process(
 _Job = tuple[FetchedPage, FetchedPage | None]  # a page and the PDF it links, if any
 
 
-def _process_batch(
-    run_dir: Path, source: Source, taxonomy: Taxonomy, batch: list[_Job]
-) -> list[Publication | tuple[str, str]]:
+def _process_batch(run_dir: Path, source: Source, taxonomy: Taxonomy, batch: list[_Job]) -> list[Publication | Miss]:
     return [_process(run_dir, source, taxonomy, page, pdf) for page, pdf in batch]
 
 
 def _pooled(
     run_dir: Path, source: Source, taxonomy: Taxonomy, batches: list[list[_Job]], workers: int
-) -> list[Publication | tuple[str, str]]:
+) -> list[Publication | Miss]:
     """Every batch on a pool of workers, in order; a worker that dies costs only the page that killed it."""
-    done: dict[int, list[Publication | tuple[str, str]]] = {}
+    done: dict[int, list[Publication | Miss]] = {}
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=_POOL_CONTEXT) as pool:
             try:
@@ -134,19 +152,19 @@ def _pooled(
                 raise
     except BrokenProcessPool:
         pass  # a worker was killed (out of memory, a crash in a C library): the batches it left are redone below
-    outputs: list[Publication | tuple[str, str]] = []
+    outputs: list[Publication | Miss] = []
     for i, batch in enumerate(batches):
         # Unfinished pages go one by one, each in a worker of its own, so the one that kills it is found and lost alone.
         outputs += done[i] if i in done else [_isolated(run_dir, source, taxonomy, job) for job in batch]
     return outputs
 
 
-def _isolated(run_dir: Path, source: Source, taxonomy: Taxonomy, job: _Job) -> Publication | tuple[str, str]:
+def _isolated(run_dir: Path, source: Source, taxonomy: Taxonomy, job: _Job) -> Publication | Miss:
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=_POOL_CONTEXT) as solo:
             return solo.submit(_process, run_dir, source, taxonomy, *job).result()
     except BrokenProcessPool:
-        return "error", "worker_died"
+        return "error", Failure.WORKER_DIED
 
 
 def extract_run(run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: int | None = None) -> ExtractResult:
@@ -171,7 +189,7 @@ def extract_run(run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: i
         for note in out.notes:
             result.errors[note] += 1
         if out.canonical_url in seen:
-            result.skipped["duplicate_url"] += 1
+            result.skipped[Skip.DUPLICATE_URL] += 1
             continue
         seen.add(out.canonical_url)
         result.publications.append(out)

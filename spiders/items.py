@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
+
+# What a known page turned out to be without a new download: listed with the same signs, 304, 404/410, or 301.
+SeenState = Literal["unchanged", "not_modified", "gone", "moved"]
 
 
 @dataclass
@@ -39,6 +43,6 @@ class Seen:
     """A known page confirmed without downloading it: unchanged by its hints, 304, gone (404/410) or moved."""
 
     url: str
-    state: str  # unchanged, not_modified, gone, moved
+    state: SeenState
     new_url: str | None = None
     status: int | None = None

@@ -26,7 +26,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from spiders.incremental import CHANGE_SIGNS
-from spiders.items import CrawlFailure, Discovered, RawPage, Seen
+from spiders.items import CrawlFailure, Discovered, RawPage, Seen, SeenState
 
 RUN_INFO = "run.json"
 WARC_NAME = "pages.warc.gz"
@@ -66,7 +66,7 @@ class SeenRecord:
 
     at: str
     url: str
-    state: str  # unchanged, not_modified, gone, moved
+    state: SeenState
     new_url: str | None = None
     status: int | None = None
 
