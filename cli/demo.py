@@ -24,7 +24,10 @@ def demo(
     # The mirrors are test and demo sites kept in the repository, not part of the installed package.
     if str(REPO_ROOT) not in sys.path:
         sys.path.append(str(REPO_ROOT))
-    from mirrors.server import MirrorServer
+    try:
+        from mirrors.server import MirrorServer
+    except ModuleNotFoundError:
+        raise fail(f"the demo serves the mirrors of a repository checkout; none at {REPO_ROOT / 'mirrors'}") from None
 
     config = load_or_fail(config_dir)
     check_taxonomy(config_dir)
