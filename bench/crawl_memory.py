@@ -10,11 +10,8 @@ once a minute, so a short crawl would report its start-up size). Target: large <
 from __future__ import annotations
 
 import argparse
-import json
 import resource
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 
@@ -28,7 +25,7 @@ def main() -> None:
     from migdigest.config import load_config
     from mirrors.scaled import register
     from mirrors.server import MirrorServer
-    from spiders.crawl import crawl_command
+    from spiders.crawl import run_crawl
 
     source = load_config().source("mpi")
 
@@ -38,11 +35,10 @@ def main() -> None:
     for n in (args.small, args.large):
         with tempfile.TemporaryDirectory(prefix="migdigest-mem-") as tmp, MirrorServer(register(n)) as server:
             run_dir = Path(tmp) / "run"
-            started = time.perf_counter()
             # The crawl runs as `python -m spiders.crawl`, a child of this process: its peak RSS is its own.
-            subprocess.run(crawl_command(source, run_dir, base_url=server.base_url), check=True, capture_output=True)
-            seconds = time.perf_counter() - started
-            stats = json.loads((run_dir / "stats.json").read_text())
+            outcome = run_crawl(source, run_dir, base_url=server.base_url)
+            assert outcome.ok, outcome.stderr_tail
+            seconds, stats = outcome.seconds, outcome.stats
         peaks[n] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
         print(f"{n:>14}{stats['downloader/response_count']:>12}{seconds:>10.1f}{peaks[n]:>14.1f}")
     ratio = peaks[args.large] / peaks[args.small]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.console import fail
 from migdigest.config import Config, load_config
 from migdigest.yamlconf import ConfigError
+
+if TYPE_CHECKING:
+    from extract.taxonomy import Taxonomy
 
 DbOption = Annotated[Path, typer.Option("--db", help="Digest SQLite file.", envvar="MIGDIGEST_DB")]
 ConfigOption = Annotated[
@@ -25,13 +28,13 @@ def load_or_fail(config_dir: Path | None) -> Config:
         raise fail(str(exc), 2) from None
 
 
-def check_taxonomy(config_dir: Path | None) -> None:
-    """Refuse a broken taxonomy before a run starts, as a broken sources config is (its flow loads it again, cached)."""
+def check_taxonomy(config_dir: Path | None) -> Taxonomy:
+    """The folder's taxonomy, refused before a run starts when broken (a flow loading it again gets it cached)."""
     from extract.taxonomy import load_taxonomy
     from migdigest.taxonomy import taxonomy_path
 
     try:
-        load_taxonomy(taxonomy_path(config_dir))
+        return load_taxonomy(taxonomy_path(config_dir))
     except ConfigError as exc:
         raise fail(str(exc), 2) from None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -16,19 +16,17 @@ from cli.options import (
     load_or_fail,
     parse_overrides,
 )
+from migdigest.config import Config
 from migdigest.paths import CONFIG_DIR
 
 
 def _check_live(
-    config: Any, names: list[str], overrides: dict[str, str], max_pages: int, config_dir: Path | None
+    config: Config, names: list[str], overrides: dict[str, str], max_pages: int, config_dir: Path | None
 ) -> None:
-    from extract.taxonomy import load_taxonomy
     from flows.livecheck import check_source
-    from migdigest.taxonomy import taxonomy_path
 
     known_sources_or_fail(config, [*names, *overrides])
-    check_taxonomy(config_dir)
-    taxonomy = load_taxonomy(taxonomy_path(config_dir))
+    taxonomy = check_taxonomy(config_dir)
     table = Table(title="live check")
     for col in ("source", "status", "discovered", "fetched", "publications", "example", "problems"):
         table.add_column(col, justify="right" if col in ("discovered", "fetched", "publications") else "left")

@@ -119,29 +119,6 @@ def _crawl_here(
     (out_dir / STATS).write_text(json.dumps(stats, indent=1, default=str), encoding="utf-8")
 
 
-def crawl_command(
-    source: Source,
-    out_dir: Path,
-    *,
-    settings: Settings | None = None,
-    base_url: str | None = None,
-    known: dict[str, dict[str, str]] | None = None,
-    max_pages: int | None = None,
-) -> list[str]:
-    """The command line of a crawl process for `source`, with its spec (and known pages) written to `out_dir`."""
-    spec = write_spec(out_dir, source, settings or Settings())
-    cmd = [sys.executable, "-m", "spiders.crawl", "--spec", str(spec), "--out", str(out_dir)]
-    if known:
-        known_path = out_dir / KNOWN
-        known_path.write_text(json.dumps(known), encoding="utf-8")
-        cmd += ["--known", str(known_path)]
-    if base_url:
-        cmd += ["--base-url", base_url]
-    if max_pages:
-        cmd += ["--max-pages", str(max_pages)]
-    return cmd
-
-
 def run_crawl(
     source: Source,
     out_dir: Path,
@@ -153,7 +130,16 @@ def run_crawl(
 ) -> CrawlOutcome:
     """Crawl `source` into `out_dir` in a subprocess; `known` pages are fetched again only if changed."""
     write_run_info(out_dir, RunInfo(source=source.name, started=time.time()))
-    cmd = crawl_command(source, out_dir, settings=settings, base_url=base_url, known=known, max_pages=max_pages)
+    spec = write_spec(out_dir, source, settings or Settings())
+    cmd = [sys.executable, "-m", "spiders.crawl", "--spec", str(spec), "--out", str(out_dir)]
+    if known:
+        known_path = out_dir / KNOWN
+        known_path.write_text(json.dumps(known), encoding="utf-8")
+        cmd += ["--known", str(known_path)]
+    if base_url:
+        cmd += ["--base-url", base_url]
+    if max_pages:
+        cmd += ["--max-pages", str(max_pages)]
     started = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     stats_path = out_dir / STATS
@@ -169,7 +155,7 @@ def run_crawl(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command-line entry: `python -m spiders.crawl --spec FILE --out DIR [--base-url URL]` (see crawl_command)."""
+    """Command-line entry: `python -m spiders.crawl --spec FILE --out DIR [--base-url URL]` (see run_crawl)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--spec", type=Path, required=True, help="JSON of the source and crawler settings")
     parser.add_argument("--out", type=Path, required=True)

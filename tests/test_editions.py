@@ -40,7 +40,7 @@ def test_new_publications_are_stored(two_editions: Any) -> None:
 
     db_path, _ = two_editions
     with Digest(db_path) as db:
-        for path in SITES["mpi-night2"].edition_changes()["new"]:
+        for path in SITES["mpi-night2"].edition_changes().new:
             assert db.document(KEY + path) is not None
 
 
@@ -50,18 +50,18 @@ def test_a_changed_publication_keeps_its_old_text_and_shows_a_word_diff(two_edit
     db_path, _ = two_editions
     changes = SITES["mpi-night2"].edition_changes()
     with Digest(db_path) as db:
-        doc = db.document(KEY + changes["changed"])
-        versions = db.versions(KEY + changes["changed"])
+        doc = db.document(KEY + changes.changed)
+        versions = db.versions(KEY + changes.changed)
     assert doc is not None
-    assert changes["changed_sentence"] in doc["body"]
+    assert changes.changed_sentence in doc["body"]
     assert len(versions) == 1
-    assert changes["changed_sentence"] not in versions[0]["body"]
+    assert changes.changed_sentence not in versions[0]["body"]
     out = subprocess.run(
-        [sys.executable, "-m", "cli.app", "history", KEY + changes["changed"], "--db", str(db_path)],
+        [sys.executable, "-m", "cli.app", "history", KEY + changes.changed, "--db", str(db_path)],
         capture_output=True, text=True, check=True, cwd=REPO,
     )  # fmt: skip
     assert "{+" in out.stdout
-    assert changes["changed_sentence"].split()[0] in out.stdout
+    assert changes.changed_sentence.split()[0] in out.stdout
 
 
 def test_a_removed_publication_is_marked_gone_not_deleted(two_editions: Any) -> None:
@@ -69,7 +69,7 @@ def test_a_removed_publication_is_marked_gone_not_deleted(two_editions: Any) -> 
 
     db_path, _ = two_editions
     with Digest(db_path) as db:
-        doc = db.document(KEY + SITES["mpi-night2"].edition_changes()["removed"])
+        doc = db.document(KEY + SITES["mpi-night2"].edition_changes().removed)
     assert doc is not None
     assert doc["status"] == "gone"
     assert doc["gone_since"]
@@ -79,13 +79,13 @@ def test_a_moved_publication_keeps_its_identity(two_editions: Any) -> None:
     from mirrors import SITES
 
     db_path, _ = two_editions
-    moved = SITES["mpi-night2"].edition_changes()["moved"]
+    moved = SITES["mpi-night2"].edition_changes()
     with Digest(db_path) as db:
-        assert db.document(KEY + moved["from"]) is None
-        doc = db.document(KEY + moved["to"])
+        assert db.document(KEY + moved.moved_from) is None
+        doc = db.document(KEY + moved.moved_to)
         assert doc is not None
         assert doc["status"] == "live"
-        assert doc["url"] == "https://www.migrationpolicy.org" + moved["to"]
+        assert doc["url"] == "https://www.migrationpolicy.org" + moved.moved_to
         assert doc["first_seen"] < doc["last_seen"]  # the same row as night 1, not a new one
         assert len(db.documents("mpi")) == 47 + 2
         assert db.integrity_check() == []

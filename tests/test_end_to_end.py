@@ -39,7 +39,7 @@ def _reports(db_path: Path) -> list[list[dict[str, Any]]]:
 def test_every_publication_is_stored_once_with_its_fields(digest: Path) -> None:
     from mirrors import SITES
 
-    truth = {REAL + p["path"]: p for p in SITES["mpi"].publications()}
+    truth = {REAL + p.path: p for p in SITES["mpi"].publications()}
     with Digest(digest) as db:
         rows = db.documents("mpi")
         assert len(rows) == len(truth)
@@ -47,17 +47,17 @@ def test_every_publication_is_stored_once_with_its_fields(digest: Path) -> None:
         for row in rows:
             expected = truth[row["url"]]
             assert row["canonical_url"] == row["url"].replace("://www.", "://")
-            assert row["title"] == expected["title"]
-            assert row["authors"] == expected["authors"]
-            assert row["published"] == expected["published"]
-            assert row["doc_type"] == expected["doc_type"]
-            assert row["summary"] == expected["summary"]
+            assert row["title"] == expected.title
+            assert row["authors"] == list(expected.authors)
+            assert row["published"] == expected.published.isoformat()
+            assert row["doc_type"] == expected.doc_type
+            assert row["summary"] == expected.summary
             assert row["language"] == "en"
-            assert expected["first_sentence"] in row["body"]
-            assert expected["last_sentence"] in row["body"]
-            assert row["pdf_url"] == (REAL + expected["pdf_path"] if expected["pdf_path"] else None)
-            if expected["pdf_text_snippet"]:
-                assert expected["pdf_text_snippet"] in " ".join(row["pdf_text"].split())
+            assert expected.first_sentence in row["body"]
+            assert expected.last_sentence in row["body"]
+            assert row["pdf_url"] == (REAL + expected.pdf_path if expected.pdf_path else None)
+            if expected.pdf_text_snippet:
+                assert expected.pdf_text_snippet in " ".join(row["pdf_text"].split())
                 assert row["pdf_pages"] >= 2
         assert db.integrity_check() == []
 
@@ -78,8 +78,8 @@ def test_second_run_stores_nothing_new(digest: Path) -> None:
 def _known_phrase() -> tuple[str, str]:
     from mirrors import SITES
 
-    pub = next(p for p in SITES["mpi"].publications() if p["doc_type"] == "report")
-    return pub["last_sentence"], REAL + pub["path"]
+    pub = next(p for p in SITES["mpi"].publications() if p.doc_type == "report")
+    return pub.last_sentence, REAL + pub.path
 
 
 def test_cli_search_finds_a_known_phrase(digest: Path) -> None:
@@ -98,11 +98,12 @@ def test_cli_search_finds_a_known_phrase(digest: Path) -> None:
 def test_pdf_text_is_searchable(digest: Path) -> None:
     from mirrors import SITES
 
-    pub = next(p for p in SITES["mpi"].publications() if p["pdf_text_snippet"])
-    words = " ".join(pub["pdf_text_snippet"].split()[:7])
+    pub = next(p for p in SITES["mpi"].publications() if p.pdf_text_snippet)
+    assert pub.pdf_text_snippet is not None
+    words = " ".join(pub.pdf_text_snippet.split()[:7])
     with Digest(digest) as db:
         hits = db.search(f'"{words}"')
-    assert [h.url for h in hits][:1] == [REAL + pub["path"]]
+    assert [h.url for h in hits][:1] == [REAL + pub.path]
 
 
 def _free_port() -> int:

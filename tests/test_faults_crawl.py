@@ -52,7 +52,7 @@ def nights(
 
     # PDFs would add their own requests; not needed here
     pubs = [p for p in SITES["mpi"].publications() if not p.pdf_path]
-    victims = {name: pubs[i]["path"] for i, name in enumerate([*LOST, "binary", "charset", "once_429", "robots"])}
+    victims = {name: pubs[i].path for i, name in enumerate([*LOST, "binary", "charset", "once_429", "robots"])}
     db_path = tmp_path_factory.mktemp("faults") / "digest.db"
     with MirrorServer("mpi") as server:
         for name, (params, _) in LOST.items():
@@ -106,7 +106,7 @@ def test_a_wrong_charset_is_read_correctly(nights: Any) -> None:
     from mirrors import SITES
 
     db_path, victims, _, _, _ = nights
-    title = next(p["title"] for p in SITES["mpi"].publications() if p["path"] == victims["charset"])
+    title = next(p.title for p in SITES["mpi"].publications() if p.path == victims["charset"])
     with Digest(db_path) as db:
         doc = db.document(REAL.replace("://www.", "://") + victims["charset"])
     assert doc is not None

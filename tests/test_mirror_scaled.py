@@ -168,7 +168,7 @@ def test_truth_matches_the_served_pages(base: str, truth: list[PublicationTruth]
     for record in truth:
         page = html_lib.unescape(text(base + record.path))
         assert f'<span class="field field--name-title field--type-string field--label-hidden">{record.title}<' in page
-        assert f"<title>{record['title']} | migrationpolicy.org</title>" in page
+        assert f"<title>{record.title} | migrationpolicy.org</title>" in page
         for name in record.authors:
             assert f">{name}</a>" in page
         assert str(record.type_label) in page

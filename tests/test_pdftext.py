@@ -252,15 +252,17 @@ def test_a_document_without_paragraph_breaks_is_joined_whole() -> None:
 def _mirror_pdfs() -> list[PublicationTruth]:
     from mirrors import SITES
 
-    return [pub for pub in SITES["mpi"].publications() if pub["pdf_path"]]
+    return [pub for pub in SITES["mpi"].publications() if pub.pdf_path]
 
 
 def test_mirror_pdfs_contain_their_snippet() -> None:
     pubs = _mirror_pdfs()
     assert pubs
     for pub in pubs:
+        assert pub.pdf_path is not None
+        assert pub.pdf_text_snippet is not None
         # /sites/default/files/publications/x.pdf is served from mirrors/mpi/files/publications/x.pdf
-        path = MIRROR_FILES / pub["pdf_path"].removeprefix("/sites/default/files/")
+        path = MIRROR_FILES / pub.pdf_path.removeprefix("/sites/default/files/")
         got = read_pdf(path.read_bytes())
         assert got.status == "ok", (path.name, got.message)
-        assert pub["pdf_text_snippet"] in got.text, path.name
+        assert pub.pdf_text_snippet in got.text, path.name

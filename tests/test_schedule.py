@@ -453,7 +453,7 @@ def test_two_workers_crawl_two_sources_into_one_digest(mpi_mirror: str, tmp_path
     assert sorted(w for workers in ran_on.values() for w in workers) == ["w1", "w2"], ran_on  # one run each
     with Digest(db_path) as db:
         for name in sources:
-            expected = {p["path"] for p in SITES[config.sources[name].mirror or name].publications()}
+            expected = {p.path for p in SITES[config.sources[name].mirror or name].publications()}
             rows = db.documents(name)
             assert len(rows) == len(expected) == len({r["canonical_url"] for r in rows})
         assert db.integrity_check() == []  # PRAGMA integrity_check, foreign keys and the FTS index

@@ -88,7 +88,7 @@ def test_a_new_site_by_configuration_alone(mpi_mirror: str, tmp_path: Path) -> N
     from mirrors import SITES
 
     assert counts["new"] == len(SITES["mpi"].publications()) == len(stored)
-    assert {d["title"] for d in stored} == {p["title"] for p in SITES["mpi"].publications()}
+    assert {d["title"] for d in stored} == {p.title for p in SITES["mpi"].publications()}
 
 
 @pytest.mark.live

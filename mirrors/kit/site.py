@@ -148,10 +148,6 @@ class PublicationTruth:
             "language": self.language,
         }
 
-    def __getitem__(self, key: str) -> Any:
-        """`truth["title"]`: a field in its stored JSON shape, as tests compare it with stored rows."""
-        return self.record()[key]
-
 
 @dataclass(frozen=True, slots=True)
 class EditionChanges:
@@ -163,15 +159,6 @@ class EditionChanges:
     removed: str  # path that now answers 410 Gone
     moved_from: str  # old path, now a 301
     moved_to: str  # new path of the same publication
-
-    def __getitem__(self, key: str) -> Any:
-        """`changes["moved"]["to"]` and the like, as tests compare them with stored rows."""
-        if key == "moved":
-            return {"from": self.moved_from, "to": self.moved_to}
-        if key == "new":
-            return list(self.new)
-        value: str = getattr(self, key)
-        return value
 
 
 class Site(abc.ABC):
