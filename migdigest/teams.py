@@ -57,6 +57,18 @@ class SavedSearch(_Strict):
         return value
 
 
+class Alerts(_Strict):
+    """Which of a team's own saved searches and topics also send a message the night a new publication matches."""
+
+    searches: list[str] = []  # names of the team's saved searches
+    topics: list[str] = []  # some of the team's topics
+
+    @field_validator("searches", "topics")
+    @classmethod
+    def _names(cls, value: list[str]) -> list[str]:
+        return _clean(value)
+
+
 class Team(_Strict):
     """One team: its recipients and what its roundup covers (no criteria at all = everything)."""
 
@@ -67,6 +79,7 @@ class Team(_Strict):
     regions: list[str] = []
     sources: list[str] = []
     searches: list[SavedSearch] = []
+    alerts: Alerts = Alerts()
 
     @field_validator("name")
     @classmethod
@@ -88,10 +101,35 @@ class Team(_Strict):
     def _names(cls, value: list[str]) -> list[str]:
         return _clean(value)
 
+    @field_validator("alerts")
+    @classmethod
+    def _alerts_are_own_interests(cls, value: Alerts, info: ValidationInfo) -> Alerts:
+        # An alert watches one of the team's own interests, so that it says why in the roundup's words.
+        searches = [s.name for s in info.data.get("searches", [])]
+        for i, name in enumerate(value.searches):
+            if name not in searches:
+                raise ValueError(
+                    f"searches.{i}: {name!r} is not one of the team's saved searches{suggest(name, searches)};"
+                    f" use a name from its 'searches' ({', '.join(searches) or 'none'})"
+                )
+        topics: list[str] = info.data.get("topics", [])
+        for i, name in enumerate(value.topics):
+            if name.casefold() not in {t.casefold() for t in topics}:
+                raise ValueError(
+                    f"topics.{i}: {name!r} is not one of the team's topics{suggest(name, topics)};"
+                    f" add it to its 'topics' first ({', '.join(topics) or 'none'})"
+                )
+        return value
+
     @property
     def display_name(self) -> str:
         """The title if set, else the name."""
         return self.title or self.name
+
+    @property
+    def wants_alerts(self) -> bool:
+        """True when some saved search or topic of the team sends alerts."""
+        return bool(self.alerts.searches or self.alerts.topics)
 
     @property
     def selects_everything(self) -> bool:
@@ -106,13 +144,37 @@ class TeamSettings(_Strict):
     public_url: str = ""
     # The Atom feed keeps this many weeks.
     feed_weeks: int = Field(default=52, ge=1, le=520)
+    # The public address of the Datasette instance (e.g. https://digest.example.org): each item then links to its
+    # page in the digest, <digest_url>/digest/documents/<id>.
+    digest_url: str = ""
+    # Who handles "unsubscribe" and "change what we receive" requests (a mailto: in every mail and in the
+    # List-Unsubscribe header); empty: the sender's address (MIGDIGEST_MAIL_FROM).
+    manage_address: str = ""
+    # Optional one-click unsubscribe and preference pages; `{team}` is replaced by the team's name.
+    unsubscribe_url: str = ""
+    preferences_url: str = ""
+    # A roundup with at least this many items opens with a list of contents.
+    contents_from: int = Field(default=6, ge=1)
+    # Alerts consider publications first stored within this many days (and never send one twice).
+    alert_days: int = Field(default=7, ge=1, le=90)
 
-    @field_validator("public_url")
+    @field_validator("public_url", "digest_url", "unsubscribe_url", "preferences_url")
     @classmethod
     def _url(cls, value: str) -> str:
         if value and not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
             raise ValueError("must be an absolute http(s) URL such as https://digest.example.org/roundups")
         return value.rstrip("/")
+
+    @field_validator("manage_address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if value and not _ADDRESS.match(value.strip()):
+            raise ValueError(f"{value!r} is not an email address such as digest-admin@example.org")
+        return value.strip()
+
+    def page_for(self, url: str, team: str) -> str:
+        """A configured page URL with `{team}` filled in."""
+        return url.replace("{team}", team)
 
 
 class Teams(_Strict):

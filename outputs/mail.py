@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from outputs.roundup import Archived
+from outputs.roundup import Archived, Mailing, Rendered
 
 ENV_PREFIX = "MIGDIGEST_"
 _TRUE = {"1", "true", "yes", "on"}
@@ -85,18 +85,32 @@ class SendResult:
     refused: dict[str, str] = field(default_factory=dict)  # recipients the server refused while others got it
 
 
-def build_message(archived: Archived, sender: str, recipients: Sequence[str]) -> EmailMessage:
-    """A multipart/alternative email: the plain text roundup first, the HTML one second."""
-    roundup = archived.roundup
+def compose(mailing: Mailing, rendered: Rendered, sender: str, recipients: Sequence[str], tag: str) -> EmailMessage:
+    """A multipart/alternative email (plain text first, HTML second) with List-Unsubscribe headers (RFC 2369/8058).
+
+    `tag` goes into the Message-ID (e.g. `roundup.protection.2026-W47`).
+    """
     msg = EmailMessage()
-    msg["Subject"] = roundup.subject
+    msg["Subject"] = mailing.subject
     msg["From"] = sender
     msg["To"] = ", ".join(recipients)
-    msg["Date"] = format_datetime(roundup.generated)
-    msg["Message-ID"] = make_msgid(f"roundup.{roundup.team.name}.{roundup.week.label}", sender.rpartition("@")[2])
+    msg["Date"] = format_datetime(mailing.generated)
+    msg["Message-ID"] = make_msgid(tag, sender.rpartition("@")[2])
+    unsubscribe, one_click = mailing.list_unsubscribe(sender)
+    msg["List-Unsubscribe"] = unsubscribe
+    if one_click:  # only a web page can take the one-click POST; a mailto: cannot
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg["List-Id"] = f"{mailing.team.display_name} <{mailing.team.name}.migdigest.{sender.rpartition('@')[2]}>"
+    msg.set_content(rendered.txt)
+    msg.add_alternative(rendered.html, subtype="html")
+    return msg
+
+
+def build_message(archived: Archived, sender: str, recipients: Sequence[str]) -> EmailMessage:
+    """A roundup's email: both parts, List-Unsubscribe, and an X-Migdigest-Roundup header naming team and week."""
+    roundup = archived.roundup
+    msg = compose(roundup, archived.rendered, sender, recipients, f"roundup.{roundup.team.name}.{roundup.week.label}")
     msg["X-Migdigest-Roundup"] = f"{roundup.team.name} {roundup.week.label}"
-    msg.set_content(archived.rendered.txt)
-    msg.add_alternative(archived.rendered.html, subtype="html")
     return msg
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import jinja2
 
@@ -26,6 +26,7 @@ from migdigest.config import load_config
 from migdigest.taxonomy import taxonomy_names
 from migdigest.teams import Team, Teams, TeamSettings, load_teams
 from migdigest.yamlconf import ConfigError
+from outputs.datasette import DATABASE_NAME
 from storage import Digest
 from storage.search import build_match
 
@@ -191,10 +192,40 @@ def _markdown(text: object) -> str:
 
 
 def _wrap(text: object, width: int = 76, indent: str = "") -> str:
-    return textwrap.fill(str(text), width=width, initial_indent=indent, subsequent_indent=indent) or indent
+    # A URL or any long word stays whole (a mail client must be able to follow it), even past the width.
+    wrapper = textwrap.TextWrapper(
+        width=width, initial_indent=indent, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
+    )
+    return wrapper.fill(str(text)) or indent
+
+
+def _md_url(url: object) -> str:
+    """A URL for `[text](url)`: parentheses and spaces encoded, so that no renderer ends the link early."""
+    return str(url).replace(" ", "%20").replace("(", "%28").replace(")", "%29")
 
 
 # --- the roundup model ------------------------------------------------------------------------------------
+
+InterestKind = Literal["search", "topic", "region", "source"]
+# How strongly an interest says why an item is there, strongest first: a saved search is the team's own words
+# (most specific), a topic says what the publication is about, a region only where, and a followed source
+# takes everything it publishes. Within a kind, the order of teams.yaml decides.
+STRENGTH: tuple[InterestKind, ...] = ("search", "topic", "region", "source")
+_KIND_LABEL: dict[InterestKind, str] = {"search": "Search", "topic": "Topic", "region": "Region", "source": "Source"}
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Reason:
+    """One of the team's interests that an item matched; order is strength (see STRENGTH)."""
+
+    rank: int  # the interest's place in the team's list: searches, topics, regions, sources, each in teams.yaml order
+    kind: InterestKind = field(compare=False)
+    name: str = field(compare=False)
+
+    @property
+    def label(self) -> str:
+        """`Search: remittances`, `Topic: Labour migration`."""
+        return f"{_KIND_LABEL[self.kind]}: {self.name}"
 
 
 @dataclass(slots=True)
@@ -215,7 +246,8 @@ class Item:
     regions: list[str]
     also_published_by: list[str] = field(default_factory=list)
     date_note: str = ""  # "first seen" when the source gave no date
-    saved_search: str | None = None  # the saved search that alone put it in the roundup
+    reasons: list[Reason] = field(default_factory=list)  # strongest first; empty for a team that takes everything
+    digest_page: str = ""  # its row page in the public Datasette, when settings.digest_url is set
 
     @property
     def date_label(self) -> str:
@@ -223,26 +255,37 @@ class Item:
         label = _day_label(self.date)
         return f"{label} ({self.date_note})" if self.date_note else label
 
+    @property
+    def why(self) -> str:
+        """The strongest reason (`Search: pushbacks`), or "" for a team that takes everything."""
+        return self.reasons[0].label if self.reasons else ""
 
-@dataclass(slots=True)
-class SourceGroup:
-    """The items of one source within a topic section."""
+    @property
+    def also(self) -> list[str]:
+        """The other reasons, strongest first."""
+        return [reason.label for reason in self.reasons[1:]]
 
-    source_title: str
-    items: list[Item]
+    @property
+    def why_line(self) -> str:
+        """`Why: Search: pushbacks; also Topic: Asylum and protection, Region: Europe`."""
+        if not self.reasons:
+            return ""
+        also = f"; also {', '.join(self.also)}" if self.also else ""
+        return f"Why: {self.why}{also}"
 
 
 @dataclass(slots=True)
 class Section:
-    """A topic and its items, by source."""
+    """The items that sit under one of the team's interests (or, for a team that takes everything, a topic)."""
 
-    topic: str
-    groups: list[SourceGroup]
+    title: str
+    items: list[Item]
+    anchor: str = ""
 
     @property
     def count(self) -> int:
         """How many items the section holds."""
-        return sum(len(g.items) for g in self.groups)
+        return len(self.items)
 
 
 @dataclass(slots=True)
@@ -265,26 +308,29 @@ class HealthNote:
         return f"{self.source_title}: {what} in {runs} (last on {_day_label(self.last)})."
 
 
-@dataclass(slots=True)
-class Roundup:
-    """A team's roundup of one week, ready to render."""
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
 
+
+@dataclass(slots=True, kw_only=True)
+class Mailing:
+    """What a roundup and an alert share: the team, its items by section, and the lines every mail carries."""
+
+    kind: ClassVar[str] = "mailing"
     team: Team
-    week: IsoWeek
     generated: datetime
     sections: list[Section]
-    health: list[HealthNote]
-    runs: int  # crawl runs of the week behind the health footnote
+    settings: TeamSettings = field(default_factory=TeamSettings)
     copies_folded: int = 0  # syndicated copies shown once under their canonical member
 
     @property
     def items(self) -> list[Item]:
         """Every item, in section order."""
-        return [item for section in self.sections for group in section.groups for item in group.items]
+        return [item for section in self.sections for item in section.items]
 
     @property
     def empty(self) -> bool:
-        """True when the week brought nothing for this team."""
+        """True when there is nothing for this team."""
         return not self.sections
 
     @property
@@ -299,12 +345,6 @@ class Roundup:
         return [(type_label(t, n), n) for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
     @property
-    def top_topics(self) -> list[tuple[str, int]]:
-        """The most covered topics of the week (each item counts for every topic it has)."""
-        counts = Counter(topic for item in self.items for topic in item.topics)
-        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TOPICS]
-
-    @property
     def headline(self) -> str:
         """`5 publications from 3 sources: 2 reports, 2 commentaries and 1 policy brief.`"""
         n = len(self.items)
@@ -312,14 +352,96 @@ class Roundup:
             return "Nothing new this week."
         kinds = [f"{count} {label}" for label, count in self.type_counts]
         listed = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
-        sources = f"{self.source_count} source{'s' if self.source_count != 1 else ''}"
-        return f"{n} publication{'s' if n != 1 else ''} from {sources}: {listed}."
+        return f"{_plural(n, 'publication')} from {_plural(self.source_count, 'source')}: {listed}."
+
+    @property
+    def subject(self) -> str:
+        """The email subject: each kind of mailing says its own."""
+        raise NotImplementedError
+
+    @property
+    def preheader(self) -> str:
+        """The inbox preview line: the headline, then the first titles."""
+        titles = "; ".join(item.title for item in self.items[:3])
+        return _clip(f"{self.headline} {titles}".strip(), 150)
+
+    @property
+    def show_contents(self) -> bool:
+        """True when the mail is long enough to open with a list of contents."""
+        return len(self.items) >= self.settings.contents_from
+
+    @property
+    def follows(self) -> str:
+        """What the team follows, in the words of its reasons."""
+        team = self.team
+        if team.selects_everything:
+            return "every publication of every followed source"
+        parts = [
+            *(f"Search: {s.name}" for s in team.searches),
+            *(f"Topic: {t}" for t in team.topics),
+            *(f"Region: {r}" for r in team.regions),
+            *(f"Source: {s}" for s in team.sources),
+        ]
+        return ", ".join(parts)
+
+    def _mailto(self, subject: str) -> str:
+        address = self.settings.manage_address
+        return f"mailto:{address}?subject={urllib.parse.quote(subject)}" if address else ""
+
+    @property
+    def unsubscribe_link(self) -> str:
+        """The one-click page if configured, else a mailto: to the managing address ("" when neither is set)."""
+        if self.settings.unsubscribe_url:
+            return self.settings.page_for(self.settings.unsubscribe_url, self.team.name)
+        return self._mailto(f"Unsubscribe {self.team.name}")
+
+    @property
+    def preferences_link(self) -> str:
+        """Where the team changes what it follows ("" when nothing is configured)."""
+        if self.settings.preferences_url:
+            return self.settings.page_for(self.settings.preferences_url, self.team.name)
+        return self._mailto(f"Preferences {self.team.name}")
+
+    def list_unsubscribe(self, sender: str) -> tuple[str, bool]:
+        """The List-Unsubscribe header (the page first, then a mailto:) and whether one-click POST applies."""
+        links = []
+        if self.settings.unsubscribe_url:
+            links.append(self.settings.page_for(self.settings.unsubscribe_url, self.team.name))
+        address = self.settings.manage_address or sender
+        links.append(f"mailto:{address}?subject={urllib.parse.quote(f'Unsubscribe {self.team.name}')}")
+        return ", ".join(f"<{link}>" for link in links), bool(self.settings.unsubscribe_url)
+
+
+@dataclass(slots=True, kw_only=True)
+class Roundup(Mailing):
+    """A team's roundup of one week, ready to render."""
+
+    kind: ClassVar[str] = "roundup"
+    week: IsoWeek
+    health: list[HealthNote] = field(default_factory=list)
+    runs: int = 0  # crawl runs of the week behind the health footnote
+
+    @property
+    def top_topics(self) -> list[tuple[str, int]]:
+        """The most covered topics of the week (each item counts for every topic it has)."""
+        counts = Counter(topic for item in self.items for topic in item.topics)
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TOPICS]
 
     @property
     def empty_message(self) -> str:
         """What an empty roundup says."""
         what = "" if self.team.selects_everything else " on this team's topics, regions, sources or saved searches"
         return f"None of the followed sources published anything{what} between {self.week.dates}."
+
+    @property
+    def kicker(self) -> str:
+        """The line above the team's name."""
+        return f"Weekly roundup · {self.week.label}"
+
+    @property
+    def dates(self) -> str:
+        """The period the mail covers."""
+        return self.week.dates
 
     @property
     def title(self) -> str:
@@ -330,38 +452,50 @@ class Roundup:
     def subject(self) -> str:
         """The email subject."""
         n = len(self.items)
-        count = "nothing new" if not n else f"{n} publication{'s' if n != 1 else ''}"
+        count = "nothing new" if not n else _plural(n, "publication")
         return f"{self.title}, {self.week.dates} ({self.week.label}): {count}"
 
 
 # --- selection --------------------------------------------------------------------------------------------
 
 
+def match_reasons(
+    db: Digest, team: Team, docs: list[dict[str, Any]], titles: Mapping[str, str]
+) -> dict[int, list[Reason]]:
+    """For each document, the team's interests it matches, strongest first (none for a team taking everything)."""
+    ids = [d["id"] for d in docs]
+    found: dict[int, list[Reason]] = {i: [] for i in ids}
+    rank = 0
+    for search in team.searches:
+        for doc_id in db.matching_ids(search.query, ids) if ids else ():
+            found[doc_id].append(Reason(rank, "search", search.name))
+        rank += 1
+    kinds: tuple[tuple[InterestKind, list[str], str], ...] = (
+        ("topic", team.topics, "topics"),
+        ("region", team.regions, "regions"),
+    )
+    for kind, wanted_names, key in kinds:
+        for wanted in wanted_names:
+            for doc in docs:
+                names = {name.casefold(): name for name in doc[key]}
+                if wanted.casefold() in names:  # shown as the taxonomy spells it
+                    found[doc["id"]].append(Reason(rank, kind, names[wanted.casefold()]))
+            rank += 1
+    for source in team.sources:
+        for doc in docs:
+            if doc["source"] == source:
+                found[doc["id"]].append(Reason(rank, "source", titles.get(source, source)))
+        rank += 1
+    return found
+
+
 def select(db: Digest, team: Team, week: IsoWeek) -> list[dict[str, Any]]:
-    """The week's documents matching any of the team's topics, regions, sources or saved searches (by name)."""
+    """The week's documents matching any of the team's interests, each with its `reasons` (strongest first)."""
     docs = db.documents_in_period(week.start.isoformat(), week.end.isoformat())
     if team.selects_everything:
-        return docs
-    topics = {t.casefold() for t in team.topics}
-    regions = {r.casefold() for r in team.regions}
-    sources = set(team.sources)
-    chosen = {
-        d["id"]
-        for d in docs
-        if d["source"] in sources
-        or topics.intersection(t.casefold() for t in d["topics"])
-        or regions.intersection(r.casefold() for r in d["regions"])
-    }
-    rest = [d["id"] for d in docs if d["id"] not in chosen]
-    found_by: dict[int, str] = {}
-    for search in team.searches:
-        if not rest:
-            break
-        for doc_id in db.matching_ids(search.query, rest):
-            found_by[doc_id] = search.name
-        rest = [i for i in rest if i not in found_by]
-    # What only a saved search found is grouped under that search when it has no topic of its own.
-    return [{**d, "saved_search": found_by.get(d["id"])} for d in docs if d["id"] in chosen or d["id"] in found_by]
+        return [{**d, "reasons": []} for d in docs]
+    reasons = match_reasons(db, team, docs, db.source_titles())
+    return [{**d, "reasons": reasons[d["id"]]} for d in docs if reasons[d["id"]]]
 
 
 def _doc_date(doc: Mapping[str, Any]) -> tuple[str, str]:
@@ -373,7 +507,7 @@ def _doc_date(doc: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _fold_copies(db: Digest, docs: list[dict[str, Any]]) -> tuple[list[tuple[dict[str, Any], list[str]]], int]:
-    """One entry per cluster (its oldest member among `docs`) with the other sources that carry it."""
+    """One entry per cluster (its oldest member among `docs`, with every member's reasons) and the other sources."""
     members = db.cluster_members(d["cluster_id"] for d in docs if d["cluster_id"] is not None)
     selected = {d["id"]: d for d in docs}
     shown: list[tuple[dict[str, Any], list[str]]] = []
@@ -388,7 +522,8 @@ def _fold_copies(db: Digest, docs: list[dict[str, Any]]) -> tuple[list[tuple[dic
             folded += 1
             continue
         done.add(cluster)
-        canonical = next(selected[m["id"]] for m in members[cluster] if m["id"] in selected)
+        mine = [selected[m["id"]] for m in members[cluster] if m["id"] in selected]
+        canonical = {**mine[0], "reasons": sorted({r for d in mine for r in d.get("reasons", [])})}
         others = [
             m["source_title"]
             for m in members[cluster]
@@ -422,22 +557,16 @@ def _health(db: Digest, team: Team, week: IsoWeek, titles: Mapping[str, str]) ->
     return notes, len(runs)
 
 
-def _primary_topic(item: Item, team: Team, weekly: Counter[str]) -> str:
-    """The section of an item: the team's first topic it has, else its topic most covered this week."""
-    item_topics = item.topics
-    if not item_topics:
-        return f"Saved search: {item.saved_search}" if item.saved_search else OTHER_TOPIC
-    folded = {t.casefold(): t for t in item_topics}
-    for wanted in team.topics:
-        if wanted.casefold() in folded:
-            return folded[wanted.casefold()]
-    return min(item_topics, key=lambda t: (-weekly[t], t))
+def digest_page(settings: TeamSettings, doc_id: int) -> str:
+    """The publication's row page in the public Datasette (`<digest_url>/digest/documents/<id>`), or ""."""
+    return f"{settings.digest_url}/{DATABASE_NAME}/documents/{doc_id}" if settings.digest_url else ""
 
 
-def build_roundup(db: Digest, team: Team, week: IsoWeek, *, now: datetime | None = None) -> Roundup:
-    """Select, fold syndicated copies, summarise and group a team's publications of one week."""
-    titles = db.source_titles()
-    entries, folded = _fold_copies(db, select(db, team, week))
+def make_items(
+    db: Digest, docs: list[dict[str, Any]], settings: TeamSettings, titles: Mapping[str, str]
+) -> tuple[list[Item], int]:
+    """Items for selected documents (each with `reasons`), syndicated copies folded; also how many were folded."""
+    entries, folded = _fold_copies(db, docs)
     items = [
         Item(
             id=doc["id"],
@@ -449,7 +578,8 @@ def build_roundup(db: Digest, team: Team, week: IsoWeek, *, now: datetime | None
             doc_type=doc["doc_type"] or "other",
             date=_doc_date(doc)[0],
             date_note=_doc_date(doc)[1],
-            saved_search=doc.get("saved_search"),
+            reasons=list(doc.get("reasons", [])),
+            digest_page=digest_page(settings, doc["id"]),
             authors=list(doc["authors"]),
             summary=summarise(doc["summary"] or "", doc["body"] or ""),
             topics=list(doc["topics"]),
@@ -458,28 +588,51 @@ def build_roundup(db: Digest, team: Team, week: IsoWeek, *, now: datetime | None
         )
         for doc, others in entries
     ]
+    return items, folded
+
+
+def _newest_first(items: list[Item]) -> list[Item]:
+    return sorted(sorted(items, key=lambda i: i.title), key=lambda i: i.date, reverse=True)
+
+
+def group(items: list[Item]) -> list[Section]:
+    """Items under their strongest reason, sections in the order of the team's interests (strongest kind first).
+
+    A team that takes everything has no reasons: its items sit under their topic most covered this week, the
+    biggest sections first, publications without a topic last.
+    """
+    by_reason: dict[Reason, list[Item]] = {}
     weekly = Counter(topic for item in items for topic in item.topics)
-    by_topic: dict[str, dict[str, list[Item]]] = {}
+    by_topic: dict[str, list[Item]] = {}
     for item in items:
-        topic = _primary_topic(item, team, weekly)
-        by_topic.setdefault(topic, {}).setdefault(item.source_title, []).append(item)
-    sections = [
-        Section(
-            topic,
-            [
-                SourceGroup(source, sorted(sorted(group, key=lambda i: i.title), key=lambda i: i.date, reverse=True))
-                for source, group in sorted(groups.items())
-            ],
-        )
-        for topic, groups in by_topic.items()
-    ]
-    sections.sort(key=lambda s: (s.topic == OTHER_TOPIC, s.topic.startswith("Saved search: "), -s.count, s.topic))
+        if item.reasons:
+            by_reason.setdefault(item.reasons[0], []).append(item)
+        else:
+            topic = min(item.topics, key=lambda t: (-weekly[t], t)) if item.topics else OTHER_TOPIC
+            by_topic.setdefault(topic, []).append(item)
+    sections = [Section(reason.label, _newest_first(group)) for reason, group in sorted(by_reason.items())]
+    topical = [Section(topic, _newest_first(group)) for topic, group in by_topic.items()]
+    topical.sort(key=lambda s: (s.title == OTHER_TOPIC, -s.count, s.title))
+    sections += topical
+    for n, section in enumerate(sections, 1):
+        section.anchor = f"section-{n}"
+    return sections
+
+
+def build_roundup(
+    db: Digest, team: Team, week: IsoWeek, *, now: datetime | None = None, settings: TeamSettings | None = None
+) -> Roundup:
+    """Select, fold syndicated copies, summarise and group a team's publications of one week."""
+    settings = settings or TeamSettings()
+    titles = db.source_titles()
+    items, folded = make_items(db, select(db, team, week), settings, titles)
     health, runs = _health(db, team, week, titles)
     return Roundup(
         team=team,
         week=week,
         generated=(now or clock()).astimezone(UTC).replace(microsecond=0),
-        sections=sections,
+        sections=group(items),
+        settings=settings,
         health=health,
         runs=runs,
         copies_folded=folded,
@@ -514,6 +667,7 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     )
     env.filters["md"] = _markdown
     env.filters["wrapped"] = _wrap
+    env.filters["mdurl"] = _md_url
     return env
 
 
@@ -521,9 +675,9 @@ _HTML = _environment(autoescape=True)  # every value is escaped in HTML, titles 
 _TEXT = _environment(autoescape=False)  # plain text and Markdown: Markdown escapes through the `md` filter
 
 
-def render(roundup: Roundup) -> Rendered:
-    """Render a roundup as HTML (email-safe: tables, inline styles, no scripts), Markdown and plain text."""
-    context = {"r": roundup}
+def render(mailing: Mailing) -> Rendered:
+    """Render a roundup or an alert as HTML (email-safe: fluid tables, inline styles, no scripts), Markdown, text."""
+    context = {"r": mailing}
     return Rendered(
         html=_HTML.get_template("roundup.html.j2").render(context, standalone=True),
         md=re.sub(r"\n{3,}", "\n\n", _TEXT.get_template("roundup.md.j2").render(context)),
@@ -637,7 +791,7 @@ def produce(
     db: Digest, team: Team, week: IsoWeek, out_dir: Path, settings: TeamSettings, *, now: datetime | None = None
 ) -> Archived:
     """Build, render and archive one team's roundup of one week."""
-    roundup = build_roundup(db, team, week, now=now)
+    roundup = build_roundup(db, team, week, now=now, settings=settings)
     return archive(roundup, render(roundup), out_dir, settings)
 
 
@@ -662,12 +816,18 @@ __all__ = [
     "Archived",
     "ConfigError",
     "IsoWeek",
+    "Item",
+    "Mailing",
+    "Reason",
     "Rendered",
     "Roundup",
     "WeekError",
     "archive",
     "build_roundup",
+    "group",
     "load_team_config",
+    "make_items",
+    "match_reasons",
     "pick_teams",
     "produce",
     "render",

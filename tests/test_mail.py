@@ -101,6 +101,9 @@ def test_roundup_email_has_text_and_html_parts(inbox: tuple[Inbox, int], archive
     assert msg["Subject"] == "Protection team: weekly roundup, 16–22 November 2026 (2026-W47): 3 publications"
     assert msg["To"] == "protection@example.org, lead@example.org"
     assert msg["From"] == "digest@example.org"
+    # (strip: a header longer than a line is folded before its value; unfolding leaves the space)
+    assert msg["List-Unsubscribe"].strip() == "<mailto:digest-admin@example.org?subject=Unsubscribe%20protection>"
+    assert msg["List-Unsubscribe-Post"] is None  # a mailto: cannot take a one-click POST
     assert msg.get_content_type() == "multipart/alternative"
     text, html = msg.iter_parts()
     assert (text.get_content_type(), html.get_content_type()) == ("text/plain", "text/html")
@@ -254,3 +257,27 @@ def test_message_headers(archived: rd.Archived) -> None:
     assert "roundup.protection.2026-W47" in msg["Message-ID"]
     assert XSS_TITLE not in msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert isinstance(FROZEN, datetime)
+
+
+def test_a_one_click_unsubscribe_page_goes_first_in_the_headers(
+    inbox: tuple[Inbox, int], archived: rd.Archived
+) -> None:
+    box, port = inbox
+    settings = archived.roundup.settings.model_copy(
+        update={"unsubscribe_url": "https://digest.example.org/unsubscribe?team={team}", "manage_address": ""}
+    )
+    roundup = dataclasses.replace(archived.roundup, settings=settings)
+    again = dataclasses.replace(archived, roundup=roundup, rendered=rd.render(roundup))
+    result = mail.send_roundup(again, mail.SmtpSettings(host="127.0.0.1", port=port, sender="digest@example.org"))
+    assert result.sent
+    [msg] = box.messages()
+    assert msg["List-Unsubscribe"].strip() == (
+        "<https://digest.example.org/unsubscribe?team=protection>,"
+        " <mailto:digest@example.org?subject=Unsubscribe%20protection>"
+    )
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text = msg.get_body(("plain",))
+    assert text is not None
+    assert "\nUnsubscribe:\nhttps://digest.example.org/unsubscribe?team=protection\n" in text.get_content().replace(
+        "\r\n", "\n"
+    )
