@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from cli.alerts import alerts
 from cli.demo import demo
 from cli.extract import extract
 from cli.health import health
@@ -23,6 +24,7 @@ app = typer.Typer(
 )
 for command in (demo, run, extract, search, serve, reextract, history, health, sources, roundup, schedule):
     app.command()(command)
+app.command()(alerts)
 
 if __name__ == "__main__":
     app()

@@ -704,7 +704,8 @@ def team_dir(out_dir: Path, team: str) -> Path:
     return Path(out_dir) / "roundups" / team
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file whole: to a temporary file beside it, then renamed over it."""
     # A reader (a web server, the feed poller) never sees half a file, and a crash never leaves one.
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -773,7 +774,7 @@ def update_feed(path: Path, roundup: Roundup, rendered: Rendered, settings: Team
     ET.SubElement(feed, _atom("generator")).text = "migdigest"
     feed.extend(kept)
     ET.indent(feed)
-    _write_atomic(path, ET.tostring(feed, encoding="unicode", xml_declaration=True) + "\n")
+    write_atomic(path, ET.tostring(feed, encoding="unicode", xml_declaration=True) + "\n")
 
 
 def archive(roundup: Roundup, rendered: Rendered, out_dir: Path, settings: TeamSettings) -> Archived:
@@ -781,7 +782,7 @@ def archive(roundup: Roundup, rendered: Rendered, out_dir: Path, settings: TeamS
     folder = team_dir(out_dir, roundup.team.name)
     files = {fmt: folder / f"{roundup.week.label}.{fmt}" for fmt in FORMATS}
     for fmt, path in files.items():
-        _write_atomic(path, rendered.get(fmt))
+        write_atomic(path, rendered.get(fmt))
     feed = folder / FEED_NAME
     update_feed(feed, roundup, rendered, settings)
     return Archived(roundup, rendered, files, feed)

@@ -532,3 +532,46 @@ class Digest:
         except sqlite3.DatabaseError as exc:
             problems.append(f"documents_fts: {exc}")
         return problems
+
+    # --- alerts ----------------------------------------------------------------------------------------------
+
+    def new_documents(self, since: str) -> list[dict[str, Any]]:
+        """Live documents first stored at or after `since`, except a source's first batch, as documents()."""
+        # The first batch a source ever stored is its back catalogue, not news: only what arrives once the digest
+        # already knew the source counts as a new publication.
+        return self._documents(
+            """
+            WHERE d.status = 'live' AND d.first_seen >= ?
+              AND EXISTS (SELECT 1 FROM documents AS o WHERE o.source = d.source AND o.first_seen < d.first_seen)
+            """,
+            [since],
+        )
+
+    def alerted_ids(self, team: str, ids: Iterable[int]) -> set[int]:
+        """Which of these documents the team was already alerted to."""
+        found: set[int] = set()
+        for chunk in chunks(sorted(set(ids))):
+            sql = f"SELECT document_id FROM alerts_sent WHERE team = ? AND document_id IN ({placeholders(len(chunk))})"
+            found.update(row[0] for row in self._db.execute(sql, [team, *chunk]))
+        return found
+
+    def last_alert(self, team: str) -> str | None:
+        """When the team was last sent an alert (ISO timestamp), or None."""
+        row = self._db.execute("SELECT max(sent_at) FROM alerts_sent WHERE team = ?", [team]).fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    def record_alerts(self, team: str, sent: Sequence[tuple[int, str]], sent_at: str, message_id: str) -> None:
+        """Record (document id, reason) pairs as sent to the team in one message."""
+        with write_transaction(self._db) as conn:
+            conn.executemany(
+                """
+                INSERT INTO alerts_sent (team, document_id, sent_at, reason, message_id) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (team, document_id) DO NOTHING
+                """,
+                [(team, doc_id, sent_at, reason, message_id) for doc_id, reason in sent],
+            )
+
+    def last_night_started(self) -> str | None:
+        """When the newest crawl run started (the night alerts belong to), or None before any run."""
+        row = self._db.execute("SELECT max(started) FROM crawl_runs").fetchone()
+        return str(row[0]) if row and row[0] else None

@@ -289,6 +289,26 @@ def m0007_search_id(db: Database) -> None:
     _script(db, "ALTER TABLE documents ADD COLUMN search_id INTEGER GENERATED ALWAYS AS (id) VIRTUAL;")
 
 
+@migration(8)
+def m0008_alerts_sent(db: Database) -> None:
+    """alerts_sent: which publication each team was alerted to, when and why, so that none is sent twice."""
+    _script(
+        db,
+        """
+        CREATE TABLE alerts_sent (
+            team TEXT NOT NULL,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            sent_at TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            message_id TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (team, document_id)
+        );
+        CREATE INDEX alerts_sent_team_sent_at ON alerts_sent(team, sent_at);
+        CREATE INDEX documents_first_seen ON documents(first_seen);
+        """,
+    )
+
+
 def _ensure_table(db: Database) -> None:
     db.execute(
         """
