@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -56,23 +57,54 @@ def alerts(
     need_digest(db)
     with Digest(db) as digest:
         outcomes = run_alerts(digest, teams, chosen, out_dir, smtp=smtp)
-    failed = []
-    for outcome in outcomes:
-        if not outcome.items:
-            console.print(f"{outcome.team}: {outcome.note}", highlight=False)
+    if not print_outcomes([{**asdict(o), "sent": o.sent} for o in outcomes]):
+        raise typer.Exit(1)
+
+
+def print_outcomes(rows: list[dict[str, Any]]) -> bool:
+    """A line per team (what was new, on which watched interests, sent or not); False when a send failed."""
+    ok = True
+    for row in rows:
+        if not row["items"]:
+            console.print(f"{row['team']}: {row['note']}", highlight=False)
             continue
-        n = outcome.items
-        what = f"{n} new publication{'s' if n != 1 else ''} ({', '.join(outcome.watched)})"
-        if outcome.send is None:
-            console.print(f"{outcome.team}: {what}, {outcome.note} -> {outcome.files['html']}", highlight=False)
-        elif outcome.sent:
-            console.print(f"{outcome.team}: {what}, sent to {', '.join(outcome.send.recipients)}", highlight=False)
+        n, send = row["items"], row["send"]
+        what = f"{n} new publication{'s' if n != 1 else ''} ({', '.join(row['watched'])})"
+        if send is None:
+            console.print(f"{row['team']}: {what}, {row['note']} -> {row['files']['html']}", highlight=False)
+        elif send["sent"]:
+            console.print(f"{row['team']}: {what}, sent to {', '.join(send['recipients'])}", highlight=False)
         else:
-            failed.append(outcome.team)
+            ok = False
             err.print(
-                f"[red]not sent[/red] {outcome.team} after {outcome.send.attempts} attempt(s): "
-                f"{escape(outcome.send.error)} (archived; it goes again with the next --send)",
+                f"[red]not sent[/red] {row['team']} after {send['attempts']} attempt(s): {escape(send['error'])}"
+                " (archived; it goes again with the next --send)",
                 highlight=False,
             )
-    if failed:
-        raise typer.Exit(1)
+    return ok
+
+
+def check_alerts_ready(config_dir: Path | None) -> None:
+    """Before a nightly run with --alerts: teams.yaml and the SMTP settings must be right (exit 2 if not)."""
+    from outputs import roundup as rd
+    from outputs.mail import MailConfigError, SmtpSettings
+
+    try:
+        rd.load_team_config(config_dir)
+        SmtpSettings.from_env()
+    except (ConfigError, MailConfigError) as exc:
+        raise fail(f"--alerts: {exc}", 2) from None
+
+
+def alerts_after_night(db: Path, config_dir: Path | None, night_started: str, out_dir: Path = DEFAULT_OUT_DIR) -> bool:
+    """Run the `alerts` flow for the night that started at `night_started`; False when some alert was not sent."""
+    from flows.alerts import alerts as alerts_flow
+
+    state = alerts_flow(
+        db_path=db, out_dir=out_dir, config_dir=config_dir, night_started=night_started, return_state=True
+    )
+    rows = state.result(raise_on_failure=False)
+    if isinstance(rows, list):
+        return print_outcomes(rows)
+    err.print(f"[red]alerts failed[/red]: {escape(str(state.message))}", highlight=False)
+    return False

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from cli.alerts import alerts_after_night, check_alerts_ready
 from cli.console import console
 from cli.options import (
     ConfigOption,
@@ -61,14 +63,25 @@ def run(
     ] = None,
     db: DbOption = DEFAULT_DB,
     config_dir: ConfigOption = None,
+    alerts: Annotated[
+        bool,
+        typer.Option(
+            "--alerts", help="Then email tonight's alerts (teams.yaml `alerts:`; SMTP from MIGDIGEST_SMTP_*)."
+        ),
+    ] = False,
 ) -> None:
     """Run the nightly flow (crawl, extract, store) on the configured sources."""
     config = load_or_fail(config_dir)
     overrides = parse_overrides(base_url)
     known_sources_or_fail(config, [*(source or []), *overrides])
     check_taxonomy(config_dir)
+    if alerts:
+        check_alerts_ready(config_dir)
+    night = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.perf_counter()
     report = run_nightly(sources=source or None, db_path=db, base_urls=overrides, config_dir=config_dir)
     print_report(report, time.perf_counter() - started)
-    if any(r["status"] != "ok" for r in report):
+    # Alerts (cli/alerts.py, flows/alerts.py) go out once everything of the night is stored.
+    alerts_ok = alerts_after_night(db, config_dir, night) if alerts else True
+    if any(r["status"] != "ok" for r in report) or not alerts_ok:
         raise typer.Exit(1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -117,6 +118,9 @@ def three_nights(
             before = len(inbox.received)
             nights.append(_night(site, db_path, out_dir, config_dir))
             mail.append(inbox.messages()[before:])
+            if len(nights) == 1:  # the digest after night 1, for the command line's own night 2
+                with sqlite3.connect(db_path) as live, sqlite3.connect(folder / "night1.db") as copy:
+                    live.backup(copy)
     finally:
         mp.undo()
     return db_path, nights, mail
@@ -198,6 +202,47 @@ def test_a_night_with_nothing_new_sends_nothing(three_nights: tuple[Path, list[A
     assert nights[2]["nightly"][0]["new"] == 0
     assert mail[2] == []
     assert {row["team"] for row in nights[2]["alerts"] if row["sent"]} == set()
+
+
+def test_migdigest_run_alerts_sends_after_the_night(
+    three_nights: tuple[Path, list[Any], list[list[EmailMessage]]],
+    config_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cli.app import app
+    from mirrors.server import MirrorServer
+
+    db_path = tmp_path / "digest.db"
+    shutil.copy(three_nights[0].parent / "night1.db", db_path)
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        monkeypatch.setenv("MIGDIGEST_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("MIGDIGEST_SMTP_PORT", str(controller.port))
+        monkeypatch.setenv("MIGDIGEST_OUT", str(tmp_path / "out"))
+        with MirrorServer("mpi-night2") as mirror:
+            args = ["run", "--source", "mpi", "--base-url", f"mpi={mirror.base_url}", "--db", str(db_path),
+                    "--config-dir", str(config_dir), "--alerts"]  # fmt: skip
+            result = CliRunner().invoke(app, args)
+    finally:
+        controller.stop()
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "horn: 1 new publication (Search: sudan), sent to horn@example.org" in output
+    assert "weekly: no alerts in teams.yaml" in output
+    assert sorted(m["X-Migdigest-Alert"].split()[0] for m in inbox.messages()) == ["eu", "horn"]
+
+
+def test_run_alerts_without_smtp_stops_before_crawling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cli.app import app
+
+    monkeypatch.delenv("MIGDIGEST_SMTP_HOST", raising=False)
+    result = CliRunner().invoke(app, ["run", "--source", "mpi", "--db", str(tmp_path / "d.db"), "--alerts"])
+    assert result.exit_code == 2
+    assert "--alerts: MIGDIGEST_SMTP_HOST is not set" in " ".join(result.output.split())
+    assert not (tmp_path / "d.db").exists()
 
 
 # --- without Prefect: once a night, never twice, the CLI -------------------------------------------------------
