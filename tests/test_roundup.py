@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -339,6 +340,19 @@ def test_items_say_why_and_sit_once_under_their_strongest_match(db: Digest, team
     assert report.title == "Rethinking Asylum Processing at Europe's Borders"
     assert report.also == ["Topic: Asylum and protection", "Region: Europe"]
     assert sum(i.id == report.id for i in roundup.items) == 1
+
+
+def test_the_digest_link_is_the_publication_page_in_datasette(digest_path: Path, db: Digest, teams: Teams) -> None:
+    from outputs.datasette import running_datasette
+
+    roundup = rd.build_roundup(db, teams.team("protection"), WEEK, now=FROZEN, settings=teams.settings)
+    with running_datasette(digest_path) as base:
+        for item in roundup.items:
+            assert item.digest_page.startswith(teams.settings.digest_url + "/")
+            url = base + item.digest_page.removeprefix(teams.settings.digest_url)
+            with urllib.request.urlopen(url, timeout=30) as response:
+                page = response.read().decode("utf-8")
+            assert str(markupsafe.escape(item.title)) in page  # the publication's own page, not a listing
 
 
 def test_a_week_of_many_items_opens_with_contents(db: Digest, teams: Teams) -> None:
