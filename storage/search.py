@@ -161,3 +161,21 @@ def run_search(
             raise
         raise QueryError(f"Cannot search for {_short(query)!r}: {exc}") from exc
     return [SearchHit(*row) for row in rows]
+
+
+def query_notes(query: str) -> list[str]:
+    """What a query said that the search syntax does not (and what was searched instead), with how to write it."""
+    notes: list[str] = []
+    text = unicodedata.normalize("NFC", query)
+    if text.count('"') % 2:
+        notes.append('A quotation mark is not closed, so the phrase runs to the end of the text. Close it: "a phrase".')
+    bare = [m.group(3) for m in _CHUNK.finditer(text) if m.group(3) is not None]
+    if any(word in ("NOT", "NEAR") or word.startswith("NEAR(") for word in bare):
+        notes.append("NOT and NEAR are searched as words here. Leave them out, or put OR between two terms.")
+    if any(":" in word or word.startswith(("(", "{", "^", "-")) or word.endswith(")") for word in bare):
+        notes.append("Column filters, brackets and ^ are not search syntax here: only the words were searched.")
+    if bare and (bare[0] == "OR" or bare[-1] in ("OR", "AND")):
+        notes.append("OR and AND need a term on each side: refugees OR migrants.")
+    if len(_CHUNK.findall(text)) > MAX_TERMS:
+        notes.append(f"Only the first {MAX_TERMS} terms were searched.")
+    return notes
