@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from storage.search import RANK, QueryError, build_match
+from storage.snippets import FTS_SNIPPETS_UP_TO, Texts, fts_snippets, lead, snippets
 
 Sort = Literal["relevance", "newest"]
 Ranking = Literal["all", "title", "none"]
@@ -46,12 +47,9 @@ LABELS: dict[str, str] = {
 RANK_ALL = 5_000
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 200
-SNIPPET_TOKENS = 28
 HIT_START = "\ue000"
 HIT_END = "\ue001"
-ELLIPSIS = "…"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_SPACE = re.compile(r"\s+")
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -391,7 +389,7 @@ def browse(conn: sqlite3.Connection, query: BrowseQuery, *, facet_size: int = 12
                 page_rows = np.concatenate([ranked_rows[start:], rest[max(0, start - ranked) :]])[: query.size]
         else:
             page_rows = newest_first[start : start + query.size]
-        hits = _hits(conn, index, [int(i) for i in index.ids[page_rows]], query.q if match else "", match)
+        hits = _hits(conn, [int(i) for i in index.ids[page_rows]], match, matches or 0)
     finally:
         if not in_txn:
             conn.execute("COMMIT")
@@ -415,73 +413,6 @@ _HIT_COLUMNS = """
     d.id, d.title, d.url, d.canonical_url, d.source, coalesce(nullif(s.title, ''), d.source), d.doc_type,
     d.published, d.language, d.authors, d.topics, d.regions, d.status, d.summary, d.body, d.pdf_text
 """
-_snippet_local = threading.local()
-
-
-def _snippet_db() -> sqlite3.Connection:
-    """This thread's private in-memory FTS5 table (the digest's tokenizer), for the snippets of one page."""
-    conn: sqlite3.Connection | None = getattr(_snippet_local, "conn", None)
-    if conn is None:
-        conn = sqlite3.connect(":memory:")
-        conn.execute(
-            "CREATE VIRTUAL TABLE page USING fts5(body, summary, pdf_text, title,"
-            " tokenize='porter unicode61 remove_diacritics 2')"
-        )
-        _snippet_local.conn = conn
-    return conn
-
-
-def clean(text: str) -> str:
-    """One line: every run of whitespace (line breaks included) as one space."""
-    return _SPACE.sub(" ", text).strip()
-
-
-def _focus(text: str, before: int = 60) -> str:
-    """The snippet cut to start shortly before its first hit, so that a one-line display shows the hit."""
-    at = text.find(HIT_START)
-    if at <= before:
-        return text
-    cut = text.find(" ", at - before)
-    return ELLIPSIS + text[cut + 1 if 0 <= cut < at else at :]
-
-
-def _lead(summary: str, body: str, size: int = 220) -> str:
-    text = clean(summary[: size * 4]) or clean(body[: size * 4])
-    if len(text) <= size:
-        return text
-    cut = text[:size].rsplit(" ", 1)[0]
-    return cut + ELLIPSIS
-
-
-def _snippets(rows: list[tuple[Any, ...]], match: str) -> dict[int, str]:
-    """The best passage of each row with hits marked: body first, then summary, PDF text, title."""
-    conn = _snippet_db()
-    near = _near(match)
-    with conn:
-        conn.execute("DELETE FROM page")
-        conn.executemany(
-            "INSERT INTO page (rowid, body, summary, pdf_text, title) VALUES (?, ?, ?, ?, ?)",
-            [(r[0], _passages(r[14] or "", near), r[13], _passages(r[15] or "", near), r[1]) for r in rows],
-        )
-    found: dict[int, str] = {}
-    for column in range(4):
-        sql = f"SELECT rowid, snippet(page, {column}, ?, ?, ?, {SNIPPET_TOKENS}) FROM page WHERE page MATCH ?"
-        for rowid, text in conn.execute(sql, [HIT_START, HIT_END, ELLIPSIS, match]):
-            if rowid not in found and HIT_START in (text or ""):
-                found[rowid] = _focus(clean(text))
-    return found
-
-
-def _near(match: str) -> re.Pattern[str]:
-    """A pattern for words that may be hits of the query: each term's first five letters, any case."""
-    stems = {word[:5] for word in re.findall(r"[^\W_]+", match)}
-    return re.compile("|".join(re.escape(stem) for stem in sorted(stems)) or "(?!)", re.IGNORECASE)
-
-
-def _passages(text: str, near: re.Pattern[str], most: int = 3) -> str:
-    """The first paragraphs of a text that may hold a hit (tokenizing whole bodies and PDFs would cost most)."""
-    found = [p for p in text.split("\n") if near.search(p)][:most]
-    return "\n".join(found)
 
 
 def _names(value: object) -> list[str]:
@@ -494,7 +425,7 @@ def _names(value: object) -> list[str]:
     return [str(i) for i in items] if isinstance(items, list) else []
 
 
-def _hits(conn: sqlite3.Connection, index: _Index, ids: list[int], q: str, match: str | None) -> list[Hit]:
+def _hits(conn: sqlite3.Connection, ids: list[int], match: str | None, matches: int) -> list[Hit]:
     if not ids:
         return []
     marks = ", ".join("?" * len(ids))
@@ -505,7 +436,13 @@ def _hits(conn: sqlite3.Connection, index: _Index, ids: list[int], q: str, match
     ).fetchall()
     by_id = {r[0]: r for r in rows}
     ordered = [by_id[i] for i in ids if i in by_id]
-    snippets = _snippets(ordered, match) if match else {}
+    texts = [Texts(r[0], r[14] or "", r[13] or "", r[15] or "", r[1] or "", r[9] or "") for r in ordered]
+    if match is None:
+        found: dict[int, str] = {}
+    elif matches <= FTS_SNIPPETS_UP_TO:
+        found = fts_snippets(conn, [t.id for t in texts], match, HIT_START, HIT_END)
+    else:
+        found = snippets(texts, match, HIT_START, HIT_END)
     authors: dict[int, list[str]] = {i: [] for i in ids}
     for doc_id, name in conn.execute(
         "SELECT l.document_id, a.name FROM document_authors AS l JOIN authors AS a ON a.id = l.author_id"
@@ -528,7 +465,7 @@ def _hits(conn: sqlite3.Connection, index: _Index, ids: list[int], q: str, match
             topics=_names(r[10]),
             regions=_names(r[11]),
             status=r[12],
-            snippet=snippets.get(r[0]) or _lead(r[13] or "", r[14] or ""),
+            snippet=found.get(r[0]) or lead(r[13] or "", r[14] or ""),
             score=None,
         )
         for r in ordered
