@@ -16,8 +16,8 @@ from datasette.filters import FilterArguments
 from datasette.utils import path_with_added_args, path_with_removed_args, urlsafe_components
 from markupsafe import Markup, escape
 
-from outputs.publication_text import atom_feed, csv_text, export_row
-from storage.browse import FACETS, LABELS, BrowseError, BrowseQuery, browse
+from outputs.publication_text import CITATIONS, atom_feed, csv_text, export_row, outline
+from storage.browse import FACETS, LABELS, BrowseError, BrowseQuery, browse, by_authors, related
 from storage.search import QueryError, build_match, query_notes
 
 # Canned queries ask snippet() to mark hits with these private-use characters: they never occur in extracted
@@ -168,12 +168,24 @@ def extra_template_vars(
                     [doc["cluster_id"], doc["id"]],
                 )
             ]
+        doc_id = int(doc["id"])
+        related_docs = await db.execute_fn(lambda conn: related(conn, doc_id))
+        author_docs = await db.execute_fn(lambda conn: by_authors(conn, doc_id))
+        names = [r[0] for r in authors]
+        source_title = source[0]["title"] if source and source[0]["title"] else doc["source"]
+        cite = dict(doc, authors=names, publisher=source_title)
         return {
             "publication": {
+                "outline": outline(doc.get("body") or ""),
+                "related": related_docs,
+                "by_authors": author_docs,
+                "author_links": [(n, _link(SEARCH_PATH, [("author", n)])) for n in names],
+                "citations": [(key, label, fn(cite)) for key, (label, fn) in CITATIONS.items()],
+                "search_path": SEARCH_PATH,
                 "doc": doc,
                 "link": web_link(doc.get("url")),
                 "pdf_link": web_link(doc.get("pdf_url")),
-                "authors": [r[0] for r in authors],
+                "authors": names,
                 "topics": _loads(doc.get("topics")),
                 "regions": _loads(doc.get("regions")),
                 "source_title": source[0]["title"] if source else doc["source"],
