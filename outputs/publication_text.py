@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -77,7 +78,8 @@ def _split_name(name: str) -> tuple[str, str]:
 
 def _cite_key(pub: Mapping[str, Any]) -> str:
     first = (pub.get("authors") or [pub.get("source") or "migdigest"])[0]
-    family = re.sub(r"[^A-Za-z0-9]", "", _split_name(str(first))[0]) or "anon"
+    ascii_name = unicodedata.normalize("NFKD", _split_name(str(first))[0]).encode("ascii", "ignore").decode()
+    family = re.sub(r"[^A-Za-z0-9]", "", ascii_name) or "anon"
     title_word = next((w for w in re.findall(r"[A-Za-z0-9]+", str(pub.get("title") or "")) if len(w) > 3), "")
     return f"{family.lower()}{_year(pub.get('published'))}{title_word.lower()}" or f"migdigest{pub.get('id')}"
 

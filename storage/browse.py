@@ -309,11 +309,11 @@ def _facets(
 
 
 def _ranked(
-    conn: sqlite3.Connection, index: _Index, match: str, matches: int, selected: BoolArray
+    conn: sqlite3.Connection, index: _Index, match: str, many: bool, selected: BoolArray
 ) -> tuple[IntArray, Ranking]:
-    """Rows of the selection in relevance order: every match, or only the title matches above RANK_ALL."""
+    """Rows of the selection in relevance order: every match, or only the title matches when there are many."""
     ranking: Ranking = "all"
-    if matches > RANK_ALL:
+    if many:
         match = "{title} : (" + match + ")"
         ranking = "title"
     text = conn.execute(
@@ -325,7 +325,9 @@ def _ranked(
     return order[selected[order]], ranking
 
 
-def browse(conn: sqlite3.Connection, query: BrowseQuery, *, facet_size: int = 12) -> BrowseResult:
+def browse(
+    conn: sqlite3.Connection, query: BrowseQuery, *, facet_size: int = 12, rank_all: int = RANK_ALL
+) -> BrowseResult:
     """Run one request of the search page: exact total and facets, one page of hits with snippets."""
     if query.page < 1:
         raise BrowseError(f"page must be 1 or more, not {query.page}")
@@ -378,7 +380,7 @@ def browse(conn: sqlite3.Connection, query: BrowseQuery, *, facet_size: int = 12
         ranked = 0
         newest_first = index.newest_order[selected[index.newest_order]]
         if match is not None and query.order == "relevance" and total:
-            ranked_rows, ranking = _ranked(conn, index, match, matches or 0, selected)
+            ranked_rows, ranking = _ranked(conn, index, match, (matches or 0) > rank_all, selected)
             ranked = len(ranked_rows)
             if start + query.size <= ranked:
                 page_rows = ranked_rows[start : start + query.size]

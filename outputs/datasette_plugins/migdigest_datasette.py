@@ -546,7 +546,7 @@ async def search_page(request: Any, datasette: Any) -> Any:
         )  # fmt: skip
     active = [
         {
-            "label": f"{LABELS[k]}: {v}" if k in LABELS else f"{_DATE_LABELS[k]} {v}",
+            "label": f"{LABELS[k]}: {label_of.get((k, v), v)}" if k in LABELS else f"{_DATE_LABELS[k]} {v}",
             "url": _link(path, _without(params, k, v)),
         }
         for k, v in params
