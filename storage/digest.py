@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from migdigest.models import Publication, RunStats
 from storage._sql import chunks, placeholders, write_transaction
 from storage.migrations import apply_migrations, schema_version
-from storage.search import SearchHit, run_search
+from storage.search import Filters, SearchHit, count_matches, run_search
 
 # Columns taken from a Publication, in the order the INSERT and UPDATE statements below bind them.
 _CONTENT_COLUMNS = (
@@ -395,9 +395,27 @@ class Digest:
         source: str | None = None,
         doc_type: str | None = None,
         since: str | None = None,
+        filters: Filters | None = None,
     ) -> list[SearchHit]:
         """Full-text search, best (bm25) first; see storage.search for the query syntax."""
-        return run_search(self._db.conn, query, limit=limit, source=source, doc_type=doc_type, since=since)
+        return run_search(
+            self._db.conn, query, limit=limit, source=source, doc_type=doc_type, since=since, filters=filters
+        )
+
+    def search_count(self, query: str, filters: Filters) -> int:
+        """How many publications a search matches with these filters."""
+        return count_matches(self._db.conn, query, filters)
+
+    def filter_values(self) -> dict[str, list[str]]:
+        """The values each search filter can take in this digest: source, doc_type, topic, region, author."""
+        queries = {
+            "source": "SELECT DISTINCT source FROM documents ORDER BY source",
+            "doc_type": "SELECT DISTINCT doc_type FROM documents ORDER BY doc_type",
+            "topic": "SELECT name FROM topics ORDER BY name",
+            "region": "SELECT name FROM regions ORDER BY name",
+            "author": "SELECT name FROM authors ORDER BY name",
+        }
+        return {key: [row[0] for row in self._db.execute(sql)] for key, sql in queries.items()}
 
     def document(self, canonical_url: str) -> dict[str, Any] | None:
         """One document's row plus "authors", "topics" and "regions" as lists of names, or None."""

@@ -309,6 +309,33 @@ def m0008_alerts_sent(db: Database) -> None:
     )
 
 
+@migration(9)
+def m0009_browse_index(db: Database) -> None:
+    """The search page's facet index: a covering index of the facet columns and a counter of their changes."""
+    # storage/browse.py keeps every publication's facet values in memory to count facets exactly over any match
+    # set. documents_browse lets it load them without reading the rows (published, language and doc_type sit
+    # after the body, so a table scan reads the whole digest); browse_state.version tells it when to reload.
+    _script(
+        db,
+        """
+        CREATE INDEX documents_browse ON documents(published, source, doc_type, language, first_seen);
+        CREATE TABLE browse_state (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+        INSERT INTO browse_state (id, version) VALUES (1, 0);
+        CREATE TRIGGER documents_browse_ai AFTER INSERT ON documents BEGIN
+            UPDATE browse_state SET version = version + 1 WHERE id = 1;
+        END;
+        CREATE TRIGGER documents_browse_ad AFTER DELETE ON documents BEGIN
+            UPDATE browse_state SET version = version + 1 WHERE id = 1;
+        END;
+        CREATE TRIGGER documents_browse_au AFTER UPDATE OF
+            source, doc_type, language, published, first_seen, authors, topics, regions
+        ON documents BEGIN
+            UPDATE browse_state SET version = version + 1 WHERE id = 1;
+        END;
+        """,
+    )
+
+
 def _ensure_table(db: Database) -> None:
     db.execute(
         """

@@ -20,11 +20,10 @@ import re
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 SNIPPET_START = "["
 SNIPPET_END = "]"
-SNIPPET_ELLIPSIS = "…"
-SNIPPET_TOKENS = 32  # FTS5 allows at most 64
 MAX_TERMS = 64
 # The persistent rank of documents_fts (migration 2), spelled out: title, summary, body, pdf_text, authors.
 RANK = "bm25(documents_fts, 10.0, 4.0, 1.0, 1.0, 5.0)"
@@ -95,63 +94,55 @@ def build_match(query: str) -> str:
     return " AND ".join(group[0] if len(group) == 1 else "(" + " OR ".join(group) + ")" for group in groups)
 
 
-def run_search(
-    conn: sqlite3.Connection,
-    query: str,
-    *,
-    limit: int,
-    source: str | None,
-    doc_type: str | None,
-    since: str | None,
-) -> list[SearchHit]:
-    """Run a user query against documents_fts with filters; best hits first."""
-    if not isinstance(limit, int) or limit < 1:
-        raise QueryError(f"limit must be a positive whole number, not {limit!r}")
-    if since is not None and not _DATE.match(since):
-        raise QueryError(f"since must be an ISO 8601 date such as 2024-05-31, not {_short(since)!r}")
-    match = build_match(query)
-    where = ["documents_fts MATCH ?"]
-    params: list[object] = [match]
-    for column, value in (("source", source), ("doc_type", doc_type)):
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What a search is narrowed to: each given filter must hold (dates are YYYY-MM-DD, inclusive)."""
+
+    source: str | None = None
+    doc_type: str | None = None
+    since: str | None = None
+    until: str | None = None
+    topic: str | None = None
+    region: str | None = None
+    author: str | None = None
+
+
+# Filter -> SQL condition on `d` (documents); the names go through the link tables and their indexes.
+_CONDITIONS = {
+    "source": "d.source = ?",
+    "doc_type": "d.doc_type = ?",
+    "since": "d.published >= ?",
+    "until": "substr(d.published, 1, 10) <= ?",
+    "topic": "d.id IN (SELECT l.document_id FROM document_topics AS l JOIN topics AS n ON n.id = l.topic_id"
+    " WHERE n.name = ?)",
+    "region": "d.id IN (SELECT l.document_id FROM document_regions AS l JOIN regions AS n ON n.id = l.region_id"
+    " WHERE n.name = ?)",
+    "author": "d.id IN (SELECT l.document_id FROM document_authors AS l JOIN authors AS n ON n.id = l.author_id"
+    " WHERE n.name = ?)",
+}
+
+
+def _where(filters: Filters) -> tuple[list[str], list[object]]:
+    where: list[str] = []
+    params: list[object] = []
+    for name in ("since", "until"):
+        value = getattr(filters, name)
+        if value is not None and not _DATE.match(value):
+            raise QueryError(f"{name} must be an ISO 8601 date such as 2024-05-31, not {_short(value)!r}")
+    for name, condition in _CONDITIONS.items():
+        value = getattr(filters, name)
         if value is not None:
-            where.append(f"d.{column} = ?")
+            where.append(condition)
             params.append(value)
-    if since is not None:
-        where.append("d.published >= ?")
-        params.append(since)
-    # snippet() column -1 lets FTS5 pick the column with the best fragment: body usually, the title or the
-    # author list when that is all that matched.
-    snippet = f"snippet(documents_fts, -1, ?, ?, ?, {SNIPPET_TOKENS}) AS snippet"
-    columns = "d.canonical_url, d.url, d.title, d.source, d.doc_type, d.published"
-    if len(where) == 1:
-        # No filter: rank first, then make snippets for the best `limit` alone. FTS5 scores every match
-        # whatever the LIMIT (there is no early stop); calling bm25() in a query of its own is faster than
-        # `ORDER BY rank`, which FTS5 answers with a nested statement and a re-seek per row (~1.5x at 100k
-        # matches). CROSS JOIN keeps this order of work.
-        sql = f"""
-            WITH top AS MATERIALIZED (
-                SELECT rowid AS id, {RANK} AS score FROM documents_fts
-                WHERE documents_fts MATCH ? ORDER BY score, rowid LIMIT ?
-            )
-            SELECT {columns}, {snippet}, top.score AS rank
-            FROM top CROSS JOIN documents_fts CROSS JOIN documents AS d
-            WHERE documents_fts MATCH ? AND documents_fts.rowid = top.id AND d.id = top.id
-            ORDER BY top.score, top.id
-        """
-        params = [match, limit, SNIPPET_START, SNIPPET_END, SNIPPET_ELLIPSIS, match]
-    else:
-        # With filters FTS5's own rank order is better: it reads documents only until `limit` rows passed,
-        # where scoring first would read the document row of every match (published sits after the body).
-        sql = f"""
-            SELECT {columns}, {snippet}, documents_fts.rank AS rank
-            FROM documents_fts JOIN documents AS d ON d.id = documents_fts.rowid
-            WHERE {" AND ".join(where)}
-            ORDER BY documents_fts.rank
-            LIMIT ?
-        """
-        params = [SNIPPET_START, SNIPPET_END, SNIPPET_ELLIPSIS, *params, limit]
+    return where, params
+
+
+_COUNT = "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?"
+
+
+def _run(conn: sqlite3.Connection, sql: str, params: list[object], query: str) -> list[tuple[Any, ...]]:
     try:
-        rows = conn.execute(sql, params).fetchall()
+        return list(conn.execute(sql, params).fetchall())
     except UnicodeEncodeError as exc:  # lone surrogates in a filter value cannot be sent to SQLite
         raise QueryError(f"Cannot search with these filters: {exc}") from exc
     except sqlite3.OperationalError as exc:
@@ -160,4 +151,109 @@ def run_search(
         if "fts5" not in str(exc) and "MATCH" not in str(exc):
             raise
         raise QueryError(f"Cannot search for {_short(query)!r}: {exc}") from exc
-    return [SearchHit(*row) for row in rows]
+
+
+def run_search(
+    conn: sqlite3.Connection,
+    query: str,
+    *,
+    limit: int,
+    source: str | None = None,
+    doc_type: str | None = None,
+    since: str | None = None,
+    filters: Filters | None = None,
+) -> list[SearchHit]:
+    """Run a user query against documents_fts with filters; best hits first."""
+    from storage.snippets import FTS_SNIPPETS_UP_TO, Texts, fts_snippets, lead, snippets
+
+    if not isinstance(limit, int) or limit < 1:
+        raise QueryError(f"limit must be a positive whole number, not {limit!r}")
+    filters = filters or Filters(source=source, doc_type=doc_type, since=since)
+    where, params = _where(filters)
+    match = build_match(query)
+    if not where:
+        # No filter: rank with bm25() in a query of its own. FTS5 scores every match whatever the LIMIT (there is
+        # no early stop); calling bm25() directly is faster than `ORDER BY rank`, which FTS5 answers with a
+        # nested statement and a re-seek per row (~1.5x at 100k matches).
+        sql = (
+            f"SELECT rowid, {RANK} AS score FROM documents_fts WHERE documents_fts MATCH ?"
+            " ORDER BY score, rowid LIMIT ?"
+        )
+        ranked = _run(conn, sql, [match, limit], query)
+    else:
+        # With filters FTS5's own rank order is better: it reads documents only until `limit` rows passed,
+        # where scoring first would read the document row of every match (published sits after the body).
+        sql = f"""
+            SELECT d.id, documents_fts.rank FROM documents_fts JOIN documents AS d ON d.id = documents_fts.rowid
+            WHERE documents_fts MATCH ? AND {" AND ".join(where)} ORDER BY documents_fts.rank LIMIT ?
+        """
+        ranked = _run(conn, sql, [match, *params, limit], query)
+    if not ranked:
+        return []
+    ids = [int(r[0]) for r in ranked]
+    rows = {
+        r[0]: r
+        for r in conn.execute(
+            "SELECT id, canonical_url, url, title, source, doc_type, published, body, summary, pdf_text, authors"
+            f" FROM documents WHERE id IN ({', '.join('?' * len(ids))})",
+            ids,
+        )
+    }
+    few = len(ids) < limit or _run(conn, _COUNT, [match], query)[0][0] <= FTS_SNIPPETS_UP_TO
+    # Many matches: snippets from the rows' own texts (storage.snippets), without a lookup per row in the index.
+    found = (
+        fts_snippets(conn, ids, match, SNIPPET_START, SNIPPET_END)
+        if few
+        else snippets(
+            [Texts(i, rows[i][7], rows[i][8], rows[i][9], rows[i][3], rows[i][10]) for i in ids if i in rows],
+            match,
+            SNIPPET_START,
+            SNIPPET_END,
+        )
+    )
+    return [
+        SearchHit(
+            canonical_url=rows[i][1],
+            url=rows[i][2],
+            title=rows[i][3],
+            source=rows[i][4],
+            doc_type=rows[i][5],
+            published=rows[i][6],
+            snippet=found.get(i) or lead(rows[i][8] or "", rows[i][7] or ""),
+            rank=float(score),
+        )
+        for i, score in zip(ids, (r[1] for r in ranked), strict=True)
+        if i in rows
+    ]
+
+
+def count_matches(conn: sqlite3.Connection, query: str, filters: Filters) -> int:
+    """How many publications a query matches with these filters."""
+    where, params = _where(filters)
+    match = build_match(query)
+    if not where:
+        sql = "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?"
+    else:
+        sql = f"""
+            SELECT count(*) FROM documents_fts JOIN documents AS d ON d.id = documents_fts.rowid
+            WHERE documents_fts MATCH ? AND {" AND ".join(where)}
+        """
+    return int(_run(conn, sql, [match, *params], query)[0][0])
+
+
+def query_notes(query: str) -> list[str]:
+    """What a query said that the search syntax does not (and what was searched instead), with how to write it."""
+    notes: list[str] = []
+    text = unicodedata.normalize("NFC", query)
+    if text.count('"') % 2:
+        notes.append('A quotation mark is not closed, so the phrase runs to the end of the text. Close it: "a phrase".')
+    bare = [m.group(3) for m in _CHUNK.finditer(text) if m.group(3) is not None]
+    if any(word in ("NOT", "NEAR") or word.startswith("NEAR(") for word in bare):
+        notes.append("NOT and NEAR are searched as words here. Leave them out, or put OR between two terms.")
+    if any(":" in word or word.startswith(("(", "{", "^", "-")) or word.endswith(")") for word in bare):
+        notes.append("Column filters, brackets and ^ are not search syntax here: only the words were searched.")
+    if bare and (bare[0] == "OR" or bare[-1] in ("OR", "AND")):
+        notes.append("OR and AND need a term on each side: refugees OR migrants.")
+    if len(_CHUNK.findall(text)) > MAX_TERMS:
+        notes.append(f"Only the first {MAX_TERMS} terms were searched.")
+    return notes

@@ -427,13 +427,13 @@ def test_publication_page_is_readable(server: str, demo_db: Path) -> None:
     assert str(report.published) in html
     for name in report.authors:
         assert name in html
-    for topic in report.topics:
-        assert urllib.parse.urlencode({"_topic": topic}) in html
+    for topic in report.topics:  # each topic links to the search page filtered by it
+        assert 'href="/?' + urllib.parse.urlencode({"topic": topic}) + '"' in html
     assert f'class="original" href="{report.url}"' in html
     assert f'class="pdf" href="{report.pdf_url}"' in html
     paragraphs = report.body.split("\n")
     body = html.split('<div class="body">')[1].split("</div>")[0]
-    assert body.count("<p>") == len(paragraphs)
+    assert body.count("<p>") + body.count('<h2 class="section">') == len(paragraphs)
     _, _, twin = get(f"{server}/{DATABASE_NAME}/documents/49")
     assert "Near-duplicates" in twin
     assert "Sahel smuggling routes (odi)" in twin

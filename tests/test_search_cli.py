@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.app import app
+from migdigest.models import Publication
 from storage import Digest
 from storage.search import RANK, build_match
 from tests.test_datasette import HOSTILE, XSS_URL, build_demo_digest, known_report
@@ -92,15 +93,22 @@ def test_filters_source_type_since_and_limit(digest: Path) -> None:
     assert both
     assert all(h["source"] == "mpi" and h["doc_type"] == "article" for h in both)
     assert len(hits(search(digest, "migration", "--json", "--limit", "3"))) == 3
-    assert hits(search(digest, "migration", "--json", "--source", "nobody")) == []
+    unknown = search(digest, "migration", "--json", "--source", "nobody")
+    assert unknown.exit_code == 2
+    assert "unknown --source 'nobody'; this digest has: mmc, mpi, odi" in unknown.stderr
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["x", "--since", "yesterday"], "error: since must be an ISO 8601 date"),
-        (["x", "--since", "2024-13-99x"], "error: since must be an ISO 8601 date"),
-        (["x", "--source", "\udcff"], "error: Cannot search with these filters"),
+        (["x", "--since", "yesterday"], "error: --since 'yesterday' is not a date: write YYYY-MM-DD"),
+        (["x", "--since", "2024-13-99x"], "error: --since '2024-13-99x' is not a date"),
+        (["x", "--until", "2024-02-30"], "error: --until '2024-02-30' is not a date"),
+        (["x", "--since", "2024-05-01", "--until", "2024-01-01"], "is after --until 2024-01-01: swap them"),
+        (["x", "--source", "\udcff"], "error: unknown --source '\\udcff'; this digest has: mmc, mpi, odi"),
+        (["x", "--type", "book"], "error: unknown --type 'book'; this digest has: article, commentary"),
+        (["x", "--topic", "Nope"], "error: unknown --topic 'Nope'; this digest has: "),
+        (["x", "--region", "Mars"], "error: unknown --region 'Mars'; this digest has: Europe"),
         (["!!! ??? ..."], "error: Nothing to search for"),
     ],
 )
@@ -170,3 +178,71 @@ def test_ranking_is_the_persistent_fts5_rank(digest: Path) -> None:
                 [build_match(query)],
             ).fetchall()
             assert [h.canonical_url for h in db.search(query, limit=10)] == [r[0] for r in expected], query
+
+
+def test_topic_region_author_and_until_filters_with_a_count(digest: Path) -> None:
+    with Digest(digest) as db:
+        docs = {d["canonical_url"]: d for d in db.documents()}
+    remittances = hits(search(digest, "remittances", "--json", "--topic", "Remittances", "--limit", "500"))
+    assert remittances
+    assert all("Remittances" in docs[h["canonical_url"]]["topics"] for h in remittances)
+    sahel = hits(search(digest, "smuggling", "--json", "--region", "Sahel"))
+    assert {h["source"] for h in sahel} == {"mmc", "odi"}
+    report = known_report()
+    by = hits(search(digest, "migra*", "--json", "--author", report.authors[0], "--limit", "500"))
+    assert by
+    assert all(report.authors[0] in docs[h["canonical_url"]]["authors"] for h in by)
+    old = hits(search(digest, "migra*", "--json", "--until", "2016-12-31", "--limit", "500"))
+    assert old
+    assert all(h["published"][:10] <= "2016-12-31" for h in old)
+    every = hits(search(digest, "migration", "--json", "--limit", "500"))
+    text = search(digest, "migration", "--limit", "3")
+    assert text.exit_code == 0
+    assert text.stdout.splitlines()[0] == f"{len(every)} results, the best 3 shown (--limit)"
+    few = search(digest, "smuggling", "--region", "Sahel")
+    assert few.stdout.splitlines()[0] == "2 results"
+    unknown = search(digest, "x", "--author", report.authors[0][:-1])
+    assert unknown.exit_code == 2
+    assert f"did you mean: {report.authors[0]}" in unknown.stderr or "this digest has" in unknown.stderr
+
+
+def test_urls_stay_whole_and_markup_in_titles_is_text_on_an_80_column_terminal(tmp_path: Path) -> None:
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    path = build_demo_digest(tmp_path / "digest.db")
+    url = "https://www.example.org/research/" + "a-very-long-publication-slug-" * 4 + "final"
+    title = "Power [/b] and [bold]markup[/bold] in a [link=https://evil.example]title[/link]"
+    with Digest(path) as db:
+        db.store([Publication("odi", url, url, title, "Zanzibarian shipping routes.", published="2024-01-01")],
+                 "2026-11-20T02:00:00+00:00")  # fmt: skip
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 80, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.app", "search", "zanzibarian", "--db", str(path)],
+        stdout=terminal, stderr=terminal, cwd=REPO, env=env,
+    )  # fmt: skip
+    os.close(terminal)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    assert proc.wait(timeout=60) == 0
+    os.close(controller)
+    import re
+
+    screen = re.sub(r"\x1b\[[0-9;]*m", "", b"".join(chunks).decode("utf-8")).replace("\r", "")
+    lines = screen.splitlines()
+    assert len(url) > 80
+    assert url in lines  # on a line of its own, neither wrapped nor cut
+    assert title in " ".join(lines)  # markup printed as the text it is
+    assert lines[0] == "1 result"

@@ -16,7 +16,9 @@ from datasette.filters import FilterArguments
 from datasette.utils import path_with_added_args, path_with_removed_args, urlsafe_components
 from markupsafe import Markup, escape
 
-from storage.search import QueryError, build_match
+from outputs.publication_text import CITATIONS, atom_feed, csv_text, export_row, outline
+from storage.browse import FACETS, LABELS, BrowseError, BrowseQuery, browse, by_authors, related
+from storage.search import QueryError, build_match, query_notes
 
 # Canned queries ask snippet() to mark hits with these private-use characters: they never occur in extracted
 # text, so render_cell() can escape everything else and turn only them into <mark>.
@@ -90,8 +92,9 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
 
 @hookimpl
 def prepare_jinja2_environment(env: Any) -> None:
-    """`value|migdigest_list`: a JSON array column (topics, regions) as a list of strings."""
+    """`value|migdigest_list`: a JSON array as a list of strings; `text|migdigest_highlight`: hits as <mark>."""
     env.filters["migdigest_list"] = _loads
+    env.filters["migdigest_highlight"] = highlight
 
 
 @hookimpl
@@ -165,12 +168,24 @@ def extra_template_vars(
                     [doc["cluster_id"], doc["id"]],
                 )
             ]
+        doc_id = int(doc["id"])
+        related_docs = await db.execute_fn(lambda conn: related(conn, doc_id))
+        author_docs = await db.execute_fn(lambda conn: by_authors(conn, doc_id))
+        names = [r[0] for r in authors]
+        source_title = source[0]["title"] if source and source[0]["title"] else doc["source"]
+        cite = dict(doc, authors=names, publisher=source_title)
         return {
             "publication": {
+                "outline": outline(doc.get("body") or ""),
+                "related": related_docs,
+                "by_authors": author_docs,
+                "author_links": [(n, _link(SEARCH_PATH, [("author", n)])) for n in names],
+                "citations": [(key, label, fn(cite)) for key, (label, fn) in CITATIONS.items()],
+                "search_path": SEARCH_PATH,
                 "doc": doc,
                 "link": web_link(doc.get("url")),
                 "pdf_link": web_link(doc.get("pdf_url")),
-                "authors": [r[0] for r in authors],
+                "authors": names,
                 "topics": _loads(doc.get("topics")),
                 "regions": _loads(doc.get("regions")),
                 "source_title": source[0]["title"] if source else doc["source"],
@@ -363,3 +378,235 @@ def filters_from_request(request: Any, database: str, table: str) -> FilterArgum
             params[p] = value
             described.append(f'{param.lstrip("_")} is "{value}"')
     return FilterArguments(where, params, described) if where else None
+
+
+# --- the analyst's search page --------------------------------------------------------------------------------
+
+SEARCH_PATH = "/-/search"
+_SORTS = ("relevance", "newest")
+# Query parameters of the search page; anything else in a URL is dropped from the links it makes.
+_DATE_PARAMS = ("since", "until", "added")
+_PARAMS = ("q", *FACETS, *_DATE_PARAMS, "sort", "page", "size")
+_DATE_LABELS = {"since": "From", "until": "To", "added": "New since"}
+
+
+def _params(request: Any) -> list[tuple[str, str]]:
+    """The page's own parameters from the URL, in order, empty values dropped."""
+    return [(k, v) for k, v in urllib.parse.parse_qsl(request.query_string, keep_blank_values=False) if k in _PARAMS]
+
+
+def _link(path: str, params: list[tuple[str, str]]) -> str:
+    return path + ("?" + urllib.parse.urlencode(params) if params else "")
+
+
+def _without(params: list[tuple[str, str]], key: str, value: str | None = None) -> list[tuple[str, str]]:
+    """Params without `key` (or one value of it), back on the first page."""
+    return [(k, v) for k, v in params if k != "page" and not (k == key and (value is None or v == value))]
+
+
+def _int(value: str | None, name: str, default: int) -> int:
+    if value is None or not value.strip():
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise BrowseError(f"{name} must be a whole number, not {value[:20]!r}") from None
+
+
+def browse_query(request: Any) -> BrowseQuery:
+    """The search page's request as a BrowseQuery (BrowseError for a page, size or order it cannot take)."""
+    args = request.args
+    sort = args.get("sort") or None
+    if sort is not None and sort not in _SORTS:
+        raise BrowseError(f"sort must be relevance or newest, not {sort[:20]!r}")
+    return BrowseQuery(
+        q=args.get("q", "") or "",
+        filters={facet: [v for v in args.getlist(facet) if v] for facet in FACETS if args.getlist(facet)},
+        since=args.get("since") or None,
+        until=args.get("until") or None,
+        added=args.get("added") or None,
+        sort=sort,
+        page=_int(args.get("page"), "page", 1),
+        size=_int(args.get("size"), "size", 20),
+    )
+
+
+def _hit_dict(hit: Any, datasette: Any) -> dict[str, Any]:
+    return {
+        "id": hit.id,
+        "title": hit.title,
+        "url": web_link(hit.url),
+        "canonical_url": hit.canonical_url,
+        "source": hit.source,
+        "publisher": hit.publisher,
+        "doc_type": hit.doc_type,
+        "published": hit.published,
+        "language": hit.language,
+        "authors": hit.authors,
+        "topics": hit.topics,
+        "regions": hit.regions,
+        "status": hit.status,
+        "snippet": hit.snippet,
+        "page": datasette.urls.table(DATABASE, TABLE) + f"/{hit.id}",
+    }
+
+
+async def search_page(request: Any, datasette: Any) -> Any:
+    """The search-and-browse page (`/` and /-/search), and its .json, .csv and .atom exports."""
+    from datasette.utils.asgi import Response
+
+    fmt = request.url_vars.get("format") or "html"
+    path = request.path.rsplit(".", 1)[0] if fmt != "html" else request.path
+    if path == "/":
+        path = SEARCH_PATH if fmt != "html" else "/"
+    params = _params(request)
+    error: str | None = None
+    result = None
+    try:
+        query = browse_query(request)
+        db = datasette.get_database(DATABASE)
+        result = await db.execute_fn(lambda conn: browse(conn, query))
+    except BrowseError as exc:
+        error = str(exc)
+        query = BrowseQuery()
+    notes = query_notes(query.q) if query.q else []
+    hits = [_hit_dict(h, datasette) for h in (result.hits if result else [])]
+    for hit in hits:
+        hit["page"] = datasette.absolute_url(request, hit["page"]) if fmt != "html" else hit["page"]
+    # Filters by the labels analysts read (a publisher's name, not its code).
+    label_of = {(name, v.value): v.label for name, values in (result.facets.items() if result else []) for v in values}
+    if fmt in ("json", "csv"):
+        if error:
+            return Response.json({"ok": False, "error": error}, status=400)
+        assert result is not None
+        rows = [export_row(h) for h in hits]
+        if fmt == "csv":
+            return Response(csv_text(rows), content_type="text/csv; charset=utf-8")
+        data = {
+            "ok": True,
+            "total": result.total,
+            "page": query.page,
+            "pages": result.pages,
+            "order": query.order,
+            "ranking": result.ranking,
+            "ranked": result.ranked,
+            "newest": result.newest,
+            "notes": notes,
+            "rows": rows,
+            "facets": {
+                LABELS[name]: [
+                    {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected} for v in values
+                ]
+                for name, values in result.facets.items()
+            },
+            "next_url": (
+                _link(SEARCH_PATH + ".json", [*_without(params, "page"), ("page", str(query.page + 1))])
+                if query.page < result.pages
+                else None
+            ),
+        }
+        return Response.json(data)
+    if fmt == "atom":
+        if error:
+            return Response.text(error, status=400)
+        assert result is not None
+        described = [(LABELS[f], label_of.get((f, v), v)) for f in FACETS for v in query.filters.get(f, ())]
+        described += [(_DATE_LABELS[k], v) for k, v in params if k in _DATE_PARAMS]
+        if query.q:
+            described.insert(0, ("Search", query.q))
+        title = "migdigest: " + ("; ".join(f"{k} {v}" for k, v in described) or "latest publications")
+        base = datasette.absolute_url(request, "/")
+        xml = atom_feed(
+            feed_id="urn:migdigest:search:" + urllib.parse.urlencode(sorted(_without(params, "page"))),
+            title=title,
+            self_url=base.rstrip("/") + _link(SEARCH_PATH + ".atom", params),
+            page_url=base.rstrip("/") + _link(SEARCH_PATH, params),
+            categories=described,
+            entries=[dict(h, url=h["url"] or "") for h in hits],
+        )
+        return Response(xml, content_type="application/atom+xml; charset=utf-8")
+
+    facets: list[dict[str, Any]] = []
+    for name, values in result.facets.items() if result else []:
+        facets.append(
+            {
+                "name": name,
+                "label": LABELS[name],
+                "values": [
+                    {
+                        "label": v.label,
+                        "count": v.count,
+                        "selected": v.selected,
+                        "url": _link(path, _without(params, name, v.value) if v.selected
+                                     else [*_without(params, "page"), (name, v.value)]),
+                    }
+                    for v in values
+                ],
+            }
+        )  # fmt: skip
+    active = [
+        {
+            "label": f"{LABELS[k]}: {label_of.get((k, v), v)}" if k in LABELS else f"{_DATE_LABELS[k]} {v}",
+            "url": _link(path, _without(params, k, v)),
+        }
+        for k, v in params
+        if k in LABELS or k in _DATE_LABELS
+    ]
+    if query.q:
+        active.insert(0, {"label": f"Search: {query.q}", "url": _link(path, _without(params, "q"))})
+    page_links: dict[str, str] = {}
+    if result:
+        rest = _without(params, "page")
+        if query.page > 1:
+            page_links["previous"] = _link(path, [*rest, ("page", str(query.page - 1))])
+        if query.page < result.pages:
+            page_links["next"] = _link(path, [*rest, ("page", str(query.page + 1))])
+    sort_links = {s: _link(path, [*_without(params, "sort"), ("sort", s)]) for s in _SORTS}
+    exports = {fmt: _link(SEARCH_PATH + "." + fmt, params) for fmt in ("atom", "json", "csv")}
+    context = {
+        "q": query.q,
+        "query": query,
+        "result": result,
+        "hits": hits,
+        "facets": facets,
+        "active": active,
+        "error": error,
+        "notes": notes,
+        "page_links": page_links,
+        "sort_links": sort_links,
+        "exports": exports,
+        "hidden": [(k, v) for k, v in params if k not in ("q", "sort", "page", *_DATE_PARAMS)],
+        "dates": {k: request.args.get(k, "") for k in _DATE_PARAMS},
+        "search_path": path,
+        "clear_url": path,
+        "documents_url": datasette.urls.table(DATABASE, TABLE),
+        "database_url": datasette.urls.database(DATABASE),
+    }
+    html = await datasette.render_template("migdigest_search.html", context, request=request, view_name="search")
+    return Response.html(html)
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    """The search page at / (the home page) and /-/search, with .json, .csv and .atom."""
+    return [
+        (r"^/$", search_page),
+        (r"^/-/search(\.(?P<format>json|csv|atom))?$", search_page),
+    ]
+
+
+@hookimpl
+def startup(datasette: Any) -> Callable[[], Awaitable[None]]:
+    """Load the facet index before the first analyst waits for it."""
+
+    async def warm() -> None:
+        try:
+            db = datasette.get_database(DATABASE)
+        except KeyError:
+            return
+        try:
+            await db.execute_fn(lambda conn: browse(conn, BrowseQuery(size=1)))
+        except sqlite3.Error:  # an old or foreign file: the page will say what is wrong when asked
+            return
+
+    return warm
