@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from cli.add_source import add_source
 from cli.demo import demo
 from cli.extract import extract
 from cli.health import health
@@ -23,6 +24,7 @@ app = typer.Typer(
 )
 for command in (demo, run, extract, search, serve, reextract, history, health, sources, roundup, schedule):
     app.command()(command)
+app.command("add-source")(add_source)
 
 if __name__ == "__main__":
     app()
