@@ -200,6 +200,11 @@ def base_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def _same_site(a: str, b: str) -> bool:
+    """Two bases of one site: the same host but for "www." (any scheme)."""
+    return urlsplit(a).netloc.lower().removeprefix("www.") == urlsplit(b).netloc.lower().removeprefix("www.")
+
+
 def path_of(url: str) -> str:
     """The URL's path, as include patterns see it (without the query)."""
     return urlsplit(url).path or "/"
@@ -282,7 +287,8 @@ def feed_links(html: str, page_url: str) -> list[str]:
     for link in soup.find_all("link", href=True):
         rel = [str(r).lower() for r in link.get_attribute_list("rel") if r]
         kind = str(link.get("type") or "").lower()
-        if "alternate" in rel and kind in _FEED_TYPES:
+        # WordPress announces a comments feed next to the posts' feed: its items are comments, not publications.
+        if "alternate" in rel and kind in _FEED_TYPES and "comment" not in str(link.get("title") or "").lower():
             found.append(urljoin(page_url, str(link["href"])))
     return list(dict.fromkeys(found))
 
@@ -614,6 +620,11 @@ def probe_site(url: str, *, origin: str | None = None, user_agent: str, timeout:
     except OSError as exc:
         shown = f" (through {origin})" if origin else ""
         raise ProbeError(f"cannot reach {base}{shown}: {exc}; check the address and your connection") from None
+    start = page.url  # where redirects led
+    if home.ok and base_of(home.url) != base and _same_site(base_of(home.url), base):
+        # The site lives at its www (or https) variant: configure that, or the crawl would refuse its own links.
+        notes.append(f"{base}/ redirects to {base_of(home.url)}/: that is the base URL")
+        base = base_of(home.url)
     if not page.ok:
         raise ProbeError(f"{start} answered HTTP {page.status}; give a page of the site that loads in a browser")
     if "html" not in page.content_type.lower():
