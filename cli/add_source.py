@@ -160,10 +160,10 @@ def render_yaml(source: Source, probe: Probe, command: str) -> str:
                     f"          next: {_q(listing.next)}"]  # fmt: skip
     shapes = [s for s in probe.shapes if s.proposed]
     out.append("    # Regexes on the URL path: only URLs matching one are fetched as publications. Proposed from the")
-    out.append("    # URL shapes that feeds and listings point to:")
+    out.append("    # URL shapes found (those feeds or listings point to, or whose slugs are titles):")
     for s in shapes:
         counts = ", ".join(f"{n} in {c}" for c, n in sorted(s.counts.items()))
-        out.append(f"    #   {s.label} ({counts})")
+        out.append(f"    #   {s.label}: {s.reason} ({counts})")
     out.append("    # Index pages of the same shape are recognised by extraction and never stored.")
     out.append("    include:" + ("" if source.include else " []"))
     out += [f"      - {_q(p)}" for p in source.include]
@@ -229,9 +229,9 @@ def _print_probe(probe: Probe) -> None:
               ["next", g.next or "- (one page)"]])  # fmt: skip
     show(
         "URL shapes",
-        ["include?", "shape", "sitemap", "feed", "listing", "examples"],
+        ["include?", "shape", "sitemap", "feed", "listing", "why", "examples"],
         [["yes" if s.proposed else "no", s.label, s.counts["sitemap"], s.counts["feed"], s.counts["listing"],
-          " ".join(s.examples[:2])] for s in probe.shapes],
+          s.reason, " ".join(s.examples[:2])] for s in probe.shapes],
     )  # fmt: skip
     for note in probe.notes:
         say(f"note: {note}")

@@ -154,15 +154,21 @@ class Shape:
     """URLs of one shape (first path segment and depth), where they were found, and whether to include them."""
 
     pattern: str  # the include regex on the URL path
-    label: str  # for people: /research/* ...
-    counts: Counter[Channel]
-    examples: list[str]
+    label: str  # for people: /research/*/
+    counts: Counter[Channel]  # distinct URLs of this shape per channel
+    paths: set[str] = field(default_factory=set)
     proposed: bool = False
+    reason: str = ""  # why it is proposed, or not
 
     @property
     def total(self) -> int:
         """Distinct URLs of this shape."""
-        return sum(self.counts.values())
+        return len(self.paths)
+
+    @property
+    def examples(self) -> list[str]:
+        """A few of its paths."""
+        return sorted(self.paths)[:3]
 
 
 @dataclass
@@ -417,7 +423,9 @@ def _label_css(item: Tag) -> str | None:
         classes = " ".join(str(c) for c in _classes(tag))
         text = tag.get_text(" ", strip=True)
         if classes and _LABEL_CLASS.search(classes) and 0 < len(text.split()) <= 4:
-            return _css_of(tag)
+            # The class that says what it is, not the CMS's generic ones (`field`, `field__item`).
+            telling = next(c for c in _classes(tag) if _LABEL_CLASS.search(c))
+            return _css_of(tag, [telling])
     return None
 
 
@@ -506,7 +514,8 @@ def nav_candidates(html: str, page_url: str) -> list[str]:
         url = urljoin(page_url, str(a["href"])).split("#")[0]
         parts = urlsplit(url)
         depth = len([s for s in parts.path.split("/") if s])
-        if parts.netloc == host and depth == 1 and not parts.query:
+        # /research/, or one level down (/en/publications/, /section/publications): deeper links are items.
+        if parts.netloc == host and 1 <= depth <= 2 and not parts.query:
             found.append(url)
     # Sections that usually hold publications first.
     keen = re.compile(r"research|publication|report|paper|analysis|insight|commentary|news|blog|articles?", re.I)
@@ -515,6 +524,9 @@ def nav_candidates(html: str, page_url: str) -> list[str]:
 
 
 # -- URL shapes ----------------------------------------------------------------------------------------
+
+
+_LANGUAGE = re.compile(r"[a-z]{2}(-[a-z]{2})?", re.I)
 
 
 def shape_of(path: str) -> tuple[str, str]:
@@ -527,6 +539,9 @@ def shape_of(path: str) -> tuple[str, str]:
     head = r"\d+" if first.isdigit() else re.escape(first)
     label_head = "N" if first.isdigit() else first
     rest = segments[1:]
+    if _LANGUAGE.fullmatch(first) and len(rest) >= 2:
+        # A language prefix (/en/publications/slug/): the section is the segment after it.
+        head, label_head, rest = f"{head}/{re.escape(rest[0])}", f"{label_head}/{rest[0]}", rest[1:]
     if not rest:
         if "." in first:
             return f"^/{head}{slash}$", f"/{label_head}{slash}"
@@ -535,33 +550,34 @@ def shape_of(path: str) -> tuple[str, str]:
     return regex, f"/{label_head}" + "/*" * len(rest) + slash
 
 
+# A slug of three words or more is a title in the URL (a person's or topic's name is one or two words).
+_TITLED_SLUG = re.compile(r"^[^/]*[a-z0-9][-_][^/]*[-_][^/]*[a-z0-9]$", re.I)
+_MIN_TITLED = 5
+
+
 def group_shapes(urls: dict[Channel, set[str]], base: str) -> list[Shape]:
-    """Group the URLs found on the site by shape; propose the shapes that feeds or listings point to."""
+    """Group the URLs found on the site by shape; propose those feeds or listings point to, or titled by slugs."""
     host = urlsplit(base).netloc.removeprefix("www.")
     shapes: dict[str, Shape] = {}
-    seen: dict[str, set[str]] = {}
     for channel, found in urls.items():
-        for url in sorted(found):
-            if urlsplit(url).netloc.removeprefix("www.") != host:
-                continue
-            path = path_of(url)
+        paths = {path_of(u) for u in found if urlsplit(u).netloc.removeprefix("www.") == host}
+        for path in sorted(paths):
             regex, label = shape_of(path)
-            shape = shapes.setdefault(regex, Shape(regex, label, Counter(), []))
-            if path in seen.setdefault(regex + channel, set()):
-                continue
-            seen[regex + channel].add(path)
+            shape = shapes.setdefault(regex, Shape(regex, label, Counter()))
             shape.counts[channel] += 1
-            if path not in shape.examples and len(shape.examples) < 3:
-                shape.examples.append(path)
-    content_channels = any(urls.get(c) for c in ("feed", "listing"))
+            shape.paths.add(path)
     for shape in shapes.values():
-        pointed = shape.counts["feed"] + shape.counts["listing"]
-        if content_channels:
-            shape.proposed = pointed > 0 and shape.pattern not in ("^/$",)
+        pointed = [c for c in ("feed", "listing") if shape.counts[c]]
+        titled = [p for p in shape.paths if _TITLED_SLUG.match(p.rstrip("/").rsplit("/", 1)[-1])]
+        if shape.pattern == "^/$":
+            shape.reason = "the home page"
+        elif pointed:
+            shape.proposed, shape.reason = True, f"linked by {' and '.join(pointed)}"
+        elif len(titled) >= _MIN_TITLED and len(titled) >= 0.8 * shape.total:
+            # Only in sitemaps, but shaped like publications: many pages with a title for a slug.
+            shape.proposed, shape.reason = True, f"{len(titled)} titled slugs"
         else:
-            # Sitemap only: shapes with several slugged pages (a title in the URL) are publications' shapes.
-            slugged = [p for p in shape.examples if p.rstrip("/").rsplit("/", 1)[-1].count("-") >= 2]
-            shape.proposed = shape.counts["sitemap"] >= 3 and len(slugged) == len(shape.examples)
+            shape.reason = "not in feeds or listings" if shape.counts["sitemap"] else ""
     return sorted(shapes.values(), key=lambda s: (not s.proposed, -s.total, s.pattern))
 
 
@@ -653,6 +669,8 @@ def probe_site(url: str, *, origin: str | None = None, user_agent: str, timeout:
     # (a home page's "latest" block rarely pages), else the first page of teasers found.
     listing = read_listing(page.text(), start)
     pages_html = [page.text()]
+    # Teasers on the page given count as pointers to publications even when another page is the listing to page.
+    teasers = set(listing.links) if listing else set()
     if (listing is None or listing.next is None) and home.ok:
         for candidate in nav_candidates(home.text(), base + "/"):
             if candidate == start or not fetcher.allowed(candidate):
@@ -671,7 +689,7 @@ def probe_site(url: str, *, origin: str | None = None, user_agent: str, timeout:
     urls: dict[Channel, set[str]] = {
         "sitemap": set(sitemap_urls),
         "feed": feed_urls,
-        "listing": set(listing.links) if listing else set(),
+        "listing": (set(listing.links) if listing else set()) | teasers,
     }
     shapes = group_shapes(urls, base)
     if not any(urls.values()):

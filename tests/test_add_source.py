@@ -17,6 +17,7 @@ from extract.stage import extract_run
 from extract.taxonomy import load_taxonomy
 from migdigest.config import load_config
 from mirrors import SITES
+from mirrors.meridian.content import load
 from mirrors.server import MirrorServer
 from spiders.crawl import run_crawl
 from spiders.probe import group_shapes, read_listing, shape_of
@@ -79,7 +80,11 @@ def test_add_source_finds_every_channel_and_proposes_the_publication_shapes(
     assert lines["listing (3"][-2:] == [f"{REAL}/research/", str(len(research))]
     # The URL shapes: include? shape sitemap feed listing examples...
     assert lines["yes /research/*/"][2:5] == ["18", "7", "15"]  # 15 publications and 3 type listings in sitemaps
-    assert lines["yes /commentary/*/"][2:5] == ["7", "3", "0"]
+    pubs = SITES["meridian"].publications()
+    on_home = [p for p in pubs[: load().data["settings"]["per_page"]] if p.path.startswith("/commentary/")]
+    assert on_home  # the home page's teasers count as links too
+    assert lines["yes /commentary/*/"][2:5] == ["7", "3", str(len(on_home))]
+    assert " ".join(lines["yes /commentary/*/"][5:8]) == "linked by feed"
     for shape in ("/people/*/", "/topics/*/", "/*/", "/"):
         assert lines[f"no {shape}"][0] == "no"
     # The dry run: publications stored, the type listings of the same shape judged listings and not stored.
@@ -252,7 +257,7 @@ def test_read_listing_on_a_drupal_view() -> None:
     assert guess is not None
     assert guess.item == "div.views-row"
     assert guess.link == "h2.node__title a"
-    assert guess.type_label == "div.field--label"
+    assert guess.type_label == "div.field--label"  # the class that says so, not the CMS's generic ones
     assert guess.next == "li.pager__item.pager__item--next a"
     assert guess.links == [f"https://think.example.org/research/{s}" for s in slugs]
 
@@ -266,9 +271,18 @@ def test_url_shapes() -> None:
     assert shape_of("/research/some-report/") == ("^/research/[^/]+/$", "/research/*/")
     assert shape_of("/2024/05/a-post") == (r"^/\d+/[^/]+/[^/]+$", "/N/*/*")
     assert shape_of("/a-post-at-the-root/") == ("^/[^/]+/$", "/*/")
+    assert shape_of("/en/publications/a-paper/") == ("^/en/publications/[^/]+/$", "/en/publications/*/")
+    assert shape_of("/fr/un-article/") == ("^/fr/[^/]+/$", "/fr/*/")
     shapes = group_shapes(
         {"sitemap": {f"{REAL}/research/r{i}/" for i in range(5)} | {f"{REAL}/people/p{i}/" for i in range(5)},
          "feed": {f"{REAL}/research/r1/"}, "listing": set()},
         REAL,
     )  # fmt: skip
-    assert [(s.label, s.proposed, s.total) for s in shapes] == [("/research/*/", True, 6), ("/people/*/", False, 5)]
+    assert [(s.label, s.proposed, s.total) for s in shapes] == [("/research/*/", True, 5), ("/people/*/", False, 5)]
+    # Only in sitemaps, but five titles for slugs: publications; names and topics are not.
+    titled = {f"{REAL}/news/a-title-in-words-{i}" for i in range(5)} | {f"{REAL}/topics/climate-{i}" for i in range(6)}
+    shapes = group_shapes({"sitemap": titled, "feed": set(), "listing": set()}, REAL)
+    assert [(s.label, s.proposed, s.reason) for s in shapes] == [
+        ("/news/*", True, "5 titled slugs"),
+        ("/topics/*", False, "not in feeds or listings"),
+    ]
