@@ -69,7 +69,10 @@ class Fetcher:
     """Polite GETs of a real site's URLs, sent to `origin` instead when given (as spiders/mirror.py does)."""
 
     def __init__(self, real_base: str, origin: str | None, user_agent: str, timeout: float = 10.0) -> None:
-        self.override = OriginOverride(real_base, origin) if origin else None
+        # Both the host given and its www. twin: a site that redirects to the other must reach the copy too.
+        parts = urlsplit(real_base)
+        twin = parts.netloc.removeprefix("www.") if parts.netloc.startswith("www.") else "www." + parts.netloc
+        self.overrides = [OriginOverride(b, origin) for b in (real_base, f"{parts.scheme}://{twin}")] if origin else []
         self.user_agent = user_agent
         self.timeout = timeout
         self.opener = urllib.request.build_opener(_NoRedirect)
@@ -83,7 +86,7 @@ class Fetcher:
         """GET `url`, following up to 5 redirects; a network failure raises OSError (HTTP errors are answers)."""
         for _ in range(6):
             target, headers = url, {"User-Agent": self.user_agent, "Accept-Encoding": "identity"}
-            found = self.override.target(url) if self.override else None
+            found = next((t for o in self.overrides if (t := o.target(url)) is not None), None)
             if found is not None:
                 target, host, scheme = found
                 headers |= {"Host": host, "X-Forwarded-Proto": scheme}

@@ -199,6 +199,13 @@ class _Bare(BaseHTTPRequestHandler):
     """A site with one page, no robots.txt, sitemap, feed or listing."""
 
     def do_GET(self) -> None:
+        host = self.headers.get("Host", "")
+        if host.startswith("bare."):  # the site lives at www.: the bare host redirects there
+            self.send_response(301)
+            self.send_header("Location", f"https://www.{host}{self.path}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         found = self.path == "/"
         body = b"<html><head><title>Bare</title></head><body><h1>Hello</h1><p>Nothing here.</p></body></html>"
         self.send_response(200 if found else 404)
@@ -229,7 +236,8 @@ def test_a_site_with_nothing_to_discover_says_what_to_do(bare_site: str, tmp_pat
                     "--config-dir", str(tmp_path))  # fmt: skip
     assert out.returncode == 2, out.stdout + out.stderr
     err = squashed(out.stderr)
-    assert "found no sitemap, feed or listing on https://bare.example.org" in err
+    # Redirected to its www. host, the probe looked there (the override sends both hosts to the copy).
+    assert "found no sitemap, feed or listing on https://www.bare.example.org" in err
     assert "Run again with the URL of the page that lists the publications" in err
     assert "docs/sources.md" in err
     assert not (tmp_path / "sources.d").exists()
