@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from cli.add_source import add_source
 from cli.alerts import alerts
 from cli.demo import demo
 from cli.extract import extract
@@ -25,6 +26,7 @@ app = typer.Typer(
 for command in (demo, run, extract, search, serve, reextract, history, health, sources, roundup, schedule):
     app.command()(command)
 app.command()(alerts)
+app.command("add-source")(add_source)
 
 if __name__ == "__main__":
     app()

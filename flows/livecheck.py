@@ -66,3 +66,49 @@ def check_source(
         example=result.publications[0].title if result.publications else "",
         problems=problems,
     )
+
+
+# What a dry run shows of a page: a publication is stored; an index page (listing, tag, author, search) and
+# anything else (not HTML, an error) is not.
+SampleKind = Literal["publication", "index", "other"]
+
+
+@dataclass(frozen=True)
+class SampledPage:
+    """One page of a dry run and what extraction judged it to be."""
+
+    url: str
+    kind: SampleKind
+    detail: str  # the extractor's page kind, the HTTP status or the content type
+
+
+def dry_run(
+    source: Source, *, settings: Settings | None = None, base_url: str | None = None, max_pages: int = 30
+) -> list[SampledPage]:
+    """Crawl at most `max_pages` responses of a source not yet configured and say what each page would be."""
+    from extract.page import ExtractionError, extract_page
+    from spiders.rundir import read_body, read_pages
+
+    sampled: list[SampledPage] = []
+    with tempfile.TemporaryDirectory(prefix=f"migdigest-dry-{source.name}-") as tmp:
+        run_dir = Path(tmp)
+        run_crawl(source, run_dir, settings=settings, base_url=base_url, max_pages=max_pages)
+        for page in read_pages(run_dir):
+            if page.hints.get("pdf_of"):
+                continue  # a publication's PDF travels with it
+            if not 200 <= page.status < 300:
+                sampled.append(SampledPage(page.url, "other", f"HTTP {page.status}"))
+                continue
+            if "html" not in page.content_type.lower():
+                sampled.append(SampledPage(page.url, "other", page.content_type or "no content type"))
+                continue
+            try:
+                kind = extract_page(read_body(run_dir, page), page.url, source=source, hints=page.hints).page_type
+            except ExtractionError:
+                sampled.append(SampledPage(page.url, "other", "unreadable HTML"))
+                continue
+            shown: SampleKind = "publication" if kind == "article" else "index"
+            if kind not in ("article", "listing", "author", "tag", "search"):
+                shown = "other"  # a service page, a product...: a kind extraction may add, never stored
+            sampled.append(SampledPage(page.url, shown, str(kind)))
+    return sampled

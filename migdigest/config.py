@@ -31,16 +31,20 @@ class _Strict(Strict, BaseModel):
 class Listing(_Strict):
     """A listing page: where items are, what to read from each, how to reach the next page."""
 
-    url: str
+    url: str = Field(description="the listing's first page: a path on the site or an absolute URL")
     item: str = Field(description="CSS selector of one teaser")
-    link: str = "a"
-    type_label: str | None = None
-    date: str | None = None
-    next: str | None = None
-    max_pages: int = Field(default=50, ge=1)
+    link: str = Field(default="a", description="CSS selector, inside a teaser, of the link to the publication")
+    type_label: str | None = Field(
+        default=None, description="CSS selector, inside a teaser, of its type label (mapped by `type_labels`)"
+    )
+    date: str | None = Field(
+        default=None, description="CSS selector, inside a teaser, of its date (a sign of change for known pages)"
+    )
+    next: str | None = Field(default=None, description="CSS selector of the link to the next page (none: one page)")
+    max_pages: int = Field(default=50, ge=1, description="pages of the listing read at most")
     # Incremental runs stop paging after a page whose items are all known, but always read min_pages pages.
-    stop_when_known: bool = True
-    min_pages: int = Field(default=1, ge=1)
+    stop_when_known: bool = Field(default=True, description="stop paging after a page whose items are all known")
+    min_pages: int = Field(default=1, ge=1, description="pages always read, known items or not")
 
     _css = field_validator("item", "link", "type_label", "date", "next")(_check_css)
 
@@ -48,16 +52,16 @@ class Listing(_Strict):
 class Discovery(_Strict):
     """How publications are found: sitemaps, feeds and listing pages (paths or absolute URLs)."""
 
-    sitemaps: list[str] = []
-    feeds: list[str] = []
-    listings: list[Listing] = []
+    sitemaps: list[str] = Field(default=[], description="sitemaps or sitemap indexes (gzipped or not)")
+    feeds: list[str] = Field(default=[], description="RSS or Atom feeds")
+    listings: list[Listing] = Field(default=[], description="listing pages of teasers, paged by a next link")
 
 
 class UrlType(_Strict):
     """A document type implied by a URL path pattern."""
 
-    pattern: str
-    type: str
+    pattern: str = Field(description="regex searched in the URL path")
+    type: str = Field(description="the document type of a matching page (one of the digest's types)")
 
     @field_validator("pattern")
     @classmethod
@@ -79,12 +83,14 @@ class UrlType(_Strict):
 class Selectors(_Strict):
     """Optional CSS selectors that override what the generic extractor finds."""
 
-    title: str | None = None
-    date: str | None = None
-    authors: str | None = None
-    type: str | None = None
-    body: str | None = None
-    pdf: str | None = None
+    title: str | None = Field(default=None, description="CSS selector of the title")
+    date: str | None = Field(default=None, description="CSS selector of the publication date")
+    authors: str | None = Field(default=None, description="CSS selector of the authors' names (one element each)")
+    type: str | None = Field(default=None, description="CSS selector of the type label (mapped by `type_labels`)")
+    body: str | None = Field(default=None, description="CSS selector of the body's blocks (authoritative when found)")
+    pdf: str | None = Field(
+        default=None, description="CSS selector of the link to the publication's own PDF (no match: no PDF)"
+    )
 
     _css = field_validator("title", "date", "authors", "type", "body", "pdf")(_check_css)
 
@@ -92,26 +98,28 @@ class Selectors(_Strict):
 class Politeness(_Strict):
     """How gently a real site is crawled."""
 
-    delay: float = Field(default=1.0, ge=0)
-    concurrency: int = Field(default=2, ge=1, le=16)
-    timeout: float = Field(default=30.0, gt=0)
+    delay: float = Field(default=1.0, ge=0, description="seconds between requests (AutoThrottle may wait longer)")
+    concurrency: int = Field(default=2, ge=1, le=16, description="requests in flight at once")
+    timeout: float = Field(default=30.0, gt=0, description="seconds before a request is given up")
 
 
 class Source(_Strict):
     """One site the digest follows."""
 
-    name: str
-    title: str
-    base_url: str
-    homepage: str = ""
+    name: str = Field(description="the source's key under `sources:` (set from it, never written)")
+    title: str = Field(description="the name readers see")
+    base_url: str = Field(description="scheme and host of the real site; paths in discovery are resolved against it")
+    homepage: str = Field(default="", description="where a reader is sent for the source itself")
     mirror: str | None = Field(default=None, description="bundled mirror used by `migdigest demo`")
-    discovery: Discovery
+    discovery: Discovery = Field(description="how publications are found (see below)")
     include: list[str] = Field(default_factory=list, description="regexes on the URL path of publications")
-    exclude: list[str] = []
-    type_labels: dict[str, str] = {}
-    url_types: list[UrlType] = []
-    selectors: Selectors = Selectors()
-    politeness: Politeness = Politeness()
+    exclude: list[str] = Field(default=[], description="regexes on the URL path of pages that are never publications")
+    type_labels: dict[str, str] = Field(
+        default={}, description="label as the site prints it -> document type (labels compared lower-cased)"
+    )
+    url_types: list[UrlType] = Field(default=[], description="document types implied by URL patterns")
+    selectors: Selectors = Field(default=Selectors(), description="CSS selectors over the generic extractor")
+    politeness: Politeness = Field(default=Politeness(), description="how gently the real site is crawled")
 
     @field_validator("base_url")
     @classmethod
@@ -142,8 +150,10 @@ class Source(_Strict):
 class Settings(_Strict):
     """Crawler-wide settings."""
 
-    user_agent: str = "migdigest/0.1 (+https://github.com/migdigest/migdigest)"
-    contact: str = "https://github.com/migdigest/migdigest"
+    user_agent: str = Field(
+        default="migdigest/0.1 (+https://github.com/migdigest/migdigest)", description="the crawler's User-Agent"
+    )
+    contact: str = Field(default="https://github.com/migdigest/migdigest", description="where site owners reach us")
 
 
 class Config(_Strict):

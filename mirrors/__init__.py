@@ -10,6 +10,7 @@ from __future__ import annotations
 from mirrors.cgd.site import CgdSite
 from mirrors.ecre.site import EcreSite
 from mirrors.kit.site import EditionChanges, Page, PublicationTruth, Rendering, Site
+from mirrors.meridian.site import MeridianSite
 from mirrors.mmc.site import MmcSite
 from mirrors.mpi.site import MpiSite
 from mirrors.odi.site import OdiChallengeSite, OdiSite
@@ -22,6 +23,7 @@ SITES: dict[str, Site] = {
     "odi-challenge": OdiChallengeSite(),
     "cgd": CgdSite(),
     "ecre": EcreSite(),
+    "meridian": MeridianSite(),  # configured by no source: the site `migdigest add-source` is shown on
 }
 
 __all__ = ["SITES", "EditionChanges", "Page", "PublicationTruth", "Rendering", "Site"]
