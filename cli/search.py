@@ -63,6 +63,9 @@ def history(
     with Digest(db) as digest:
         key = canonical_url(url)
         doc = digest.document(key)
+        if doc is None:  # an http-only site's publications keep http
+            doc = digest.document(canonical_url(url, scheme="http"))
+            key = doc["canonical_url"] if doc else key
         if doc is None:
             raise fail(f"no publication {key} in {db}")
         versions = digest.versions(key)

@@ -112,6 +112,16 @@ class Source(_Strict):
     url_types: list[UrlType] = []
     selectors: Selectors = Selectors()
     politeness: Politeness = Politeness()
+    # Other host names of the same publisher (an old domain, a www-less twin): a rel=canonical there is trusted.
+    aliases: list[str] = Field(default_factory=list, description="other host names of this source")
+
+    @field_validator("aliases")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        for host in value:
+            if not re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", host):
+                raise ValueError(f"{host!r} is not a host name; write it as www.example.org (no scheme or path)")
+        return [host.lower() for host in value]
 
     @field_validator("base_url")
     @classmethod
@@ -144,6 +154,8 @@ class Settings(_Strict):
 
     user_agent: str = "migdigest/0.1 (+https://github.com/migdigest/migdigest)"
     contact: str = "https://github.com/migdigest/migdigest"
+    # Nights a publication's PDF that fails (5xx, reset, timeout, crawl ended first) is fetched again, then given up.
+    pdf_max_attempts: int = Field(default=5, ge=1)
 
 
 class Config(_Strict):

@@ -6,6 +6,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -94,6 +95,33 @@ def _content_row(pub: Publication) -> list[Any]:
         json.dumps(sorted(_names(pub.topics)), ensure_ascii=False),
         json.dumps(sorted(_names(pub.regions)), ensure_ascii=False),
     ]
+
+
+PDF_MAX_ATTEMPTS = 5  # nights a failing PDF is fetched again before it is given up (settings: pdf_max_attempts)
+
+
+def _pdf_state(
+    pub: Publication, row: Mapping[str, Any] | None, max_attempts: int
+) -> tuple[Publication, tuple[str, int, str]]:
+    """The publication to store and its PDF's (status, attempts, error), given what the stored row says."""
+    same_pdf = row is not None and bool(pub.pdf_url) and row["pdf_url"] == pub.pdf_url
+    if pub.pdf_status != "pending":
+        return pub, (pub.pdf_status, 0, pub.pdf_error)
+    if row is not None and same_pdf and row["pdf_status"] == "given_up":
+        attempts, status = int(row["pdf_attempts"]), "given_up"
+    else:
+        before = int(row["pdf_attempts"]) if row is not None and same_pdf and row["pdf_status"] == "pending" else 0
+        attempts = before + 1
+        status = "given_up" if attempts >= max_attempts else "pending"
+    if row is not None and same_pdf and row["pdf_text"] and not pub.pdf_text:
+        # The text read on an earlier night stays until the PDF can be read again: a failure loses nothing.
+        pub = replace(pub, pdf_text=row["pdf_text"], pdf_pages=row["pdf_pages"], content_hash="")
+    return pub, (status, attempts, pub.pdf_error)
+
+
+def _pairs(canonical_urls: Iterable[str], page_urls: Iterable[str] | None) -> list[tuple[str, str]]:
+    keys = list(canonical_urls)
+    return list(zip(keys, keys if page_urls is None else list(page_urls), strict=True))
 
 
 def _now() -> str:
@@ -242,11 +270,15 @@ class Digest:
 
     # --- publications -----------------------------------------------------------------------------------
 
-    def store(self, pubs: Sequence[Publication], seen_at: str) -> dict[str, int]:
+    def store(
+        self, pubs: Sequence[Publication], seen_at: str, *, pdf_max_attempts: int = PDF_MAX_ATTEMPTS
+    ) -> dict[str, int]:
         """Upsert publications by canonical URL in one transaction; return new/changed/unchanged counts.
 
         A changed content hash keeps the old title and body in document_versions; an unchanged one only
         moves last_seen (and brings a 'gone' document back to 'live'). If a URL comes twice, the last wins.
+        A canonical URL held by another source's row is a conflict: recorded (identity_conflicts), row left alone.
+        A PDF that failed is 'pending' (tried again on later nights) until `pdf_max_attempts` failures in a row.
         """
         latest: dict[str, Publication] = {}
         for pub in pubs:
@@ -256,11 +288,22 @@ class Digest:
         counts = {"new": 0, "changed": 0, "unchanged": 0}
         if not latest:
             return counts
-        rows = {url: _content_row(pub) for url, pub in latest.items()}
         hash_at = _CONTENT_COLUMNS.index("content_hash")
         with write_transaction(self._db) as conn:
             self._ensure_sources(conn, (pub.source for pub in latest.values()))
-            existing = self._ids_and_hashes(conn, list(latest))
+            found = self._stored(conn, list(latest))
+            taken = [url for url, row in found.items() if row["source"] != latest[url].source]
+            conn.executemany(
+                "INSERT INTO identity_conflicts (source, canonical_url, url, owner, at) VALUES (?, ?, ?, ?, ?)",
+                [(latest[url].source, url, latest[url].url, found[url]["source"], seen_at) for url in taken],
+            )
+            for url in taken:
+                del latest[url], found[url]
+            pdf_states: dict[str, tuple[str, int, str]] = {}
+            for url, pub in list(latest.items()):
+                latest[url], pdf_states[url] = _pdf_state(pub, found.get(url), pdf_max_attempts)
+            existing = {url: (row["id"], row["content_hash"]) for url, row in found.items()}
+            rows = {url: _content_row(pub) for url, pub in latest.items()}
             new = [url for url in latest if url not in existing]
             changed = [url for url, (_, old) in existing.items() if old != rows[url][hash_at]]
             unchanged = [url for url, (_, old) in existing.items() if old == rows[url][hash_at]]
@@ -282,51 +325,93 @@ class Digest:
                 )
             conn.executemany(_INSERT_DOCUMENT, [(url, *rows[url], seen_at, seen_at, seen_at) for url in new])
             ids = {url: existing[url][0] for url in changed}
-            ids.update((url, doc_id) for url, (doc_id, _) in self._ids_and_hashes(conn, new).items())
+            ids.update((url, row["id"]) for url, row in self._stored(conn, new).items())
             replaced = [ids[url] for url in changed]
             self._link_names(conn, "authors", replaced, {ids[u]: _names(latest[u].authors) for u in ids})
             self._link_names(conn, "topics", replaced, {ids[u]: _names(latest[u].topics) for u in ids})
             self._link_names(conn, "regions", replaced, {ids[u]: _names(latest[u].regions) for u in ids})
             conn.executemany(
-                "UPDATE documents SET fetch_state = ?, url = ?, gone_since = NULL WHERE canonical_url = ?",
-                [(json.dumps(pub.fetch_state, sort_keys=True), pub.url, key) for key, pub in latest.items()],
+                "UPDATE documents SET fetch_state = ?, url = ?, gone_since = NULL,"
+                " pdf_status = ?, pdf_attempts = ?, pdf_error = ? WHERE canonical_url = ?",
+                [
+                    (json.dumps(pub.fetch_state, sort_keys=True), pub.url, *pdf_states[key], key)
+                    for key, pub in latest.items()
+                ],
             )
         counts.update(new=len(new), changed=len(changed), unchanged=len(unchanged))
         return counts
 
-    def touch(self, canonical_urls: Iterable[str], seen_at: str) -> int:
-        """Record that known documents were confirmed unchanged without a download; return how many."""
+    def touch(
+        self,
+        canonical_urls: Iterable[str],
+        seen_at: str,
+        *,
+        source: str | None = None,
+        page_urls: Iterable[str] | None = None,
+    ) -> int:
+        """Record that known documents were confirmed unchanged without a download; return how many.
+
+        `page_urls` (one per canonical URL) are the URLs fetched: a document stored under its page's rel=canonical
+        is found by either. With `source`, only that source's documents are touched.
+        """
+        pairs = _pairs(canonical_urls, page_urls)
         with write_transaction(self._db) as conn:
             cursor = conn.executemany(
-                "UPDATE documents SET last_seen = ?, status = 'live', gone_since = NULL WHERE canonical_url = ?",
-                [(seen_at, url) for url in canonical_urls],
+                "UPDATE documents SET last_seen = ?, status = 'live', gone_since = NULL"
+                " WHERE (canonical_url = ? OR url = ?) AND source = coalesce(?, source)",
+                [(seen_at, key, page, source) for key, page in pairs],
             )
             return cursor.rowcount
 
-    def move(self, old_url: str, new_url: str) -> bool:
+    def move(self, old_url: str, new_url: str, *, source: str | None = None) -> bool:
         """Give a document a new canonical URL after a permanent redirect, keeping its identity and history.
 
-        Returns False (and changes nothing) when the old URL is unknown or the new one is already taken.
+        Returns False (and changes nothing) when the old URL is unknown (or another source's) or the new one
+        is already taken.
         """
         with write_transaction(self._db) as conn:
             taken = conn.execute("SELECT 1 FROM documents WHERE canonical_url = ?", [new_url]).fetchone()
             if taken:
                 return False
-            cursor = conn.execute("UPDATE documents SET canonical_url = ? WHERE canonical_url = ?", [new_url, old_url])
+            cursor = conn.execute(
+                "UPDATE documents SET canonical_url = ? WHERE canonical_url = ? AND source = coalesce(?, source)",
+                [new_url, old_url, source],
+            )
             return cursor.rowcount == 1
+
+    def identity_conflicts(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest pages that named a canonical URL another source's publication holds, newest first."""
+        return list(self._db.query("SELECT * FROM identity_conflicts ORDER BY id DESC LIMIT ?", [limit]))
+
+    def pdf_problems(self) -> list[dict[str, Any]]:
+        """Live documents whose PDF is pending (tried again on later nights) or given up, by source and URL."""
+        return list(
+            self._db.query(
+                "SELECT source, canonical_url, pdf_url, pdf_status, pdf_attempts, pdf_error FROM documents"
+                " WHERE pdf_status IN ('pending', 'given_up') AND status = 'live' ORDER BY source, canonical_url"
+            )
+        )
 
     def known_pages(self, source: str) -> dict[str, dict[str, str]]:
         """Each stored document's fetched URL with its validators and discovery hints, for the next crawl."""
-        rows = self._db.execute("SELECT url, fetch_state FROM documents WHERE source = ?", [source]).fetchall()
-        return {url: json.loads(state or "{}") for url, state in rows}
+        rows = self._db.execute(
+            "SELECT url, fetch_state, pdf_status FROM documents WHERE source = ?", [source]
+        ).fetchall()
+        known = {url: json.loads(state or "{}") for url, state, _ in rows}
+        for url, _, pdf_status in rows:
+            if pdf_status == "pending":
+                known[url]["pdf_retry"] = "1"  # fetched in full again, with its PDF, even when unchanged
+        return known
 
     @staticmethod
-    def _ids_and_hashes(conn: sqlite3.Connection, urls: Sequence[str]) -> dict[str, tuple[int, str]]:
-        found: dict[str, tuple[int, str]] = {}
+    def _stored(conn: sqlite3.Connection, urls: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """What store() needs of the rows with these canonical URLs: id, hash, source and PDF state."""
+        columns = ["canonical_url", "id", "content_hash", "source"]
+        columns += ["pdf_url", "pdf_text", "pdf_pages", "pdf_status", "pdf_attempts"]
+        found: dict[str, dict[str, Any]] = {}
         for chunk in chunks(urls):
-            marks = placeholders(len(chunk))
-            sql = f"SELECT canonical_url, id, content_hash FROM documents WHERE canonical_url IN ({marks})"
-            found.update((url, (doc_id, digest)) for url, doc_id, digest in conn.execute(sql, list(chunk)))
+            sql = f"SELECT {', '.join(columns)} FROM documents WHERE canonical_url IN ({placeholders(len(chunk))})"
+            found.update((row[0], dict(zip(columns, row, strict=True))) for row in conn.execute(sql, list(chunk)))
         return found
 
     @staticmethod
@@ -367,12 +452,19 @@ class Digest:
             [(i, i) for i in orphans],
         )
 
-    def mark_gone(self, canonical_urls: Iterable[str]) -> int:
-        """Set status 'gone' on these documents (kept, still searchable); return how many were live."""
+    def mark_gone(
+        self, canonical_urls: Iterable[str], *, source: str | None = None, page_urls: Iterable[str] | None = None
+    ) -> int:
+        """Set status 'gone' on these documents (kept, still searchable); return how many were live.
+
+        `page_urls` and `source` as for touch().
+        """
+        pairs = _pairs(canonical_urls, page_urls)
         with write_transaction(self._db) as conn:
             cursor = conn.executemany(
-                "UPDATE documents SET status = 'gone', gone_since = ? WHERE canonical_url = ? AND status != 'gone'",
-                [(_now(), url) for url in canonical_urls],
+                "UPDATE documents SET status = 'gone', gone_since = ?"
+                " WHERE (canonical_url = ? OR url = ?) AND source = coalesce(?, source) AND status != 'gone'",
+                [(_now(), key, page, source) for key, page in pairs],
             )
             return cursor.rowcount
 
