@@ -20,12 +20,17 @@ def health(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Show the last runs per source and flag anomalies (blocked, failing, quiet, yield drop, coverage)."""
-    from outputs.health import assess
+    from outputs.health import assess, conflict_findings, integrity_findings, pdf_findings
     from storage import Digest
 
     need_digest(db)
     with Digest(db) as digest:
         history = digest.last_runs(runs)
+        extra = [
+            *integrity_findings(digest.integrity_check(), str(db)),
+            *pdf_findings(digest.pdf_problems()),
+            *conflict_findings(digest.identity_conflicts()),
+        ]
     table = Table(title="last run per source")
     cols = ("source", "finished", "status", "fetched", "304", "new", "changed", "unchanged", "gone", "errors",
             "discovered", "live", "seconds")  # fmt: skip
@@ -42,7 +47,7 @@ def health(
             str(r["discovered"]), str(r["live_documents"]), f"{r['duration_s'] or 0:.1f}",
         )  # fmt: skip
     console.print(table)
-    findings = assess(history)
+    findings = [*assess(history), *extra]
     for f in findings:
         colour = "red" if f.level == "alert" else "yellow"
         console.print(f"[{colour}]{f.level.upper()}[/{colour}] {f.source}: {f.message}", highlight=False)
