@@ -10,7 +10,7 @@ from rich.table import Table
 from cli.console import console
 from cli.options import (
     DbOption,
-    need_digest,
+    reading,
 )
 from migdigest.paths import DEFAULT_DB
 
@@ -21,10 +21,8 @@ def health(
 ) -> None:
     """Show the last runs per source and flag anomalies (blocked, failing, quiet, yield drop, coverage)."""
     from outputs.health import assess, conflict_findings, integrity_findings, pdf_findings
-    from storage import Digest
 
-    need_digest(db)
-    with Digest(db) as digest:
+    with reading(db) as digest:
         history = digest.last_runs(runs)
         extra = [
             *integrity_findings(digest.integrity_check(), str(db)),

@@ -12,7 +12,7 @@ import typer
 from cli.console import console, fail
 from cli.options import (
     DbOption,
-    need_digest,
+    reading,
 )
 from migdigest.paths import DEFAULT_DB
 
@@ -27,16 +27,13 @@ def search(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Full-text search the digest (ranked, with snippets)."""
-    from storage import Digest, QueryError
+    from storage import QueryError
 
-    need_digest(db)
-    digest = Digest(db)
-    try:
-        hits = digest.search(query, limit=limit, source=source, doc_type=doc_type, since=since)
-    except QueryError as exc:
-        raise fail(str(exc), 2) from None
-    finally:
-        digest.close()
+    with reading(db) as digest:
+        try:
+            hits = digest.search(query, limit=limit, source=source, doc_type=doc_type, since=since)
+        except QueryError as exc:
+            raise fail(str(exc), 2) from None
     if as_json:
         for hit in hits:
             print(json.dumps(asdict(hit), ensure_ascii=False))
@@ -57,10 +54,8 @@ def history(
     """Show how a publication changed: its versions and a word-level diff of each change."""
     from extract.normalise import canonical_url
     from extract.textdiff import changed_words, word_diff
-    from storage import Digest
 
-    need_digest(db)
-    with Digest(db) as digest:
+    with reading(db) as digest:
         key = canonical_url(url)
         doc = digest.document(key)
         if doc is None:  # an http-only site's publications keep http

@@ -11,12 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import quote
 
 from sqlite_utils import Database
 
 from migdigest.models import Publication, RunStats
 from storage._sql import chunks, placeholders, write_transaction
-from storage.migrations import apply_migrations, schema_version
+from storage.migrations import MIGRATIONS, apply_migrations, schema_version
 from storage.search import SearchHit, run_search
 
 # Columns taken from a Publication, in the order the INSERT and UPDATE statements below bind them.
@@ -135,8 +136,78 @@ def _seconds_between(start: str | None, end: str | None) -> float | None:
         return None
 
 
+class DigestError(RuntimeError):
+    """The digest file cannot be read: missing, empty, damaged or of another schema; the message says the fix."""
+
+
+_REBUILD = "`migdigest reextract` rebuilds it from the archived runs"
+
+
+def damaged(path: str | Path, exc: BaseException) -> DigestError:
+    """The error for a digest SQLite cannot read (truncated, overwritten): the path and how to rebuild it."""
+    return DigestError(f"{path} is damaged ({exc}); move it aside, then {_REBUILD}")
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether an SQLite error means a damaged file (not a lock, a constraint or a bad query)."""
+    text = str(exc).lower()
+    return type(exc) is sqlite3.DatabaseError or "malformed" in text or "not a database" in text
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that never writes the file: mode=ro, or immutable where even the WAL index cannot be made."""
+    target = quote(str(path.resolve()))
+    conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        # A WAL digest on a read-only disk: its -shm file cannot be created. Nothing writes it there, so
+        # reading it as immutable is safe.
+        conn.close()
+    conn = sqlite3.connect(f"file:{target}?immutable=1", uri=True, check_same_thread=False)
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return conn
+
+
 class Digest:
     """The digest database; the only code that reads or writes its SQL."""
+
+    read_only = False
+
+    @classmethod
+    def open_read(cls, path: str | Path) -> Self:
+        """Open an existing digest for reading only: no WAL switch, no migration, nothing written to the file.
+
+        A missing, empty (0-byte), damaged or differently versioned file is a DigestError naming the path and the fix.
+        """
+        file = Path(path)
+        if not file.exists():
+            raise DigestError(f"no digest at {file}; run `migdigest demo` or `migdigest run` first")
+        if file.stat().st_size == 0:
+            raise DigestError(f"{file} is empty (0 bytes), not a digest; remove it, or {_REBUILD}")
+        try:
+            conn = _connect_read_only(file)
+        except sqlite3.DatabaseError as exc:
+            raise damaged(file, exc) from None
+        self = cls.__new__(cls)
+        self.path, self.read_only, self.migrations_applied = str(file), True, []
+        self._db = Database(conn)
+        try:
+            self._db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            version, latest = schema_version(self._db), MIGRATIONS[-1].version
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise damaged(file, exc) from None
+        if version != latest:
+            conn.close()
+            if version > latest:
+                raise DigestError(f"{file} is at schema version {version}, newer than this migdigest ({latest})")
+            raise DigestError(
+                f"{file} is at schema version {version}, older than this migdigest reads ({latest}): "
+                "run `migdigest run` (or `migdigest reextract`) once where the file is writable to upgrade it"
+            )
+        return self
 
     def __init__(self, path: str | Path) -> None:
         """Open or create the digest at `path` (or ":memory:") and bring its schema up to date."""
@@ -154,6 +225,11 @@ class Digest:
                 self._db.enable_wal()
                 self._db.execute("PRAGMA synchronous = NORMAL")
             self.migrations_applied = apply_migrations(self._db)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            if is_damage(exc):
+                raise damaged(self.path, exc) from None
+            raise
         except BaseException:
             self._db.close()
             raise
@@ -618,6 +694,17 @@ class Digest:
         """Problems found by SQLite's and FTS5's integrity checks (an empty list when all is well)."""
         problems = [r[0] for r in self._db.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"]
         problems += [f"foreign key: {tuple(r)}" for r in self._db.execute("PRAGMA foreign_key_check")]
+        if self.read_only:
+            # FTS5's own check is an INSERT, refused on a read-only open: compare which rows the index holds.
+            missing, extra = self._db.execute(
+                """
+                SELECT (SELECT count(*) FROM documents WHERE id NOT IN (SELECT id FROM documents_fts_docsize)),
+                       (SELECT count(*) FROM documents_fts_docsize WHERE id NOT IN (SELECT id FROM documents))
+                """
+            ).fetchone()
+            if missing or extra:
+                problems.append(f"documents_fts: {missing} document(s) not indexed, {extra} index row(s) without one")
+            return problems
         try:
             # Checks the index against the documents table itself (rank 1 = compare with the content).
             self._db.execute("INSERT INTO documents_fts (documents_fts, rank) VALUES ('integrity-check', 1)")
