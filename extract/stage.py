@@ -19,6 +19,7 @@ from extract.pdftext import read_pdf
 from extract.taxonomy import Taxonomy, tag
 from migdigest.config import Source
 from migdigest.models import Publication
+from spiders.challenge import is_challenge
 from spiders.rundir import FetchedPage, read_body, read_failures, read_pages, read_seen
 
 
@@ -27,6 +28,7 @@ class Skip(StrEnum):
 
     NOT_HTML = "not_html"
     DUPLICATE_URL = "duplicate_url"
+    CHALLENGE = "challenge"
 
 
 class Failure(StrEnum):
@@ -111,8 +113,11 @@ def _process(
         return "skipped", f"http_{page.status}"
     if "html" not in page.content_type.lower() and page.content_type:
         return "skipped", Skip.NOT_HTML
+    body = read_body(run_dir, page)
+    if is_challenge(page.status, page.headers, body):  # the crawl keeps none; an archive of an older one might
+        return "skipped", Skip.CHALLENGE
     try:
-        ex = extract_page(read_body(run_dir, page), page.url, source=source, hints=page.hints)
+        ex = extract_page(body, page.url, source=source, hints=page.hints)
     except (ExtractionError, ValueError):
         return "error", Failure.EXTRACTION_FAILED
     if ex.page_type != "article":

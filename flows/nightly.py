@@ -20,6 +20,7 @@ from migdigest.config import Settings, Source, load_config
 from migdigest.models import RunStats, RunStatus
 from migdigest.paths import DEFAULT_DB
 from migdigest.taxonomy import taxonomy_path
+from spiders.challenge import source_blocked
 from spiders.crawl import CrawlOutcome, run_crawl
 from spiders.incremental import page_key
 from spiders.rundir import count_discovered, read_failures
@@ -81,7 +82,7 @@ def _stats(name: str, started: str, outcome: CrawlOutcome, result: ExtractResult
     errors.update(result.errors)
     status: RunStatus = "ok"
     message = ""
-    if errors.get("blocked"):
+    if source_blocked(outcome.stats, errors):  # challenges dominate (spiders/challenge.py); one is only a failure
         # A challenge page is not content: the whole run of this source is void, and operators must know.
         status, message = "blocked", "the site answered with a bot challenge; nothing from this run was stored"
         result.publications.clear()
