@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from cli.console import console
 from cli.options import (
@@ -39,8 +41,9 @@ def health(
         if r["source"] in shown:
             continue
         shown.add(r["source"])
-        table.add_row(
-            r["source"], str(r["finished"] or ""), r["status"], str(r["pages_fetched"]), str(r["not_modified"]),
+        table.add_row(  # Text cells: values from the digest are never markup
+            Text(r["source"]), Text(str(r["finished"] or "")), Text(r["status"]), str(r["pages_fetched"]),
+            str(r["not_modified"]),
             str(r["new"]), str(r["changed"]), str(r["unchanged"]), str(r["gone"]), str(sum(r["errors"].values())),
             str(r["discovered"]), str(r["live_documents"]), f"{r['duration_s'] or 0:.1f}",
         )  # fmt: skip
@@ -48,7 +51,7 @@ def health(
     findings = [*assess(history), *extra]
     for f in findings:
         colour = "red" if f.level == "alert" else "yellow"
-        console.print(f"[{colour}]{f.level.upper()}[/{colour}] {f.source}: {f.message}", highlight=False)
+        console.print(f"[{colour}]{f.level.upper()}[/{colour}] {escape(f'{f.source}: {f.message}')}", highlight=False)
     if not findings:
         console.print("no anomalies")
     if any(f.level == "alert" for f in findings):

@@ -63,6 +63,7 @@ def roundup(
                 f"{member.name}: {iso_week.label}, {count} publication{'s' if count != 1 else ''}"
                 f" -> {archived.files['html'].parent}",
                 highlight=False,
+                markup=False,
             )
             if settings is not None and not member.recipients:
                 console.print("  no recipients in teams.yaml: archived only", highlight=False)
@@ -70,11 +71,12 @@ def roundup(
                 result = send_roundup(archived, settings)
                 if result.sent:
                     refused = f" (refused: {', '.join(result.refused)})" if result.refused else ""
-                    console.print(f"  sent to {', '.join(result.recipients)}{refused}", highlight=False)
+                    console.print(f"  sent to {', '.join(result.recipients)}{refused}", highlight=False, markup=False)
                 else:
                     failed.append(member.name)
                     err.print(
-                        f"[red]not sent[/red] {member.name} after {result.attempts} attempt(s): {escape(result.error)}"
+                        f"[red]not sent[/red] {escape(member.name)} after {result.attempts} attempt(s):"
+                        f" {escape(result.error)}"
                         " (the roundup is archived; send it again with --send)",
                         highlight=False,
                     )

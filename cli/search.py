@@ -8,6 +8,7 @@ from dataclasses import asdict
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from cli.console import console, fail
 from cli.options import (
@@ -42,8 +43,10 @@ def search(
         console.print("no results")
         return
     for hit in hits:
-        console.print(f"[bold]{hit.title}[/bold]  [dim]{hit.source} · {hit.doc_type} · {hit.published}[/dim]")
-        console.print(f"  {hit.url}", highlight=False)
+        # Text from the digest is never markup: a title holding "[/b]" is printed as written.
+        meta = escape(f"{hit.source} · {hit.doc_type} · {hit.published}")
+        console.print(f"[bold]{escape(hit.title)}[/bold]  [dim]{meta}[/dim]")
+        console.print(f"  {hit.url}", highlight=False, markup=False)
         console.print(f"  {hit.snippet}", highlight=False, markup=False)
 
 
@@ -64,14 +67,16 @@ def history(
         if doc is None:
             raise fail(f"no publication {key} in {db}")
         versions = digest.versions(key)
-    console.print(f"[bold]{doc['title']}[/bold]  status: {doc['status']}  first seen {doc['first_seen']}")
+    console.print(
+        f"[bold]{escape(doc['title'])}[/bold]  " + escape(f"status: {doc['status']}  first seen {doc['first_seen']}")
+    )
     if not versions:
         console.print("unchanged since it was first stored")
         return
     texts = [*((v["title"], v["body"], v["seen_at"]) for v in versions), (doc["title"], doc["body"], "now")]
     for (old_title, old_body, _), (new_title, new_body, when) in itertools.pairwise(texts):
         removed, added = changed_words(old_body, new_body)
-        console.rule(f"change seen {when}: -{removed} +{added} words")
+        console.rule(escape(f"change seen {when}: -{removed} +{added} words"))
         if old_title != new_title:
             console.print(word_diff(old_title, new_title), markup=False, highlight=False)
         console.print(word_diff(old_body, new_body), markup=False, highlight=False)
