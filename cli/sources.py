@@ -10,7 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from cli.console import console
+from cli.console import console, fail
+from cli.demo import unknown_mirrors
 from cli.options import (
     ConfigOption,
     check_taxonomy,
@@ -69,6 +70,8 @@ def sources(
 ) -> None:
     """List the configured sources and validate the configuration (--check-live: the layout-change alarm)."""
     config = load_or_fail(config_dir)
+    if problems := unknown_mirrors(config):  # only the demo uses it, but a wrong one is a config that cannot work
+        raise fail("\n".join(problems), 2)
     if check_live:
         _check_live(config, source or list(config.sources), parse_overrides(base_url), max_pages, config_dir)
         return
