@@ -13,6 +13,7 @@ from cli.options import (
     check_taxonomy,
     load_or_fail,
 )
+from migdigest.config import Config
 from migdigest.paths import DEFAULT_DB, REPO_ROOT
 
 
@@ -31,6 +32,8 @@ def demo(
 
     config = load_or_fail(config_dir)
     check_taxonomy(config_dir)
+    if problems := unknown_mirrors(config):
+        raise fail("\n".join(problems), 2)
     mirrored = {name: src for name, src in config.sources.items() if src.mirror}
     if not mirrored:
         raise fail("no configured source has a bundled mirror")
@@ -49,3 +52,19 @@ def demo(
     print_report(report, time.perf_counter() - started)
     console.print(f"digest: {db}")
     console.print("browse it:  .venv/bin/migdigest serve    search it:  .venv/bin/migdigest search 'remittances'")
+
+
+def unknown_mirrors(config: Config) -> list[str]:
+    """A message for each source whose `mirror:` names no bundled mirror (none outside a repository checkout)."""
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.append(str(REPO_ROOT))
+    try:
+        from mirrors import SITES
+    except ModuleNotFoundError:
+        return []
+    return [
+        f"{config.files.get(name, 'sources.yaml')}: source {name!r}, key 'mirror': {src.mirror!r} is not a bundled"
+        f" mirror; use one of {', '.join(sorted(SITES))}, or remove the key"
+        for name, src in config.sources.items()
+        if src.mirror and src.mirror not in SITES
+    ]

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from cli.console import console
 from cli.options import (
     DbOption,
-    need_digest,
+    reading,
 )
 from migdigest.paths import DEFAULT_DB
 
@@ -20,12 +22,15 @@ def health(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Show the last runs per source and flag anomalies (blocked, failing, quiet, yield drop, coverage)."""
-    from outputs.health import assess
-    from storage import Digest
+    from outputs.health import assess, conflict_findings, integrity_findings, pdf_findings
 
-    need_digest(db)
-    with Digest(db) as digest:
+    with reading(db) as digest:
         history = digest.last_runs(runs)
+        extra = [
+            *integrity_findings(digest.integrity_check(), str(db)),
+            *pdf_findings(digest.pdf_problems()),
+            *conflict_findings(digest.identity_conflicts()),
+        ]
     table = Table(title="last run per source")
     cols = ("source", "finished", "status", "fetched", "304", "new", "changed", "unchanged", "gone", "errors",
             "discovered", "live", "seconds")  # fmt: skip
@@ -36,16 +41,17 @@ def health(
         if r["source"] in shown:
             continue
         shown.add(r["source"])
-        table.add_row(
-            r["source"], str(r["finished"] or ""), r["status"], str(r["pages_fetched"]), str(r["not_modified"]),
+        table.add_row(  # Text cells: values from the digest are never markup
+            Text(r["source"]), Text(str(r["finished"] or "")), Text(r["status"]), str(r["pages_fetched"]),
+            str(r["not_modified"]),
             str(r["new"]), str(r["changed"]), str(r["unchanged"]), str(r["gone"]), str(sum(r["errors"].values())),
             str(r["discovered"]), str(r["live_documents"]), f"{r['duration_s'] or 0:.1f}",
         )  # fmt: skip
     console.print(table)
-    findings = assess(history)
+    findings = [*assess(history), *extra]
     for f in findings:
         colour = "red" if f.level == "alert" else "yellow"
-        console.print(f"[{colour}]{f.level.upper()}[/{colour}] {f.source}: {f.message}", highlight=False)
+        console.print(f"[{colour}]{f.level.upper()}[/{colour}] {escape(f'{f.source}: {f.message}')}", highlight=False)
     if not findings:
         console.print("no anomalies")
     if any(f.level == "alert" for f in findings):

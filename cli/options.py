@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,6 +15,7 @@ from migdigest.yamlconf import ConfigError
 
 if TYPE_CHECKING:
     from extract.taxonomy import Taxonomy
+    from storage import Digest
 
 DbOption = Annotated[Path, typer.Option("--db", help="Digest SQLite file.", envvar="MIGDIGEST_DB")]
 ConfigOption = Annotated[
@@ -52,6 +55,25 @@ def need_digest(db: Path) -> None:
     """Exit with a hint when there is no digest yet."""
     if not db.exists():
         raise fail(f"no digest at {db}; run `migdigest demo` or `migdigest run` first")
+
+
+@contextmanager
+def reading(db: Path) -> Iterator[Digest]:
+    """The digest opened read-only; a missing, empty or damaged file exits 1 with the path and the fix."""
+    import sqlite3
+
+    from storage import Digest, DigestError, is_damage
+    from storage.digest import damaged
+
+    try:
+        with Digest.open_read(db) as digest:
+            yield digest
+    except DigestError as exc:
+        raise fail(str(exc)) from None
+    except sqlite3.DatabaseError as exc:
+        if is_damage(exc):  # a truncated file may open and fail only on the page a query reads
+            raise fail(str(damaged(db, exc))) from None
+        raise
 
 
 def parse_overrides(items: list[str] | None) -> dict[str, str]:

@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from cli.console import console, err, fail
+from cli.options import reading
 from migdigest.paths import DEFAULT_DB, DEFAULT_OUT_DIR
 from migdigest.yamlconf import ConfigError
 
@@ -37,7 +38,6 @@ def roundup(
     """Build each team's weekly roundup (HTML, Markdown, text, Atom feed) and optionally email it."""
     from outputs import roundup as rd
     from outputs.mail import MailConfigError, SmtpSettings, send_roundup
-    from storage import Digest
 
     try:
         iso_week = rd.IsoWeek.parse(week) if week else rd.IsoWeek.last_complete()
@@ -54,10 +54,8 @@ def roundup(
             settings = SmtpSettings.from_env()
         except MailConfigError as exc:
             raise fail(str(exc), 2) from None
-    if not db.exists():
-        raise fail(f"no digest at {db}; run `migdigest demo` or `migdigest run` first")
     failed = []
-    with Digest(db) as digest:
+    with reading(db) as digest:
         for member in chosen:
             archived = rd.produce(digest, member, iso_week, out_dir, teams.settings)
             count = len(archived.roundup.items)
@@ -65,6 +63,7 @@ def roundup(
                 f"{member.name}: {iso_week.label}, {count} publication{'s' if count != 1 else ''}"
                 f" -> {archived.files['html'].parent}",
                 highlight=False,
+                markup=False,
             )
             if settings is not None and not member.recipients:
                 console.print("  no recipients in teams.yaml: archived only", highlight=False)
@@ -72,11 +71,12 @@ def roundup(
                 result = send_roundup(archived, settings)
                 if result.sent:
                     refused = f" (refused: {', '.join(result.refused)})" if result.refused else ""
-                    console.print(f"  sent to {', '.join(result.recipients)}{refused}", highlight=False)
+                    console.print(f"  sent to {', '.join(result.recipients)}{refused}", highlight=False, markup=False)
                 else:
                     failed.append(member.name)
                     err.print(
-                        f"[red]not sent[/red] {member.name} after {result.attempts} attempt(s): {escape(result.error)}"
+                        f"[red]not sent[/red] {escape(member.name)} after {result.attempts} attempt(s):"
+                        f" {escape(result.error)}"
                         " (the roundup is archived; send it again with --send)",
                         highlight=False,
                     )

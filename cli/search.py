@@ -15,7 +15,7 @@ from rich.markup import escape
 from cli.console import console, fail
 from cli.options import (
     DbOption,
-    need_digest,
+    reading,
 )
 from migdigest.paths import DEFAULT_DB
 
@@ -63,17 +63,16 @@ def search(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Full-text search the digest (ranked, with snippets)."""
-    from storage import Digest, QueryError
+    from storage import QueryError
     from storage.search import Filters
 
-    need_digest(db)
     _check_date(since, "--since")
     _check_date(until, "--until")
     if since and until and since > until:
         raise fail(f"--since {since} is after --until {until}: swap them", 2)
     filters = Filters(source=source, doc_type=doc_type, since=since, until=until, topic=topic, region=region,
                       author=author)  # fmt: skip
-    with Digest(db) as digest:
+    with reading(db) as digest:
         known = digest.filter_values()
         for option, value, key in (("--source", source, "source"), ("--type", doc_type, "doc_type"),
                                    ("--topic", topic, "topic"), ("--region", region, "region"),
@@ -110,23 +109,26 @@ def history(
     """Show how a publication changed: its versions and a word-level diff of each change."""
     from extract.normalise import canonical_url
     from extract.textdiff import changed_words, word_diff
-    from storage import Digest
 
-    need_digest(db)
-    with Digest(db) as digest:
+    with reading(db) as digest:
         key = canonical_url(url)
         doc = digest.document(key)
+        if doc is None:  # an http-only site's publications keep http
+            doc = digest.document(canonical_url(url, scheme="http"))
+            key = doc["canonical_url"] if doc else key
         if doc is None:
             raise fail(f"no publication {key} in {db}")
         versions = digest.versions(key)
-    console.print(f"[bold]{doc['title']}[/bold]  status: {doc['status']}  first seen {doc['first_seen']}")
+    console.print(
+        f"[bold]{escape(doc['title'])}[/bold]  " + escape(f"status: {doc['status']}  first seen {doc['first_seen']}")
+    )
     if not versions:
         console.print("unchanged since it was first stored")
         return
     texts = [*((v["title"], v["body"], v["seen_at"]) for v in versions), (doc["title"], doc["body"], "now")]
     for (old_title, old_body, _), (new_title, new_body, when) in itertools.pairwise(texts):
         removed, added = changed_words(old_body, new_body)
-        console.rule(f"change seen {when}: -{removed} +{added} words")
+        console.rule(escape(f"change seen {when}: -{removed} +{added} words"))
         if old_title != new_title:
             console.print(word_diff(old_title, new_title), markup=False, highlight=False)
         console.print(word_diff(old_body, new_body), markup=False, highlight=False)

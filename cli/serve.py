@@ -12,6 +12,7 @@ from cli.console import console, fail
 from cli.options import (
     DbOption,
     need_digest,
+    reading,
 )
 from migdigest.paths import DEFAULT_DB
 
@@ -23,14 +24,14 @@ def serve(
 ) -> None:
     """Browse and search the digest in Datasette."""
     from outputs.datasette import datasette_args
-    from storage import Digest
 
     need_digest(db)
     try:
         args = datasette_args(db, host, port)
     except ValueError as exc:
         raise fail(str(exc), 2) from None
-    Digest(db).close()  # apply pending migrations before Datasette opens the file read-only
+    with reading(db):
+        pass  # a missing, empty, damaged or outdated digest is refused here, with the fix, not in Datasette
     console.print(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)")
     sys.stdout.flush()
     os.execv(sys.executable, args)

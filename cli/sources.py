@@ -6,9 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from cli.console import console
+from cli.console import console, fail
+from cli.demo import unknown_mirrors
 from cli.options import (
     ConfigOption,
     check_taxonomy,
@@ -33,7 +36,7 @@ def _check_live(
     results = []
     with console.status("checking sources...") as status:
         for name in names:
-            status.update(f"checking {name} ({overrides.get(name) or config.source(name).base_url})")
+            status.update(escape(f"checking {name} ({overrides.get(name) or config.source(name).base_url})"))
             results.append(
                 check_source(
                     config.source(name),
@@ -46,8 +49,8 @@ def _check_live(
     for r in results:
         colour = "green" if r.status == "ok" else "red"
         table.add_row(
-            r.source, f"[{colour}]{r.status}[/{colour}]", str(r.discovered), str(r.fetched), str(r.publications),
-            r.example[:60], r.problems[:60],
+            Text(r.source), f"[{colour}]{r.status}[/{colour}]", str(r.discovered), str(r.fetched), str(r.publications),
+            Text(r.example[:60]), Text(r.problems[:60]),
         )  # fmt: skip
     console.print(table)
     if any(r.status != "ok" for r in results):
@@ -67,6 +70,8 @@ def sources(
 ) -> None:
     """List the configured sources and validate the configuration (--check-live: the layout-change alarm)."""
     config = load_or_fail(config_dir)
+    if problems := unknown_mirrors(config):  # only the demo uses it, but a wrong one is a config that cannot work
+        raise fail("\n".join(problems), 2)
     if check_live:
         _check_live(config, source or list(config.sources), parse_overrides(base_url), max_pages, config_dir)
         return
@@ -79,7 +84,7 @@ def sources(
             f"{n} {k}" for k, n in (("sitemaps", len(d.sitemaps)), ("feeds", len(d.feeds)),
                                     ("listings", len(d.listings))) if n
         )  # fmt: skip
-        table.add_row(src.name, src.title, src.base_url, found, src.mirror or "")
+        table.add_row(*(Text(v) for v in (src.name, src.title, src.base_url, found, src.mirror or "")))
     console.print(table)
     console.print(f"{len(config.sources)} source(s), configuration valid")
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
 from courlan import normalize_url
 from htmldate.extractors import try_date_expr
@@ -18,12 +20,37 @@ TRACKING_PARAMS = (
 )  # fmt: skip
 
 
-def canonical_url(url: str) -> str:
-    """Identity of a page: https, no www variance, no tracking params, no fragment or trailing slash."""
+def canonical_url(url: str, scheme: str = "https") -> str:
+    """Identity of a page: the site's scheme, no www variance, no tracking params, no fragment or trailing slash."""
+    # `scheme` is the site's own (its base_url's): an http-only site keeps http, so its links keep working.
     url = url_query_cleaner(url, TRACKING_PARAMS, remove=True)
     url = normalize_url(url, strict=False, trailing_slash=False)
-    url = re.sub(r"^http://", "https://", url)
-    return re.sub(r"^https://www\.", "https://", url)
+    url = re.sub(r"^https?://", f"{scheme}://", url)
+    return re.sub(rf"^{scheme}://www\.", f"{scheme}://", url)
+
+
+def bare_host(host: str | None) -> str:
+    """A host name compared as the digest does: lower case, without a leading 'www.'."""
+    return (host or "").lower().rstrip(".").removeprefix("www.")
+
+
+def trusted_canonical(canonical: str | None, page_url: str, aliases: Iterable[str] = ()) -> str | None:
+    """A page's rel=canonical if it may name the page's identity, else None.
+
+    Trusted only as an http(s) URL on the page's own host or a host the source declares as its own (`aliases`):
+    a canonical naming another site would let one page take over another source's publication.
+    """
+    if not canonical:
+        return None
+    try:
+        parts = urlsplit(canonical.strip())
+        host = parts.hostname  # parsed, so "https://a.org@evil.example/" is evil.example, not a.org
+    except ValueError:  # an invalid IPv6 literal or port
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    own = {bare_host(urlsplit(page_url).hostname), *(bare_host(a) for a in aliases)}
+    return canonical.strip() if bare_host(host) in own else None
 
 
 _MONTHS = [

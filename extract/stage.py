@@ -11,14 +11,16 @@ from enum import StrEnum
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from extract.normalise import canonical_url, word_count
+from extract.normalise import canonical_url, trusted_canonical, word_count
 from extract.page import Extracted, ExtractionError, extract_page
 from extract.pdftext import read_pdf
 from extract.taxonomy import Taxonomy, tag
 from migdigest.config import Source
 from migdigest.models import Publication
-from spiders.rundir import FetchedPage, read_body, read_pages, read_seen
+from spiders.challenge import is_challenge
+from spiders.rundir import FetchedPage, read_body, read_failures, read_pages, read_seen
 
 
 class Skip(StrEnum):
@@ -26,6 +28,7 @@ class Skip(StrEnum):
 
     NOT_HTML = "not_html"
     DUPLICATE_URL = "duplicate_url"
+    CHALLENGE = "challenge"
 
 
 class Failure(StrEnum):
@@ -50,14 +53,21 @@ class ExtractResult:
     unchanged: list[str] = field(default_factory=list)  # canonical URLs confirmed without a download
     gone: list[str] = field(default_factory=list)  # canonical URLs that answered 404 or 410
     failures: list[dict[str, Any]] = field(default_factory=list)  # the crawl's failed URLs, as recorded
+    source: str = ""  # whose run this is: storage confirms and retires only this source's rows
+    unchanged_urls: list[str] = field(default_factory=list)  # the page URLs of `unchanged`, as fetched
+    gone_urls: list[str] = field(default_factory=list)  # the page URLs of `gone`, as fetched
+
+
+def page_identity(url: str, source: Source) -> str:
+    """The digest's key for a URL of this source: canonical, in the scheme the site is configured with."""
+    return canonical_url(url, scheme=urlsplit(source.base_url).scheme or "https")
 
 
 def to_publication(page: FetchedPage, ex: Extracted, source: Source) -> Publication:
     """Combine a fetched page and its extraction into the record the digest stores."""
-    # rel=canonical is trusted only on the page's own site: a foreign canonical is usually a syndication.
-    host = source.base_url.split("://", 1)[-1]
-    use_canonical = ex.canonical and host in ex.canonical
-    key = canonical_url(ex.canonical if use_canonical and ex.canonical else page.url)
+    # rel=canonical is trusted only on the page's own site: a foreign canonical is a syndication or an attack.
+    own = trusted_canonical(ex.canonical, page.url, [urlsplit(source.base_url).hostname or "", *source.aliases])
+    key = page_identity(own or page.url, source)
     return Publication(
         source=source.name,
         url=page.url,
@@ -74,7 +84,7 @@ def to_publication(page: FetchedPage, ex: Extracted, source: Source) -> Publicat
         word_count=word_count(ex.body),
         fetched_at=page.fetched_at,
         fetch_state=dict(page.fetch_state),  # worked out by the crawl (spiders/rundir.py), kept for the next one
-        moved_from=canonical_url(page.hints["moved_from"]) if page.hints.get("moved_from") else None,
+        moved_from=page_identity(page.hints["moved_from"], source) if page.hints.get("moved_from") else None,
     )
 
 
@@ -103,8 +113,11 @@ def _process(
         return "skipped", f"http_{page.status}"
     if "html" not in page.content_type.lower() and page.content_type:
         return "skipped", Skip.NOT_HTML
+    body = read_body(run_dir, page)
+    if is_challenge(page.status, page.headers, body):  # the crawl keeps none; an archive of an older one might
+        return "skipped", Skip.CHALLENGE
     try:
-        ex = extract_page(read_body(run_dir, page), page.url, source=source, hints=page.hints)
+        ex = extract_page(body, page.url, source=source, hints=page.hints)
     except (ExtractionError, ValueError):
         return "error", Failure.EXTRACTION_FAILED
     if ex.page_type != "article":
@@ -114,7 +127,7 @@ def _process(
     pub = to_publication(page, ex, source)
     if pdf is not None:
         text = read_pdf(read_body(run_dir, pdf))
-        pub.pdf_text, pub.pdf_pages = text.text, text.pages or None
+        pub.pdf_text, pub.pdf_pages, pub.pdf_status = text.text, text.pages or None, "ok"
         if text.status != "ok":
             pub.notes.append(f"pdf_{text.status}")  # scanned, broken, encrypted...: recorded, never fatal
     # The PDF's opening pages count as body for tagging: a report's landing page is often only a teaser.
@@ -169,7 +182,7 @@ def _isolated(run_dir: Path, source: Source, taxonomy: Taxonomy, job: _Job) -> P
 
 def extract_run(run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: int | None = None) -> ExtractResult:
     """Extract and tag every page a run fetched (on every core for big runs); non-publications are counted."""
-    result = ExtractResult()
+    result = ExtractResult(source=source.name)
     seen: set[str] = set()
     pages = read_pages(run_dir)
     pdfs = {page.hints["pdf_of"]: page for page in pages if page.hints.get("pdf_of")}
@@ -182,7 +195,14 @@ def extract_run(run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: i
         outputs = _pooled(run_dir, source, taxonomy, batches, workers)
     else:
         outputs = _process_batch(run_dir, source, taxonomy, jobs)
+    pdf_wanted = {page.url: page.hints["pdf_url"] for page in pages if page.hints.get("pdf_url")}
+    failed = {f.url: f.kind for f in read_failures(run_dir)}
     for out in outputs:
+        if not isinstance(out, tuple) and out.pdf_status != "ok" and out.url in pdf_wanted:
+            # The page was fetched, its PDF was not (a 5xx, a reset, a crawl killed in between): pending, so
+            # the next nights fetch it again (storage counts the attempts and gives up after the configured few).
+            out.pdf_status, out.pdf_error = "pending", failed.get(pdf_wanted[out.url], "not_fetched")
+            out.notes.append("pdf_pending")
         if isinstance(out, tuple):
             (result.errors if out[0] == "error" else result.skipped)[out[1]] += 1
             continue
@@ -195,10 +215,13 @@ def extract_run(run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: i
         result.publications.append(out)
     confirmed: set[str] = set()
     for rec in read_seen(run_dir):
-        key = canonical_url(rec.url)
+        # The page URL goes along: a page stored under its (relative) rel=canonical is found by the URL fetched.
+        key = page_identity(rec.url, source)
         if rec.state == "gone":
             result.gone.append(key)
+            result.gone_urls.append(rec.url)
         elif key not in seen and key not in confirmed:
             confirmed.add(key)
             result.unchanged.append(key)
+            result.unchanged_urls.append(rec.url)
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -10,6 +11,7 @@ from typing import Literal
 from extract.stage import extract_run
 from extract.taxonomy import Taxonomy
 from migdigest.config import Settings, Source
+from spiders.challenge import source_blocked
 from spiders.crawl import run_crawl
 from spiders.rundir import count_discovered, read_failures
 
@@ -48,7 +50,7 @@ def check_source(
         discovered = count_discovered(run_dir)
     kinds = sorted({f.kind for f in failures})
     status: LiveStatus
-    if "blocked" in kinds:
+    if source_blocked(outcome.stats, Counter(f.kind for f in failures)):
         status = "blocked"
     elif not outcome.ok:
         status = "failed"

@@ -20,10 +20,12 @@ from migdigest.config import Settings, Source, load_config
 from migdigest.models import RunStats, RunStatus
 from migdigest.paths import DEFAULT_DB
 from migdigest.taxonomy import taxonomy_path
+from spiders.challenge import source_blocked
 from spiders.crawl import CrawlOutcome, run_crawl
 from spiders.incremental import page_key
 from spiders.rundir import count_discovered, read_failures
 from storage import Digest
+from storage.digest import PDF_MAX_ATTEMPTS
 
 
 def _now() -> str:
@@ -54,13 +56,15 @@ def extract_source(source: Source, run_dir: Path, taxonomy: Taxonomy) -> Extract
 
 
 @task(name="store", cache_policy=NO_CACHE)
-def store_source(db_path: Path, source: Source, stats: RunStats, result: ExtractResult) -> RunStats:
+def store_source(
+    db_path: Path, source: Source, stats: RunStats, result: ExtractResult, pdf_max_attempts: int = PDF_MAX_ATTEMPTS
+) -> RunStats:
     """Store one source's batch and its run record in one go."""
     db = Digest(db_path)
     try:
         db.upsert_source(source.name, source.title, source.base_url, source.homepage)
         run_id = db.start_run(source.name, stats.started)
-        counts = apply_result(db, result, stats.started)
+        counts = apply_result(db, result, stats.started, pdf_max_attempts=pdf_max_attempts)
         db.record_failures(run_id, source.name, result.failures)
         stats.new, stats.changed, stats.unchanged, stats.gone = (
             counts["new"], counts["changed"], counts["unchanged"], counts["gone"]
@@ -78,7 +82,7 @@ def _stats(name: str, started: str, outcome: CrawlOutcome, result: ExtractResult
     errors.update(result.errors)
     status: RunStatus = "ok"
     message = ""
-    if errors.get("blocked"):
+    if source_blocked(outcome.stats, errors):  # challenges dominate (spiders/challenge.py); one is only a failure
         # A challenge page is not content: the whole run of this source is void, and operators must know.
         status, message = "blocked", "the site answered with a bot challenge; nothing from this run was stored"
         result.publications.clear()
@@ -162,7 +166,7 @@ def nightly(
         result = extract_source(chosen[name], outcome.run_dir, taxonomy)
         stats = _stats(name, started[name][0], outcome, result)
         stats.duration_s = round(time.perf_counter() - started[name][1], 2)
-        stats = store_source(Path(db_path), chosen[name], stats, result)
+        stats = store_source(Path(db_path), chosen[name], stats, result, config.settings.pdf_max_attempts)
         if stats.status != "ok":
             get_run_logger().warning("source %s: %s %s", name, stats.status, stats.message)
         report.append({**asdict(stats), "stored": len(result.publications), "skipped": dict(result.skipped)})

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from extract.stage import ExtractResult
 from storage import Digest
+from storage.digest import PDF_MAX_ATTEMPTS
 
 
-def apply_result(db: Digest, result: ExtractResult, seen_at: str) -> dict[str, int]:
+def apply_result(
+    db: Digest, result: ExtractResult, seen_at: str, *, pdf_max_attempts: int = PDF_MAX_ATTEMPTS
+) -> dict[str, int]:
     """Store a run's publications and what it confirmed; returns new/changed/unchanged/gone counts."""
+    # Every step is limited to the run's own source: a page of one source never moves, confirms or retires
+    # another source's publication.
+    source = result.source or None
     for pub in result.publications:
         if pub.moved_from and pub.moved_from != pub.canonical_url:
-            db.move(pub.moved_from, pub.canonical_url)  # before storing, so the move keeps the history
-    counts = db.store(result.publications, seen_at=seen_at)
-    counts["unchanged"] += db.touch(result.unchanged, seen_at=seen_at)
-    counts["gone"] = db.mark_gone(result.gone)
+            db.move(pub.moved_from, pub.canonical_url, source=pub.source)  # before storing: the move keeps history
+    counts = db.store(result.publications, seen_at=seen_at, pdf_max_attempts=pdf_max_attempts)
+    counts["unchanged"] += db.touch(
+        result.unchanged, seen_at=seen_at, source=source, page_urls=result.unchanged_urls or None
+    )
+    counts["gone"] = db.mark_gone(result.gone, source=source, page_urls=result.gone_urls or None)
     return counts

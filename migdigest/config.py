@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Self
 
 from parsel import Selector
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from migdigest.models import DOC_TYPES
 from migdigest.paths import CONFIG_DIR
@@ -55,6 +56,12 @@ class Discovery(_Strict):
     sitemaps: list[str] = Field(default=[], description="sitemaps or sitemap indexes (gzipped or not)")
     feeds: list[str] = Field(default=[], description="RSS or Atom feeds")
     listings: list[Listing] = Field(default=[], description="listing pages of teasers, paged by a next link")
+
+    @model_validator(mode="after")
+    def _some_method(self) -> Self:
+        if not (self.sitemaps or self.feeds or self.listings):
+            raise ValueError("name at least one of sitemaps, feeds or listings (with none, nothing is ever found)")
+        return self
 
 
 class UrlType(_Strict):
@@ -120,6 +127,26 @@ class Source(_Strict):
     url_types: list[UrlType] = Field(default=[], description="document types implied by URL patterns")
     selectors: Selectors = Field(default=Selectors(), description="CSS selectors over the generic extractor")
     politeness: Politeness = Field(default=Politeness(), description="how gently the real site is crawled")
+    # Other host names of the same publisher (an old domain, a www-less twin): a rel=canonical there is trusted.
+    aliases: list[str] = Field(default_factory=list, description="other host names of this source")
+
+    @field_validator("mirror")
+    @classmethod
+    def _mirror_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
+            raise ValueError(
+                f"{value!r} is not a bundled mirror's name: use the name of one (such as 'mpi'); "
+                "to crawl another address give `--base-url NAME=URL` to the command instead"
+            )
+        return value
+
+    @field_validator("aliases")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        for host in value:
+            if not re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", host):
+                raise ValueError(f"{host!r} is not a host name; write it as www.example.org (no scheme or path)")
+        return [host.lower() for host in value]
 
     @field_validator("base_url")
     @classmethod
@@ -154,6 +181,10 @@ class Settings(_Strict):
         default="migdigest/0.1 (+https://github.com/migdigest/migdigest)", description="the crawler's User-Agent"
     )
     contact: str = Field(default="https://github.com/migdigest/migdigest", description="where site owners reach us")
+    # Nights a publication's PDF that fails (5xx, reset, timeout, crawl ended first) is fetched again, then given up.
+    pdf_max_attempts: int = Field(
+        default=5, ge=1, description="nights a failing PDF is fetched again before it is given up"
+    )
 
 
 class Config(_Strict):
@@ -161,6 +192,7 @@ class Config(_Strict):
 
     settings: Settings = Settings()
     sources: dict[str, Source]
+    files: dict[str, str] = {}  # the file each source was read from, for messages that name it
 
     def source(self, name: str) -> Source:
         """The source called `name`, or a ConfigError listing the known ones."""
@@ -174,13 +206,19 @@ class Config(_Strict):
 def load_config(config_dir: Path | None = None) -> Config:
     """Read `sources.yaml` (and `sources.d/*.yaml`) under `config_dir` into a validated Config."""
     config_dir = config_dir or CONFIG_DIR
-    files = [config_dir / "sources.yaml", *sorted((config_dir / "sources.d").glob("*.yaml"))]
+    paths = [config_dir / "sources.yaml", *sorted((config_dir / "sources.d").glob("*.yaml"))]
     settings = Settings()
     sources: dict[str, Source] = {}
-    for path in files:
+    files: dict[str, str] = {}
+    for path in paths:
         if not path.exists():
             continue
         data = read_yaml(path)
+        if path.parent.name == "sources.d" and not data.get("sources"):
+            # An emptied file must not silently drop the sources it held.
+            raise ConfigError(
+                f"{path}: no sources in this file; define one under 'sources:', or delete the file to drop its source"
+            )
         unknown = set(data) - {"settings", "sources"}
         if unknown:
             raise ConfigError(f"{path}: unknown top-level key(s) {sorted(unknown)}; use 'settings' and 'sources'")
@@ -201,9 +239,10 @@ def load_config(config_dir: Path | None = None) -> Config:
                 sources[name] = Source.model_validate({"name": name, **raw})
             except ValidationError as exc:
                 raise ConfigError(describe(path, exc, owner=f"source {name!r}")) from None
+            files[name] = str(path)
     if not sources:
         raise ConfigError(f"{config_dir}: no sources configured; add one to sources.yaml")
-    return Config(settings=settings, sources=sources)
+    return Config(settings=settings, sources=sources, files=files)
 
 
 __all__ = [

@@ -44,6 +44,9 @@ class Publication:
     pdf_url: str | None = None
     pdf_text: str = ""
     pdf_pages: int | None = None
+    # The PDF's fetch: "" (none linked), "ok", "pending" (failed for now: fetched again later), "gone" (404/410).
+    pdf_status: str = ""
+    pdf_error: str = ""  # why the PDF is pending: the crawl's failure kind, or "not_fetched" (the crawl ended first)
     topics: list[str] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
     word_count: int = 0

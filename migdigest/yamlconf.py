@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -30,15 +31,36 @@ def read_yaml(
 ) -> dict[str, Any]:
     """The top-level mapping of a YAML file; a ConfigError names the file when it is not YAML or not a mapping."""
     # `shape` is each file's own complaint about a top level that is not a mapping (`{found}`: what is there).
+    text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+        data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        raise ConfigError(yaml_problem(path, text, exc)) from None
     if data is None and empty_ok:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: {shape.format(found=type(data).__name__)}")
     return data
+
+
+_KEY = re.compile(r"^\s*-?\s*([^\s:#][^:#]*?)\s*:(?:\s|$)")
+
+
+def yaml_problem(path: Path, text: str, exc: yaml.YAMLError) -> str:
+    """A YAML syntax error as the file, line and key where it is, the line itself, and the usual fixes."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is None:
+        return f"{path}: not valid YAML: {problem}"
+    lines = text.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    key = _KEY.match(line)
+    where = f"line {mark.line + 1}" + (f", key {key[1]!r}" if key else "")
+    return (
+        f"{path}: {where}: not valid YAML ({problem}): {line.strip()!r}; "
+        "fix: indent this key like the other keys of its mapping (two spaces per level), "
+        "or quote a value that starts with one of [ { * & ! | > or holds ': '"
+    )
 
 
 def suggest(name: str, known: Iterable[str]) -> str:

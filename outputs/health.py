@@ -65,3 +65,43 @@ def assess(runs: Sequence[dict[str, Any]]) -> list[Finding]:
                 Finding(source, "warn", f"coverage {live / discovered:.0%}: {live} stored of {discovered} discovered")
             )
     return findings
+
+
+def pdf_findings(problems: Sequence[dict[str, Any]]) -> list[Finding]:
+    """Per source: PDFs that failed and are fetched again on later nights, and those given up (Digest.pdf_problems)."""
+    by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in problems:
+        by_source[row["source"]].append(row)
+    findings = []
+    for source, rows in by_source.items():
+        for status, what in (("pending", "pending (fetched again on later nights)"), ("given_up", "given up")):
+            chosen = [r for r in rows if r["pdf_status"] == status]
+            if chosen:
+                first = chosen[0]
+                example = f"{first['pdf_url']} ({first['pdf_error'] or 'unknown'}, {first['pdf_attempts']} attempt(s))"
+                findings.append(Finding(source, "warn", f"{len(chosen)} PDF(s) {what}, e.g. {example}"))
+    return findings
+
+
+def conflict_findings(conflicts: Sequence[dict[str, Any]]) -> list[Finding]:
+    """Per source: pages whose rel=canonical named a publication of another source (ignored, recorded)."""
+    by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in conflicts:
+        by_source[row["source"]].append(row)
+    return [
+        Finding(
+            source,
+            "warn",
+            f"{len(rows)} page(s) claimed another source's publication (left as it was), e.g. {rows[0]['url']}"
+            f" -> {rows[0]['canonical_url']} of {rows[0]['owner']}",
+        )
+        for source, rows in by_source.items()
+    ]
+
+
+def integrity_findings(problems: Sequence[str], path: str) -> list[Finding]:
+    """The digest's integrity check as findings: any problem is an alert naming the fix."""
+    return [
+        Finding("digest", "alert", f"{path}: {problem} (`migdigest reextract` rebuilds the digest from the runs)")
+        for problem in problems
+    ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 # Markers of interstitial challenge pages; any one in the first bytes of a 403/429/503 (or a tiny 200) is enough.
 _BODY_MARKERS = re.compile(
@@ -21,3 +23,28 @@ def is_challenge(status: int, headers: dict[str, str], body: bytes) -> bool:
     if status in (403, 429, 503) or len(body) < 20_000:
         return bool(_BODY_MARKERS.search(body[:20_000]))
     return False
+
+
+# When challenges dominate a source's responses it is blocked (README, "Bot challenges"): half or more
+# of its responses once at least WINDOW came back (the crawl stops there), or of all of them at the end of a
+# shorter crawl. Below that, a challenged page is one failed URL: recorded, never stored, and the crawl goes on.
+WINDOW = 20
+SHARE = 0.5
+RESPONSES_STAT = "migdigest/responses"  # responses that reached the spider (robots.txt excluded)
+CHALLENGES_STAT = "migdigest/challenges"
+
+
+def dominated(challenges: int, responses: int, *, finished: bool = False) -> bool:
+    """Whether `challenges` of `responses` make the source blocked (`finished`: the crawl is over)."""
+    if responses <= 0 or (responses < WINDOW and not finished):
+        return False
+    return challenges >= SHARE * responses
+
+
+def source_blocked(stats: Mapping[str, Any], failures: Mapping[str, int]) -> bool:
+    """A crawl's verdict from its Scrapy stats and failure counts by kind: stopped as blocked, or dominated."""
+    if failures.get("blocked"):
+        return True
+    challenges = int(stats.get(CHALLENGES_STAT, 0)) or failures.get("challenge", 0)
+    responses = int(stats.get(RESPONSES_STAT, 0)) or challenges  # a killed crawl leaves no stats: judge failures
+    return dominated(challenges, responses, finished=True)

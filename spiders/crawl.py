@@ -80,6 +80,8 @@ def crawl_settings(
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
         "ITEM_PIPELINES": {"spiders.rundir.RunDirectoryPipeline": 100},
+        # Before HttpErrorMiddleware (50): a challenge answered with 403 or 503 is judged as one.
+        "SPIDER_MIDDLEWARES": {"spiders.challenge_middleware.ChallengeMiddleware": 40},
         # Pending requests wait on disk, not in memory: a 10,000-URL sitemap must not grow the crawl's peak.
         "JOBDIR": str(out_dir / "job"),
         "MIGDIGEST_OUT_DIR": str(out_dir),

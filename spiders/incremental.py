@@ -36,15 +36,17 @@ class KnownPages:
     def unchanged(self, key: str, hints: dict[str, str]) -> bool:
         """True when discovery gives a sign of change we can compare and none of them changed."""
         state = self.pages.get(key)
-        if state is None:
-            return False
+        if state is None or state.get("pdf_retry"):
+            return False  # unknown, or its PDF is still to be fetched
         shared = [sign for sign in CHANGE_SIGNS if sign in hints and state.get(sign)]
         return bool(shared) and all(hints[sign] == state[sign] for sign in shared)
 
     def conditional_headers(self, key: str) -> dict[str, str]:
         """If-None-Match / If-Modified-Since for a known page, so an unchanged page costs a 304."""
         state = self.pages.get(key, {})
-        headers = {}
+        headers: dict[str, str] = {}
+        if state.get("pdf_retry"):
+            return headers  # a 304 would not lead to the PDF the page links
         if state.get("etag"):
             headers["If-None-Match"] = state["etag"]
         if state.get("last_modified"):

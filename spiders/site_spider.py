@@ -20,7 +20,8 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTi
 from twisted.python.failure import Failure
 
 from migdigest.config import Listing, Source
-from spiders.challenge import is_challenge
+from spiders.challenge import CHALLENGES_STAT, RESPONSES_STAT, dominated
+from spiders.challenge_middleware import Challenged
 from spiders.incremental import KnownPages, page_key
 from spiders.items import CrawlFailure, Discovered, RawPage, Seen
 
@@ -186,20 +187,23 @@ class SiteSpider(scrapy.Spider):
                 )
 
     # -- fetching ------------------------------------------------------------------------------
-    def blocked(self, response: Response) -> Iterator[Item]:
-        """Record a bot challenge and stop: hammering a site that blocks us helps no one."""
-        self.crawler.stats.set_value("migdigest/blocked", response.url)
+    def challenged(self, response: Response) -> Iterator[Item]:
+        """Record a bot challenge against its URL and go on; stop once challenges dominate (spiders/challenge.py)."""
         yield CrawlFailure(
-            url=response.url, kind="blocked", message="bot challenge page (e.g. Cloudflare)", status=response.status
+            url=response.url, kind="challenge", message="bot challenge page (e.g. Cloudflare)", status=response.status
         )
-        raise CloseSpider("blocked")
+        stats = self.crawler.stats
+        challenges, responses = stats.get_value(CHALLENGES_STAT, 0), stats.get_value(RESPONSES_STAT, 0)
+        if dominated(challenges, responses) and not stats.get_value("migdigest/blocked"):  # once: others in flight
+            # Hammering a site that blocks us helps no one.
+            stats.set_value("migdigest/blocked", response.url)
+            message = f"bot challenges on {challenges} of {responses} responses"
+            yield CrawlFailure(url=response.url, kind="blocked", message=message, status=response.status)
+            raise CloseSpider("blocked")
 
     def parse_publication(self, response: Response) -> Iterator[Item]:
         """Hand the raw response to the pipeline."""
         headers = _headers(response)
-        if is_challenge(response.status, headers, response.body):
-            yield from self.blocked(response)
-            return
         if response.status == 304:
             yield Seen(url=response.url, state="not_modified", status=304)
             return
@@ -210,6 +214,9 @@ class SiteSpider(scrapy.Spider):
         redirects = response.meta.get("redirect_urls") or []
         if redirects and set(response.meta.get("redirect_reasons") or []) & {301, 308}:
             hints["moved_from"] = redirects[0]  # a permanent move keeps the publication's identity
+        pdf = self.pdf_link(response)
+        if pdf:
+            hints["pdf_url"] = pdf  # the page says which PDF it waits for: one that never came is retried later
         yield RawPage(
             url=response.url,
             status=response.status,
@@ -217,7 +224,7 @@ class SiteSpider(scrapy.Spider):
             body=response.body,
             hints=hints,
         )
-        if pdf := self.pdf_link(response):
+        if pdf:
             # The report's PDF travels with its page: fetched now, archived, read by the extract stage.
             yield scrapy.Request(
                 pdf,
@@ -251,11 +258,11 @@ class SiteSpider(scrapy.Spider):
         """Record a failed request with the kind of failure, so the run report and the next run see it."""
         request = failure.request  # type: ignore[attr-defined]
         status = None
+        if isinstance(failure.value, Challenged):  # judged by spiders.challenge_middleware, on any status
+            yield from self.challenged(failure.value.response)
+            return
         if isinstance(failure.value, HttpError):
             response = failure.value.response
-            if is_challenge(response.status, _headers(response), response.body):
-                yield from self.blocked(response)
-                return
             status = response.status
             kind = f"http_{status}"
         else:

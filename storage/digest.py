@@ -6,16 +6,18 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import quote
 
 from sqlite_utils import Database
 
 from migdigest.models import Publication, RunStats
 from storage._sql import chunks, placeholders, write_transaction
-from storage.migrations import apply_migrations, schema_version
+from storage.migrations import MIGRATIONS, apply_migrations, schema_version
 from storage.search import Filters, SearchHit, count_matches, run_search
 
 # Columns taken from a Publication, in the order the INSERT and UPDATE statements below bind them.
@@ -96,6 +98,33 @@ def _content_row(pub: Publication) -> list[Any]:
     ]
 
 
+PDF_MAX_ATTEMPTS = 5  # nights a failing PDF is fetched again before it is given up (settings: pdf_max_attempts)
+
+
+def _pdf_state(
+    pub: Publication, row: Mapping[str, Any] | None, max_attempts: int
+) -> tuple[Publication, tuple[str, int, str]]:
+    """The publication to store and its PDF's (status, attempts, error), given what the stored row says."""
+    same_pdf = row is not None and bool(pub.pdf_url) and row["pdf_url"] == pub.pdf_url
+    if pub.pdf_status != "pending":
+        return pub, (pub.pdf_status, 0, pub.pdf_error)
+    if row is not None and same_pdf and row["pdf_status"] == "given_up":
+        attempts, status = int(row["pdf_attempts"]), "given_up"
+    else:
+        before = int(row["pdf_attempts"]) if row is not None and same_pdf and row["pdf_status"] == "pending" else 0
+        attempts = before + 1
+        status = "given_up" if attempts >= max_attempts else "pending"
+    if row is not None and same_pdf and row["pdf_text"] and not pub.pdf_text:
+        # The text read on an earlier night stays until the PDF can be read again: a failure loses nothing.
+        pub = replace(pub, pdf_text=row["pdf_text"], pdf_pages=row["pdf_pages"], content_hash="")
+    return pub, (status, attempts, pub.pdf_error)
+
+
+def _pairs(canonical_urls: Iterable[str], page_urls: Iterable[str] | None) -> list[tuple[str, str]]:
+    keys = list(canonical_urls)
+    return list(zip(keys, keys if page_urls is None else list(page_urls), strict=True))
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -107,8 +136,78 @@ def _seconds_between(start: str | None, end: str | None) -> float | None:
         return None
 
 
+class DigestError(RuntimeError):
+    """The digest file cannot be read: missing, empty, damaged or of another schema; the message says the fix."""
+
+
+_REBUILD = "`migdigest reextract` rebuilds it from the archived runs"
+
+
+def damaged(path: str | Path, exc: BaseException) -> DigestError:
+    """The error for a digest SQLite cannot read (truncated, overwritten): the path and how to rebuild it."""
+    return DigestError(f"{path} is damaged ({exc}); move it aside, then {_REBUILD}")
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether an SQLite error means a damaged file (not a lock, a constraint or a bad query)."""
+    text = str(exc).lower()
+    return type(exc) is sqlite3.DatabaseError or "malformed" in text or "not a database" in text
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that never writes the file: mode=ro, or immutable where even the WAL index cannot be made."""
+    target = quote(str(path.resolve()))
+    conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        # A WAL digest on a read-only disk: its -shm file cannot be created. Nothing writes it there, so
+        # reading it as immutable is safe.
+        conn.close()
+    conn = sqlite3.connect(f"file:{target}?immutable=1", uri=True, check_same_thread=False)
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return conn
+
+
 class Digest:
     """The digest database; the only code that reads or writes its SQL."""
+
+    read_only = False
+
+    @classmethod
+    def open_read(cls, path: str | Path) -> Self:
+        """Open an existing digest for reading only: no WAL switch, no migration, nothing written to the file.
+
+        A missing, empty (0-byte), damaged or differently versioned file is a DigestError naming the path and the fix.
+        """
+        file = Path(path)
+        if not file.exists():
+            raise DigestError(f"no digest at {file}; run `migdigest demo` or `migdigest run` first")
+        if file.stat().st_size == 0:
+            raise DigestError(f"{file} is empty (0 bytes), not a digest; remove it, or {_REBUILD}")
+        try:
+            conn = _connect_read_only(file)
+        except sqlite3.DatabaseError as exc:
+            raise damaged(file, exc) from None
+        self = cls.__new__(cls)
+        self.path, self.read_only, self.migrations_applied = str(file), True, []
+        self._db = Database(conn)
+        try:
+            self._db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            version, latest = schema_version(self._db), MIGRATIONS[-1].version
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise damaged(file, exc) from None
+        if version != latest:
+            conn.close()
+            if version > latest:
+                raise DigestError(f"{file} is at schema version {version}, newer than this migdigest ({latest})")
+            raise DigestError(
+                f"{file} is at schema version {version}, older than this migdigest reads ({latest}): "
+                "run `migdigest run` (or `migdigest reextract`) once where the file is writable to upgrade it"
+            )
+        return self
 
     def __init__(self, path: str | Path) -> None:
         """Open or create the digest at `path` (or ":memory:") and bring its schema up to date."""
@@ -126,6 +225,11 @@ class Digest:
                 self._db.enable_wal()
                 self._db.execute("PRAGMA synchronous = NORMAL")
             self.migrations_applied = apply_migrations(self._db)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            if is_damage(exc):
+                raise damaged(self.path, exc) from None
+            raise
         except BaseException:
             self._db.close()
             raise
@@ -242,11 +346,15 @@ class Digest:
 
     # --- publications -----------------------------------------------------------------------------------
 
-    def store(self, pubs: Sequence[Publication], seen_at: str) -> dict[str, int]:
+    def store(
+        self, pubs: Sequence[Publication], seen_at: str, *, pdf_max_attempts: int = PDF_MAX_ATTEMPTS
+    ) -> dict[str, int]:
         """Upsert publications by canonical URL in one transaction; return new/changed/unchanged counts.
 
         A changed content hash keeps the old title and body in document_versions; an unchanged one only
         moves last_seen (and brings a 'gone' document back to 'live'). If a URL comes twice, the last wins.
+        A canonical URL held by another source's row is a conflict: recorded (identity_conflicts), row left alone.
+        A PDF that failed is 'pending' (tried again on later nights) until `pdf_max_attempts` failures in a row.
         """
         latest: dict[str, Publication] = {}
         for pub in pubs:
@@ -256,11 +364,22 @@ class Digest:
         counts = {"new": 0, "changed": 0, "unchanged": 0}
         if not latest:
             return counts
-        rows = {url: _content_row(pub) for url, pub in latest.items()}
         hash_at = _CONTENT_COLUMNS.index("content_hash")
         with write_transaction(self._db) as conn:
             self._ensure_sources(conn, (pub.source for pub in latest.values()))
-            existing = self._ids_and_hashes(conn, list(latest))
+            found = self._stored(conn, list(latest))
+            taken = [url for url, row in found.items() if row["source"] != latest[url].source]
+            conn.executemany(
+                "INSERT INTO identity_conflicts (source, canonical_url, url, owner, at) VALUES (?, ?, ?, ?, ?)",
+                [(latest[url].source, url, latest[url].url, found[url]["source"], seen_at) for url in taken],
+            )
+            for url in taken:
+                del latest[url], found[url]
+            pdf_states: dict[str, tuple[str, int, str]] = {}
+            for url, pub in list(latest.items()):
+                latest[url], pdf_states[url] = _pdf_state(pub, found.get(url), pdf_max_attempts)
+            existing = {url: (row["id"], row["content_hash"]) for url, row in found.items()}
+            rows = {url: _content_row(pub) for url, pub in latest.items()}
             new = [url for url in latest if url not in existing]
             changed = [url for url, (_, old) in existing.items() if old != rows[url][hash_at]]
             unchanged = [url for url, (_, old) in existing.items() if old == rows[url][hash_at]]
@@ -282,51 +401,93 @@ class Digest:
                 )
             conn.executemany(_INSERT_DOCUMENT, [(url, *rows[url], seen_at, seen_at, seen_at) for url in new])
             ids = {url: existing[url][0] for url in changed}
-            ids.update((url, doc_id) for url, (doc_id, _) in self._ids_and_hashes(conn, new).items())
+            ids.update((url, row["id"]) for url, row in self._stored(conn, new).items())
             replaced = [ids[url] for url in changed]
             self._link_names(conn, "authors", replaced, {ids[u]: _names(latest[u].authors) for u in ids})
             self._link_names(conn, "topics", replaced, {ids[u]: _names(latest[u].topics) for u in ids})
             self._link_names(conn, "regions", replaced, {ids[u]: _names(latest[u].regions) for u in ids})
             conn.executemany(
-                "UPDATE documents SET fetch_state = ?, url = ?, gone_since = NULL WHERE canonical_url = ?",
-                [(json.dumps(pub.fetch_state, sort_keys=True), pub.url, key) for key, pub in latest.items()],
+                "UPDATE documents SET fetch_state = ?, url = ?, gone_since = NULL,"
+                " pdf_status = ?, pdf_attempts = ?, pdf_error = ? WHERE canonical_url = ?",
+                [
+                    (json.dumps(pub.fetch_state, sort_keys=True), pub.url, *pdf_states[key], key)
+                    for key, pub in latest.items()
+                ],
             )
         counts.update(new=len(new), changed=len(changed), unchanged=len(unchanged))
         return counts
 
-    def touch(self, canonical_urls: Iterable[str], seen_at: str) -> int:
-        """Record that known documents were confirmed unchanged without a download; return how many."""
+    def touch(
+        self,
+        canonical_urls: Iterable[str],
+        seen_at: str,
+        *,
+        source: str | None = None,
+        page_urls: Iterable[str] | None = None,
+    ) -> int:
+        """Record that known documents were confirmed unchanged without a download; return how many.
+
+        `page_urls` (one per canonical URL) are the URLs fetched: a document stored under its page's rel=canonical
+        is found by either. With `source`, only that source's documents are touched.
+        """
+        pairs = _pairs(canonical_urls, page_urls)
         with write_transaction(self._db) as conn:
             cursor = conn.executemany(
-                "UPDATE documents SET last_seen = ?, status = 'live', gone_since = NULL WHERE canonical_url = ?",
-                [(seen_at, url) for url in canonical_urls],
+                "UPDATE documents SET last_seen = ?, status = 'live', gone_since = NULL"
+                " WHERE (canonical_url = ? OR url = ?) AND source = coalesce(?, source)",
+                [(seen_at, key, page, source) for key, page in pairs],
             )
             return cursor.rowcount
 
-    def move(self, old_url: str, new_url: str) -> bool:
+    def move(self, old_url: str, new_url: str, *, source: str | None = None) -> bool:
         """Give a document a new canonical URL after a permanent redirect, keeping its identity and history.
 
-        Returns False (and changes nothing) when the old URL is unknown or the new one is already taken.
+        Returns False (and changes nothing) when the old URL is unknown (or another source's) or the new one
+        is already taken.
         """
         with write_transaction(self._db) as conn:
             taken = conn.execute("SELECT 1 FROM documents WHERE canonical_url = ?", [new_url]).fetchone()
             if taken:
                 return False
-            cursor = conn.execute("UPDATE documents SET canonical_url = ? WHERE canonical_url = ?", [new_url, old_url])
+            cursor = conn.execute(
+                "UPDATE documents SET canonical_url = ? WHERE canonical_url = ? AND source = coalesce(?, source)",
+                [new_url, old_url, source],
+            )
             return cursor.rowcount == 1
+
+    def identity_conflicts(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest pages that named a canonical URL another source's publication holds, newest first."""
+        return list(self._db.query("SELECT * FROM identity_conflicts ORDER BY id DESC LIMIT ?", [limit]))
+
+    def pdf_problems(self) -> list[dict[str, Any]]:
+        """Live documents whose PDF is pending (tried again on later nights) or given up, by source and URL."""
+        return list(
+            self._db.query(
+                "SELECT source, canonical_url, pdf_url, pdf_status, pdf_attempts, pdf_error FROM documents"
+                " WHERE pdf_status IN ('pending', 'given_up') AND status = 'live' ORDER BY source, canonical_url"
+            )
+        )
 
     def known_pages(self, source: str) -> dict[str, dict[str, str]]:
         """Each stored document's fetched URL with its validators and discovery hints, for the next crawl."""
-        rows = self._db.execute("SELECT url, fetch_state FROM documents WHERE source = ?", [source]).fetchall()
-        return {url: json.loads(state or "{}") for url, state in rows}
+        rows = self._db.execute(
+            "SELECT url, fetch_state, pdf_status FROM documents WHERE source = ?", [source]
+        ).fetchall()
+        known = {url: json.loads(state or "{}") for url, state, _ in rows}
+        for url, _, pdf_status in rows:
+            if pdf_status == "pending":
+                known[url]["pdf_retry"] = "1"  # fetched in full again, with its PDF, even when unchanged
+        return known
 
     @staticmethod
-    def _ids_and_hashes(conn: sqlite3.Connection, urls: Sequence[str]) -> dict[str, tuple[int, str]]:
-        found: dict[str, tuple[int, str]] = {}
+    def _stored(conn: sqlite3.Connection, urls: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """What store() needs of the rows with these canonical URLs: id, hash, source and PDF state."""
+        columns = ["canonical_url", "id", "content_hash", "source"]
+        columns += ["pdf_url", "pdf_text", "pdf_pages", "pdf_status", "pdf_attempts"]
+        found: dict[str, dict[str, Any]] = {}
         for chunk in chunks(urls):
-            marks = placeholders(len(chunk))
-            sql = f"SELECT canonical_url, id, content_hash FROM documents WHERE canonical_url IN ({marks})"
-            found.update((url, (doc_id, digest)) for url, doc_id, digest in conn.execute(sql, list(chunk)))
+            sql = f"SELECT {', '.join(columns)} FROM documents WHERE canonical_url IN ({placeholders(len(chunk))})"
+            found.update((row[0], dict(zip(columns, row, strict=True))) for row in conn.execute(sql, list(chunk)))
         return found
 
     @staticmethod
@@ -367,12 +528,19 @@ class Digest:
             [(i, i) for i in orphans],
         )
 
-    def mark_gone(self, canonical_urls: Iterable[str]) -> int:
-        """Set status 'gone' on these documents (kept, still searchable); return how many were live."""
+    def mark_gone(
+        self, canonical_urls: Iterable[str], *, source: str | None = None, page_urls: Iterable[str] | None = None
+    ) -> int:
+        """Set status 'gone' on these documents (kept, still searchable); return how many were live.
+
+        `page_urls` and `source` as for touch().
+        """
+        pairs = _pairs(canonical_urls, page_urls)
         with write_transaction(self._db) as conn:
             cursor = conn.executemany(
-                "UPDATE documents SET status = 'gone', gone_since = ? WHERE canonical_url = ? AND status != 'gone'",
-                [(_now(), url) for url in canonical_urls],
+                "UPDATE documents SET status = 'gone', gone_since = ?"
+                " WHERE (canonical_url = ? OR url = ?) AND source = coalesce(?, source) AND status != 'gone'",
+                [(_now(), key, page, source) for key, page in pairs],
             )
             return cursor.rowcount
 
@@ -544,6 +712,17 @@ class Digest:
         """Problems found by SQLite's and FTS5's integrity checks (an empty list when all is well)."""
         problems = [r[0] for r in self._db.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"]
         problems += [f"foreign key: {tuple(r)}" for r in self._db.execute("PRAGMA foreign_key_check")]
+        if self.read_only:
+            # FTS5's own check is an INSERT, refused on a read-only open: compare which rows the index holds.
+            missing, extra = self._db.execute(
+                """
+                SELECT (SELECT count(*) FROM documents WHERE id NOT IN (SELECT id FROM documents_fts_docsize)),
+                       (SELECT count(*) FROM documents_fts_docsize WHERE id NOT IN (SELECT id FROM documents))
+                """
+            ).fetchone()
+            if missing or extra:
+                problems.append(f"documents_fts: {missing} document(s) not indexed, {extra} index row(s) without one")
+            return problems
         try:
             # Checks the index against the documents table itself (rank 1 = compare with the content).
             self._db.execute("INSERT INTO documents_fts (documents_fts, rank) VALUES ('integrity-check', 1)")

@@ -336,6 +336,42 @@ def m0009_browse_index(db: Database) -> None:
     )
 
 
+@migration(10)
+def m0010_identity_pdfs_revisits(db: Database) -> None:
+    """Identity conflicts, the fetch state of each publication's PDF, and when a page without validators is due."""
+    # pdf_status: '' (no PDF), 'ok', 'pending' (failed for now, fetched again on a later night), 'given_up'
+    # (after the configured attempts) or 'gone' (the PDF answered 404/410); pdf_error: the last failure's kind.
+    # documents(url): a confirmation finds a page by the URL it was fetched at when its identity is its canonical.
+    # An http-only site's rows were keyed https:// (forced before): they go back to the scheme the site has.
+    _script(
+        db,
+        """
+        ALTER TABLE documents ADD COLUMN pdf_status TEXT NOT NULL DEFAULT '';
+        ALTER TABLE documents ADD COLUMN pdf_attempts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE documents ADD COLUMN pdf_error TEXT NOT NULL DEFAULT '';
+        UPDATE documents SET pdf_status = 'ok' WHERE pdf_url IS NOT NULL AND pdf_text != '';
+        ALTER TABLE documents ADD COLUMN revisit_days INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE documents ADD COLUMN last_checked TEXT;
+        CREATE INDEX documents_url ON documents(url);
+        CREATE TABLE identity_conflicts (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            canonical_url TEXT NOT NULL,
+            url TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX identity_conflicts_source ON identity_conflicts(source);
+        UPDATE documents SET canonical_url = 'http://' || substr(canonical_url, 9)
+        WHERE canonical_url LIKE 'https://%'
+          AND source IN (SELECT name FROM sources WHERE base_url LIKE 'http://%')
+          AND NOT EXISTS (
+              SELECT 1 FROM documents AS d WHERE d.canonical_url = 'http://' || substr(documents.canonical_url, 9)
+          );
+        """,
+    )
+
+
 def _ensure_table(db: Database) -> None:
     db.execute(
         """

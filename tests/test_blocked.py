@@ -18,11 +18,11 @@ def test_a_challenged_source_is_blocked_and_stores_nothing(prefect_harness: None
     assert report["status"] == "blocked"
     assert "bot challenge" in report["message"]
     assert report["stored"] == 0
-    assert report["errors"].get("blocked", 0) >= 1
+    assert report["errors"].get("challenge", 0) >= 1  # each challenged URL recorded; the verdict is the run's
     with Digest(db_path) as db:
         assert db.documents("odi") == []
         (run,) = db.last_runs()
         assert run["status"] == "blocked"
-        assert any(f["kind"] == "blocked" for f in db.failures(run["id"]))
+        assert any(f["kind"] == "challenge" for f in db.failures(run["id"]))
         findings = assess(db.last_runs())
     assert [(f.source, f.level) for f in findings][:1] == [("odi", "alert")]
