@@ -387,3 +387,17 @@ def test_alerts_must_watch_the_teams_own_interests(tmp_path: Path, alerts: str, 
         load_teams(tmp_path)
     assert message in str(info.value)
     assert re.search(r"teams\.yaml: team 'protection'", str(info.value))
+
+
+def test_the_scheduled_nightly_can_send_the_alerts(tmp_path: Path) -> None:
+    from flows.schedule import build_deployments
+
+    plain, _ = build_deployments(db_path=tmp_path / "d.db", out_dir=tmp_path)
+    nightly, weekly = build_deployments(db_path=tmp_path / "d.db", out_dir=tmp_path, alerts=True)
+    assert str(plain.entrypoint).endswith("flows/weekly.py:scheduled_nightly")
+    assert str(nightly.entrypoint).endswith("flows/alerts.py:nightly_with_alerts")
+    assert (nightly.name, nightly.flow_name) == ("nightly", "nightly-alerts")
+    assert nightly.parameters == {"db_path": str(tmp_path / "d.db"), "config_dir": None, "out_dir": str(tmp_path),
+                                  "send": True}  # fmt: skip
+    assert [getattr(s.schedule, "cron", None) for s in nightly.schedules or []] == ["0 2 * * *"]
+    assert weekly.name == "weekly-roundup"
