@@ -20,7 +20,8 @@ def alerts(
     send: Annotated[
         bool,
         typer.Option(
-            "--send", help="Email each alert (SMTP from the MIGDIGEST_SMTP_* variables) and record what was sent."
+            "--send",
+            help="Email each alert (SMTP from MIGDIGEST_SMTP_*), one a team a night; what was sent is recorded.",
         ),
     ] = False,
     db: DbOption = DEFAULT_DB,
@@ -33,11 +34,7 @@ def alerts(
         typer.Option("--config-dir", help="Folder with teams.yaml and sources (default: the bundled config/)."),
     ] = None,
 ) -> None:
-    """Build each team's alert: new publications on its watched searches and topics, never sent before.
-
-    Without --send the alerts are only written to the archive (a preview); with it each team gets at most one
-    message a night, and what was sent is recorded in the digest so that it is never sent again.
-    """
+    """Build each team's alert: new publications on its watched searches and topics (archived; --send mails them)."""
     from outputs import roundup as rd
     from outputs.alerts import run_alerts
     from outputs.mail import MailConfigError, SmtpSettings

@@ -28,6 +28,9 @@ def schedule(
     nightly_cron: Annotated[str, typer.Option(help="When the nightly crawl runs (cron).")] = NIGHTLY_CRON,
     weekly_cron: Annotated[str, typer.Option(help="When the weekly roundups are sent (cron).")] = WEEKLY_CRON,
     send: Annotated[bool, typer.Option(help="Email the weekly roundups (SMTP from MIGDIGEST_SMTP_*).")] = True,
+    alerts: Annotated[
+        bool, typer.Option("--alerts", help="After each nightly crawl, email the teams' alerts (teams.yaml `alerts:`).")
+    ] = False,
 ) -> None:
     """Run the nightly crawl (02:00) and the weekly roundups (Mondays 07:00) on schedule, on this machine."""
     api_url = plan.configured_api_url()
@@ -50,4 +53,4 @@ def schedule(
         f"serving on {api_url}: nightly '{nightly_cron}', weekly-roundup '{weekly_cron}' ({timezone}); Ctrl-C stops",
         highlight=False,
     )
-    plan.serve_schedules(db, out_dir, config_dir, timezone, nightly_cron, weekly_cron, send)
+    plan.serve_schedules(db, out_dir, config_dir, timezone, nightly_cron, weekly_cron, send, alerts)

@@ -1,7 +1,8 @@
 """The `alerts` flow (each team's alert after a nightly run) and `nightly-alerts` (the nightly, then the alerts).
 
-The nightly flow itself stays as it is: `nightly_with_alerts` runs it as a subflow and, once every source is
-stored, runs `alerts` bounded to that night (at most one message a team, see outputs/alerts.py).
+The nightly flow itself stays as it is: `nightly_with_alerts` runs it (as deployments do, with its summary
+artifact) as a subflow and, once every source is stored, runs `alerts` bounded to that night (at most one
+message a team, see outputs/alerts.py). `migdigest schedule --alerts` deploys it as the nightly.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.nightly import nightly
+from flows.weekly import scheduled_nightly
 from migdigest.paths import DEFAULT_DB, DEFAULT_OUT_DIR
 from outputs import alerts as al
 from outputs import roundup as rd
@@ -111,7 +112,10 @@ def nightly_with_alerts(
 ) -> dict[str, list[dict[str, Any]]]:
     """The nightly flow, then tonight's alerts (sent after every source is stored)."""
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    report = nightly(sources=sources, db_path=db_path, base_urls=base_urls, config_dir=config_dir, runs_dir=runs_dir)
+    # The nightly as deployments run it (with its summary artifact), as a subflow.
+    report = scheduled_nightly(
+        sources=sources, db_path=db_path, base_urls=base_urls, config_dir=config_dir, runs_dir=runs_dir
+    )
     sent = alerts(
         db_path=db_path,
         out_dir=out_dir,

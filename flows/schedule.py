@@ -25,6 +25,8 @@ NIGHTLY_CRON = "0 2 * * *"  # every day at 02:00
 WEEKLY_CRON = "0 7 * * 1"  # Mondays at 07:00, after the Sunday night crawl has closed the week
 NIGHTLY_ENTRYPOINT = f"{REPO_ROOT / 'flows' / 'weekly.py'}:scheduled_nightly"
 WEEKLY_ENTRYPOINT = f"{REPO_ROOT / 'flows' / 'weekly.py'}:weekly_roundup"
+# With alerts: the same nightly (hooks included), then each team's alert (flows/alerts.py).
+NIGHTLY_ALERTS_ENTRYPOINT = f"{REPO_ROOT / 'flows' / 'alerts.py'}:nightly_with_alerts"
 START_SERVER_HELP = (
     "Cron schedules need a real Prefect server (the ephemeral one Prefect starts by itself never runs them).\n"
     "In another terminal:\n"
@@ -68,20 +70,23 @@ def build_deployments(
     nightly_cron: str = NIGHTLY_CRON,
     weekly_cron: str = WEEKLY_CRON,
     send: bool = True,
+    alerts: bool = False,
 ) -> list[RunnerDeployment]:
-    """The two scheduled deployments `serve_schedules` runs: nightly (all sources) and the weekly roundups."""
+    """The two scheduled deployments `serve_schedules` runs: nightly (all sources; `alerts`: then the teams'
+    alerts) and the weekly roundups."""
     from prefect.deployments.runner import RunnerDeployment
     from prefect.schedules import Cron
 
     common = {"db_path": str(db_path), "config_dir": str(config_dir) if config_dir else None}
+    nightly_alerts = {"out_dir": str(out_dir), "send": send} if alerts else {}
     return [
         # From entrypoints rather than nightly.to_deployment(): a run loads its flow from the entrypoint, and
         # nightly's must be the variant with the summary hooks. Absolute paths: serve from any folder.
         RunnerDeployment.from_entrypoint(
-            NIGHTLY_ENTRYPOINT,
+            NIGHTLY_ALERTS_ENTRYPOINT if alerts else NIGHTLY_ENTRYPOINT,
             name="nightly",
             schedules=[Cron(nightly_cron, timezone=timezone)],
-            parameters=common,
+            parameters={**common, **nightly_alerts},
             description="Crawl, extract and store every configured source.",
             tags=["migdigest", "nightly"],
         ),
@@ -104,10 +109,11 @@ def serve_schedules(
     nightly_cron: str = NIGHTLY_CRON,
     weekly_cron: str = WEEKLY_CRON,
     send: bool = True,
+    alerts: bool = False,
 ) -> None:
     """Register both deployments with the Prefect server and run their flow runs here until interrupted."""
     from prefect import serve
 
-    deployments = build_deployments(db_path, out_dir, config_dir, timezone, nightly_cron, weekly_cron, send)
+    deployments = build_deployments(db_path, out_dir, config_dir, timezone, nightly_cron, weekly_cron, send, alerts)
     # One run at a time: the nightly crawl and a roundup never compete for the two cores or the digest.
     serve(*deployments, limit=1)

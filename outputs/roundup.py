@@ -1,6 +1,8 @@
 """The weekly roundup: select a team's publications of one ISO week, group and summarise them, render, archive.
 
 Pure steps over the digest's read API; the CLI (`cli.roundup`) and the `weekly_roundup` flow wire them.
+Each item carries the reasons it matched the team's interests (`Reason`, strongest first: saved search, topic,
+region, source) and sits once, in the section of its strongest one; `outputs/alerts.py` reuses the same steps.
 Rendering is Jinja2 (`outputs/templates/roundup.*.j2`): HTML with autoescape on, plain text and Markdown with
 their own escaping filters. Archive layout: `<out_dir>/roundups/<team>/<week>.{html,md,txt}` plus `feed.atom`.
 """

@@ -11,6 +11,7 @@ import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -72,8 +73,9 @@ def config_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[tuple[Inbox, int]]:
+@contextmanager
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server (aiosmtpd) on a free loopback port, and what it receives."""
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
@@ -81,6 +83,18 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
         yield inbox, controller.port
     finally:
         controller.stop()
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def mailbox() -> Iterator[tuple[Inbox, int]]:
+    with smtp_server() as server:
+        yield server
 
 
 def _night(site: str, db_path: Path, out_dir: Path, config_dir: Path) -> dict[str, list[dict[str, Any]]]:
@@ -207,27 +221,23 @@ def test_a_night_with_nothing_new_sends_nothing(three_nights: tuple[Path, list[A
 def test_migdigest_run_alerts_sends_after_the_night(
     three_nights: tuple[Path, list[Any], list[list[EmailMessage]]],
     config_dir: Path,
+    mailbox: tuple[Inbox, int],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from cli.app import app
     from mirrors.server import MirrorServer
 
+    inbox, port = mailbox
     db_path = tmp_path / "digest.db"
     shutil.copy(three_nights[0].parent / "night1.db", db_path)
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        monkeypatch.setenv("MIGDIGEST_SMTP_HOST", "127.0.0.1")
-        monkeypatch.setenv("MIGDIGEST_SMTP_PORT", str(controller.port))
-        monkeypatch.setenv("MIGDIGEST_OUT", str(tmp_path / "out"))
-        with MirrorServer("mpi-night2") as mirror:
-            args = ["run", "--source", "mpi", "--base-url", f"mpi={mirror.base_url}", "--db", str(db_path),
-                    "--config-dir", str(config_dir), "--alerts"]  # fmt: skip
-            result = CliRunner().invoke(app, args)
-    finally:
-        controller.stop()
+    monkeypatch.setenv("MIGDIGEST_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("MIGDIGEST_SMTP_PORT", str(port))
+    monkeypatch.setenv("MIGDIGEST_OUT", str(tmp_path / "out"))
+    with MirrorServer("mpi-night2") as mirror:
+        args = ["run", "--source", "mpi", "--base-url", f"mpi={mirror.base_url}", "--db", str(db_path),
+                "--config-dir", str(config_dir), "--alerts"]  # fmt: skip
+        result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     output = " ".join(result.output.split())
     assert "horn: 1 new publication (Search: sudan), sent to horn@example.org" in output
@@ -257,44 +267,37 @@ def _store_new(db_path: Path, slug: str, title: str, seen: str, **fields: Any) -
         db.store([pub], seen)
 
 
-def test_one_message_a_night_and_never_the_same_item_twice(tmp_path: Path) -> None:
+def test_one_message_a_night_and_never_the_same_item_twice(mailbox: tuple[Inbox, int], tmp_path: Path) -> None:
     (tmp_path / "teams.yaml").write_text(WATCHING_PUSHBACKS, encoding="utf-8")
     teams = load_teams(tmp_path)
     db_path = build_digest(tmp_path / "digest.db")
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        smtp = SmtpSettings(host="127.0.0.1", port=controller.port, sender="alerts@example.org")
-        night = datetime(2026, 11, 24, 2, tzinfo=UTC)
-        _store_new(db_path, "evros", "Pushbacks on the Evros", night.isoformat(), body="More pushbacks reported.")
-        team = [teams.team("protection")]
-        with Digest(db_path) as db:
-            now = night + timedelta(hours=1)
-            first = al.run_alerts(db, teams, team, tmp_path, smtp=smtp, now=now, night_started=night.isoformat())
-            # The Greek border commentary (stored five days earlier, within alert_days) and tonight's report.
-            assert [o.items for o in first] == [2]
-            assert first[0].sent
-            assert first[0].watched == ["Search: pushbacks"]
-            # Later the same night something new comes in: it waits for the next night.
-            _store_new(
-                db_path, "evros-2", "Pushbacks again", (night + timedelta(hours=2)).isoformat(), body="Pushback."
-            )
-            later = now + timedelta(hours=2)
-            again = al.run_alerts(db, teams, team, tmp_path, smtp=smtp, now=later, night_started=night.isoformat())
-            assert again[0].note.startswith("already alerted tonight")
-            next_night = night + timedelta(days=1)
-            third = al.run_alerts(
-                db, teams, team, tmp_path, smtp=smtp, now=next_night, night_started=next_night.isoformat()
-            )
-            assert third[0].items == 1  # only the one not sent yet
-            fourth = al.run_alerts(
-                db, teams, team, tmp_path, smtp=smtp, now=next_night + timedelta(days=1),
-                night_started=(next_night + timedelta(days=1)).isoformat(),
-            )  # fmt: skip
-            assert fourth[0].note == "nothing new on its watched searches and topics"
-    finally:
-        controller.stop()
+    inbox, port = mailbox
+    smtp = SmtpSettings(host="127.0.0.1", port=port, sender="alerts@example.org")
+    night = datetime(2026, 11, 24, 2, tzinfo=UTC)
+    _store_new(db_path, "evros", "Pushbacks on the Evros", night.isoformat(), body="More pushbacks reported.")
+    team = [teams.team("protection")]
+    with Digest(db_path) as db:
+        now = night + timedelta(hours=1)
+        first = al.run_alerts(db, teams, team, tmp_path, smtp=smtp, now=now, night_started=night.isoformat())
+        # The Greek border commentary (stored five days earlier, within alert_days) and tonight's report.
+        assert [o.items for o in first] == [2]
+        assert first[0].sent
+        assert first[0].watched == ["Search: pushbacks"]
+        # Later the same night something new comes in: it waits for the next night.
+        _store_new(db_path, "evros-2", "Pushbacks again", (night + timedelta(hours=2)).isoformat(), body="Pushback.")
+        later = now + timedelta(hours=2)
+        again = al.run_alerts(db, teams, team, tmp_path, smtp=smtp, now=later, night_started=night.isoformat())
+        assert again[0].note.startswith("already alerted tonight")
+        next_night = night + timedelta(days=1)
+        third = al.run_alerts(
+            db, teams, team, tmp_path, smtp=smtp, now=next_night, night_started=next_night.isoformat()
+        )
+        assert third[0].items == 1  # only the one not sent yet
+        fourth = al.run_alerts(
+            db, teams, team, tmp_path, smtp=smtp, now=next_night + timedelta(days=1),
+            night_started=(next_night + timedelta(days=1)).isoformat(),
+        )  # fmt: skip
+        assert fourth[0].note == "nothing new on its watched searches and topics"
     subjects = [m["Subject"].strip() for m in inbox.messages()]
     assert subjects == [
         "Protection team alert: 2 new publications (Search: pushbacks)",
@@ -329,7 +332,7 @@ def test_a_failed_send_is_not_recorded_and_goes_again(tmp_path: Path) -> None:
         assert db.last_alert("protection") is None
 
 
-def test_cli_previews_and_sends(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_previews_and_sends(mailbox: tuple[Inbox, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import typer
 
     from cli.alerts import alerts as alerts_command
@@ -355,19 +358,14 @@ def test_cli_previews_and_sends(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     out = " ".join(preview.output.split())
     assert "protection: 2 new publications (Search: pushbacks), archived only (not sent)" in out
     assert "labour: no alerts in teams.yaml" in out
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        monkeypatch.setenv("MIGDIGEST_SMTP_HOST", "127.0.0.1")
-        monkeypatch.setenv("MIGDIGEST_SMTP_PORT", str(controller.port))
-        sent = CliRunner().invoke(app, [*args, "--send"])
-        assert sent.exit_code == 0, sent.output
-        assert "sent to protection@example.org, lead@example.org" in " ".join(sent.output.split())
-        again = CliRunner().invoke(app, [*args, "--send"])
-        assert again.exit_code == 0, again.output
-    finally:
-        controller.stop()
+    inbox, port = mailbox
+    monkeypatch.setenv("MIGDIGEST_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("MIGDIGEST_SMTP_PORT", str(port))
+    sent = CliRunner().invoke(app, [*args, "--send"])
+    assert sent.exit_code == 0, sent.output
+    assert "sent to protection@example.org, lead@example.org" in " ".join(sent.output.split())
+    again = CliRunner().invoke(app, [*args, "--send"])
+    assert again.exit_code == 0, again.output
     assert len(inbox.received) == 1
 
 
@@ -387,3 +385,17 @@ def test_alerts_must_watch_the_teams_own_interests(tmp_path: Path, alerts: str, 
         load_teams(tmp_path)
     assert message in str(info.value)
     assert re.search(r"teams\.yaml: team 'protection'", str(info.value))
+
+
+def test_the_scheduled_nightly_can_send_the_alerts(tmp_path: Path) -> None:
+    from flows.schedule import build_deployments
+
+    plain, _ = build_deployments(db_path=tmp_path / "d.db", out_dir=tmp_path)
+    nightly, weekly = build_deployments(db_path=tmp_path / "d.db", out_dir=tmp_path, alerts=True)
+    assert str(plain.entrypoint).endswith("flows/weekly.py:scheduled_nightly")
+    assert str(nightly.entrypoint).endswith("flows/alerts.py:nightly_with_alerts")
+    assert (nightly.name, nightly.flow_name) == ("nightly", "nightly-alerts")
+    assert nightly.parameters == {"db_path": str(tmp_path / "d.db"), "config_dir": None, "out_dir": str(tmp_path),
+                                  "send": True}  # fmt: skip
+    assert [getattr(s.schedule, "cron", None) for s in nightly.schedules or []] == ["0 2 * * *"]
+    assert weekly.name == "weekly-roundup"
