@@ -121,6 +121,7 @@ class Source(_Strict):
     politeness: Politeness = Politeness()
     # Other host names of the same publisher (an old domain, a www-less twin): a rel=canonical there is trusted.
     aliases: list[str] = Field(default_factory=list, description="other host names of this source")
+    revisit_max_days: int | None = Field(default=None, ge=1, description="overrides settings.revisit_max_days")
 
     @field_validator("mirror")
     @classmethod
@@ -173,6 +174,9 @@ class Settings(_Strict):
     contact: str = "https://github.com/migdigest/migdigest"
     # Nights a publication's PDF that fails (5xx, reset, timeout, crawl ended first) is fetched again, then given up.
     pdf_max_attempts: int = Field(default=5, ge=1)
+    # A page without validators or dates whose content has not changed is checked again after 1, 2, 4... days,
+    # at most this many (every page is fetched at least once in this many days); a source may set its own.
+    revisit_max_days: int = Field(default=30, ge=1)
 
 
 class Config(_Strict):
