@@ -25,7 +25,7 @@ from spiders.crawl import CrawlOutcome, run_crawl
 from spiders.incremental import page_key
 from spiders.rundir import count_discovered, read_failures
 from storage import Digest
-from storage.digest import PDF_MAX_ATTEMPTS
+from storage.digest import PDF_MAX_ATTEMPTS, REVISIT_MAX_DAYS
 
 
 def _now() -> str:
@@ -38,7 +38,7 @@ def known_pages(db_path: Path, name: str) -> dict[str, dict[str, str]]:
     if not Path(db_path).exists():
         return {}
     with Digest(db_path) as db:
-        return {page_key(url): state for url, state in db.known_pages(name).items()}
+        return {page_key(url): state for url, state in db.known_pages(name, now=_now()).items()}
 
 
 @task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -57,14 +57,21 @@ def extract_source(source: Source, run_dir: Path, taxonomy: Taxonomy) -> Extract
 
 @task(name="store", cache_policy=NO_CACHE)
 def store_source(
-    db_path: Path, source: Source, stats: RunStats, result: ExtractResult, pdf_max_attempts: int = PDF_MAX_ATTEMPTS
+    db_path: Path,
+    source: Source,
+    stats: RunStats,
+    result: ExtractResult,
+    pdf_max_attempts: int = PDF_MAX_ATTEMPTS,
+    revisit_max_days: int = REVISIT_MAX_DAYS,
 ) -> RunStats:
     """Store one source's batch and its run record in one go."""
     db = Digest(db_path)
     try:
         db.upsert_source(source.name, source.title, source.base_url, source.homepage)
         run_id = db.start_run(source.name, stats.started)
-        counts = apply_result(db, result, stats.started, pdf_max_attempts=pdf_max_attempts)
+        counts = apply_result(
+            db, result, stats.started, pdf_max_attempts=pdf_max_attempts, revisit_max_days=revisit_max_days
+        )
         db.record_failures(run_id, source.name, result.failures)
         stats.new, stats.changed, stats.unchanged, stats.gone = (
             counts["new"], counts["changed"], counts["unchanged"], counts["gone"]
@@ -166,7 +173,8 @@ def nightly(
         result = extract_source(chosen[name], outcome.run_dir, taxonomy)
         stats = _stats(name, started[name][0], outcome, result)
         stats.duration_s = round(time.perf_counter() - started[name][1], 2)
-        stats = store_source(Path(db_path), chosen[name], stats, result, config.settings.pdf_max_attempts)
+        revisit = chosen[name].revisit_max_days or config.settings.revisit_max_days
+        stats = store_source(Path(db_path), chosen[name], stats, result, config.settings.pdf_max_attempts, revisit)
         if stats.status != "ok":
             get_run_logger().warning("source %s: %s %s", name, stats.status, stats.message)
         report.append({**asdict(stats), "stored": len(result.publications), "skipped": dict(result.skipped)})

@@ -129,6 +129,7 @@ class Source(_Strict):
     politeness: Politeness = Field(default=Politeness(), description="how gently the real site is crawled")
     # Other host names of the same publisher (an old domain, a www-less twin): a rel=canonical there is trusted.
     aliases: list[str] = Field(default_factory=list, description="other host names of this source")
+    revisit_max_days: int | None = Field(default=None, ge=1, description="overrides settings.revisit_max_days")
 
     @field_validator("mirror")
     @classmethod
@@ -184,6 +185,11 @@ class Settings(_Strict):
     # Nights a publication's PDF that fails (5xx, reset, timeout, crawl ended first) is fetched again, then given up.
     pdf_max_attempts: int = Field(
         default=5, ge=1, description="nights a failing PDF is fetched again before it is given up"
+    )
+    # A page without validators or dates whose content has not changed is checked again after 1, 2, 4... days,
+    # at most this many (every page is fetched at least once in this many days); a source may set its own.
+    revisit_max_days: int = Field(
+        default=30, ge=1, description="most days between two checks of an unchanged page without validators"
     )
 
 

@@ -29,10 +29,13 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], site: Site, faults: FaultPlan | None = None) -> None:
+    def __init__(
+        self, address: tuple[str, int], site: Site, faults: FaultPlan | None = None, validators: bool = True
+    ) -> None:
         super().__init__(address, _Handler)
         self.site = site
         self.faults = faults
+        self.validators = validators
         host, port = self.server_address[:2]
         name = host.decode() if isinstance(host, bytes) else str(host)
         shown = f"[{name}]" if ":" in name else name
@@ -60,7 +63,7 @@ class _Handler(BaseHTTPRequestHandler):
         return f"{scheme}://{host}" if _HOST_HEADER.match(host) else self.server.base_url
 
     def _not_modified(self, page: Page) -> bool:
-        if page.status != 200:
+        if page.status != 200 or not self.server.validators:
             return False
         tags = self.headers.get("If-None-Match")
         if tags is not None:
@@ -101,7 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(page.status)
         self.send_header("Content-Type", page.content_type)
         self.send_header("Content-Length", str(len(page.body)))
-        if page.status == 200:
+        if page.status == 200 and self.server.validators:
             self.send_header("ETag", page.etag)
             self.send_header("Last-Modified", page.http_last_modified)
         self._common_headers(page)
@@ -128,9 +131,16 @@ class MirrorServer:
     """A mirrored site served by a threaded HTTP server in a daemon thread."""
 
     def __init__(
-        self, site: str = "mpi", host: str = "127.0.0.1", port: int = 0, faults: FaultPlan | None = None
+        self,
+        site: str = "mpi",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: FaultPlan | None = None,
+        validators: bool = True,
     ) -> None:
         self.site = _site(site)
+        # False: no ETag or Last-Modified and no 304, as many CMSs answer (a revisit policy must cope).
+        self.validators = validators
         self.host = host
         self.port = port
         # Faults to serve instead of the site (mirrors/faults.py); add or clear them while the server runs.
@@ -149,7 +159,7 @@ class MirrorServer:
         """Bind and serve in a background thread; returns self."""
         if self._httpd is not None:
             return self
-        self._httpd = _HTTPServer((self.host, self.port), self.site, self.faults)
+        self._httpd = _HTTPServer((self.host, self.port), self.site, self.faults, self.validators)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, name=f"mirror-{self.site.name}"
         )

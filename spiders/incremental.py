@@ -39,7 +39,14 @@ class KnownPages:
         if state is None or state.get("pdf_retry"):
             return False  # unknown, or its PDF is still to be fetched
         shared = [sign for sign in CHANGE_SIGNS if sign in hints and state.get(sign)]
-        return bool(shared) and all(hints[sign] == state[sign] for sign in shared)
+        if shared:
+            return all(hints[sign] == state[sign] for sign in shared)
+        # No sign to compare: a page whose revisit is not due (the digest's revisit policy) counts as unchanged.
+        return bool(state.get("not_due"))
+
+    def not_due(self, key: str) -> bool:
+        """The digest's revisit policy says this page (no validators, no dates) need not be checked tonight."""
+        return bool(self.pages.get(key, {}).get("not_due"))
 
     def conditional_headers(self, key: str) -> dict[str, str]:
         """If-None-Match / If-Modified-Since for a known page, so an unchanged page costs a 304."""

@@ -112,6 +112,9 @@ class SiteSpider(scrapy.Spider):
             return
         self.revalidated = True
         missing = [key for key in self.known.pages if key not in self.discovered]
+        if self.crawler.stats.get_value("migdigest/listing_stopped_early"):
+            # Discovery did not list everything, so missing is not gone: a page not due for a revisit waits.
+            missing = [key for key in missing if not self.known.not_due(key)]
         for key in missing:
             self.crawler.engine.crawl(self.fetch(self.base + key, {}))
         if missing:

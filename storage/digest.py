@@ -7,7 +7,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -98,6 +98,9 @@ def _content_row(pub: Publication) -> list[Any]:
     ]
 
 
+REVISIT_MAX_DAYS = 30  # the longest a page without validators or dates goes unchecked (settings: revisit_max_days)
+# A night that starts a little earlier than the last still counts a page checked N days ago as due.
+_REVISIT_SLACK = timedelta(hours=12)
 PDF_MAX_ATTEMPTS = 5  # nights a failing PDF is fetched again before it is given up (settings: pdf_max_attempts)
 
 
@@ -118,6 +121,15 @@ def _pdf_state(
         # The text read on an earlier night stays until the PDF can be read again: a failure loses nothing.
         pub = replace(pub, pdf_text=row["pdf_text"], pdf_pages=row["pdf_pages"], content_hash="")
     return pub, (status, attempts, pub.pdf_error)
+
+
+def _revisit_days(pub: Publication, row: Mapping[str, Any] | None, unchanged: bool, max_days: int) -> int:
+    """Days until a page without validators or change signs is due again (0: it has them, no policy needed)."""
+    if pub.fetch_state:  # ETag, Last-Modified or a discovery date: the crawl can tell a change without a download
+        return 0
+    if row is None or not unchanged:
+        return 1
+    return min(max(1, int(row["revisit_days"] or 0) * 2), max_days)
 
 
 def _pairs(canonical_urls: Iterable[str], page_urls: Iterable[str] | None) -> list[tuple[str, str]]:
@@ -347,7 +359,12 @@ class Digest:
     # --- publications -----------------------------------------------------------------------------------
 
     def store(
-        self, pubs: Sequence[Publication], seen_at: str, *, pdf_max_attempts: int = PDF_MAX_ATTEMPTS
+        self,
+        pubs: Sequence[Publication],
+        seen_at: str,
+        *,
+        pdf_max_attempts: int = PDF_MAX_ATTEMPTS,
+        revisit_max_days: int = REVISIT_MAX_DAYS,
     ) -> dict[str, int]:
         """Upsert publications by canonical URL in one transaction; return new/changed/unchanged counts.
 
@@ -355,6 +372,8 @@ class Digest:
         moves last_seen (and brings a 'gone' document back to 'live'). If a URL comes twice, the last wins.
         A canonical URL held by another source's row is a conflict: recorded (identity_conflicts), row left alone.
         A PDF that failed is 'pending' (tried again on later nights) until `pdf_max_attempts` failures in a row.
+        A page with no validators and no dates is due again after 1 day, then twice as long each time it is
+        unchanged, up to `revisit_max_days` (known_pages() says which are not due).
         """
         latest: dict[str, Publication] = {}
         for pub in pubs:
@@ -406,11 +425,23 @@ class Digest:
             self._link_names(conn, "authors", replaced, {ids[u]: _names(latest[u].authors) for u in ids})
             self._link_names(conn, "topics", replaced, {ids[u]: _names(latest[u].topics) for u in ids})
             self._link_names(conn, "regions", replaced, {ids[u]: _names(latest[u].regions) for u in ids})
+            same = set(unchanged)
+            revisits = {
+                url: _revisit_days(pub, found.get(url), url in same, revisit_max_days) for url, pub in latest.items()
+            }
             conn.executemany(
                 "UPDATE documents SET fetch_state = ?, url = ?, gone_since = NULL,"
-                " pdf_status = ?, pdf_attempts = ?, pdf_error = ? WHERE canonical_url = ?",
+                " pdf_status = ?, pdf_attempts = ?, pdf_error = ?, revisit_days = ?, last_checked = ?"
+                " WHERE canonical_url = ?",
                 [
-                    (json.dumps(pub.fetch_state, sort_keys=True), pub.url, *pdf_states[key], key)
+                    (
+                        json.dumps(pub.fetch_state, sort_keys=True),
+                        pub.url,
+                        *pdf_states[key],
+                        revisits[key],
+                        seen_at,
+                        key,
+                    )
                     for key, pub in latest.items()
                 ],
             )
@@ -468,22 +499,32 @@ class Digest:
             )
         )
 
-    def known_pages(self, source: str) -> dict[str, dict[str, str]]:
-        """Each stored document's fetched URL with its validators and discovery hints, for the next crawl."""
+    def known_pages(self, source: str, now: str | None = None) -> dict[str, dict[str, str]]:
+        """Each stored document's fetched URL with its validators and discovery hints, for the next crawl.
+
+        As of `now` (ISO time; default: now), a page without validators or dates whose revisit is not due yet
+        is marked "not_due"; one whose PDF is pending is marked "pdf_retry".
+        """
+        when = datetime.fromisoformat(now) if now else datetime.now(UTC)
         rows = self._db.execute(
-            "SELECT url, fetch_state, pdf_status FROM documents WHERE source = ?", [source]
+            "SELECT url, fetch_state, pdf_status, revisit_days, last_checked FROM documents WHERE source = ?",
+            [source],
         ).fetchall()
-        known = {url: json.loads(state or "{}") for url, state, _ in rows}
-        for url, _, pdf_status in rows:
+        known = {url: json.loads(state or "{}") for url, state, *_ in rows}
+        for url, _, pdf_status, revisit_days, last_checked in rows:
             if pdf_status == "pending":
                 known[url]["pdf_retry"] = "1"  # fetched in full again, with its PDF, even when unchanged
+            elif revisit_days and last_checked:
+                due = datetime.fromisoformat(last_checked) + timedelta(days=revisit_days) - _REVISIT_SLACK
+                if when < due:
+                    known[url]["not_due"] = due.isoformat(timespec="seconds")
         return known
 
     @staticmethod
     def _stored(conn: sqlite3.Connection, urls: Sequence[str]) -> dict[str, dict[str, Any]]:
         """What store() needs of the rows with these canonical URLs: id, hash, source and PDF state."""
         columns = ["canonical_url", "id", "content_hash", "source"]
-        columns += ["pdf_url", "pdf_text", "pdf_pages", "pdf_status", "pdf_attempts"]
+        columns += ["pdf_url", "pdf_text", "pdf_pages", "pdf_status", "pdf_attempts", "revisit_days"]
         found: dict[str, dict[str, Any]] = {}
         for chunk in chunks(urls):
             sql = f"SELECT {', '.join(columns)} FROM documents WHERE canonical_url IN ({placeholders(len(chunk))})"

@@ -170,3 +170,28 @@ def test_a_relative_canonical_is_confirmed_by_the_page_url(
         doc = db.document(key)
         assert doc is not None
         assert doc["last_seen"] == "2026-12-02"
+
+
+def test_migration_8_gives_an_http_only_sites_rows_back_their_scheme(tmp_path: Path) -> None:
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from storage.migrations import apply_migrations
+
+    path = tmp_path / "digest.db"
+    conn = sqlite3.connect(path)
+    apply_migrations(Database(conn), target=7)  # a digest written before the fix: https forced
+    conn.executescript(
+        """
+        INSERT INTO sources (name, title, base_url) VALUES ('plain', 'Plain', 'http://plain.example'),
+                                                           ('secure', 'Secure', 'https://secure.example');
+        INSERT INTO documents (canonical_url, url, source, content_hash, first_seen, last_seen, last_changed) VALUES
+            ('https://plain.example/a', 'http://plain.example/a', 'plain', 'h', 'd', 'd', 'd'),
+            ('https://secure.example/b', 'https://secure.example/b', 'secure', 'h', 'd', 'd', 'd');
+        """
+    )
+    conn.commit()
+    conn.close()
+    with Digest(path) as db:
+        assert [d["canonical_url"] for d in db.documents()] == ["http://plain.example/a", "https://secure.example/b"]
