@@ -20,7 +20,7 @@ from mirrors import SITES
 from mirrors.meridian.content import load
 from mirrors.server import MirrorServer
 from spiders.crawl import run_crawl
-from spiders.probe import group_shapes, read_listing, shape_of
+from spiders.probe import Fetched, group_shapes, read_listing, shape_of
 from storage import Digest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -268,6 +268,26 @@ def test_read_listing_on_a_drupal_view() -> None:
     assert guess.type_label == "div.field--label"  # the class that says so, not the CMS's generic ones
     assert guess.next == "li.pager__item.pager__item--next a"
     assert guess.links == [f"https://think.example.org/research/{s}" for s in slugs]
+
+
+def test_read_listing_on_bare_markup_anchors_on_a_named_ancestor() -> None:
+    teasers = "".join(f'<li><h2><a href="/{y}/05/post-number-{y}">Post number {y} has a title</a></h2><p>Text.</p></li>'
+                      for y in range(2019, 2024))  # fmt: skip
+    menu = '<ul><li><a href="/x">Some other link here</a></li></ul>'
+    html = (f'<html><body>{menu}<div id="main"><ul>{teasers}</ul><a href="/page/2/">Older posts</a></div>{menu}'
+            "</body></html>")  # fmt: skip
+    guess = read_listing(html, "https://blog.example.org/")
+    assert guess is not None
+    assert guess.item == "#main ul > li"
+    assert guess.link == "h2 a"
+    assert guess.links == [f"https://blog.example.org/{y}/05/post-number-{y}" for y in range(2019, 2024)]
+    assert guess.next is None  # "Older posts" with no rel, class or nav to select it by
+
+
+def test_a_response_is_read_in_its_charset() -> None:
+    page = Fetched("https://x.example.org/", 200, "text/html; charset=ISO-8859-1", "Économie".encode("latin-1"))
+    assert page.text() == "Économie"
+    assert Fetched("https://x.example.org/", 200, "text/html; charset=nonsense", b"ok").text() == "ok"
 
 
 def test_menus_and_footers_are_not_listings() -> None:
