@@ -31,6 +31,7 @@ COMMON_SITEMAPS = ("/sitemap.xml", "/sitemap_index.xml", "/sitemap.xml.gz", "/wp
 COMMON_FEEDS = ("/feed/", "/feed.xml", "/rss.xml", "/rss/", "/atom.xml", "/index.xml")
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml")
 _MAX_BODY = 8 * 1024 * 1024
+_COMMENTS = re.compile(r"\bcomments?\b", re.I)  # WordPress's "Site » Comments Feed"
 _MAX_SITEMAPS = 30  # children of sitemap indexes read: enough to see the shapes, polite to a big site
 _MAX_LISTING_CANDIDATES = 8
 _LISTING_PAGES = 3  # pages of a listing read to confirm its paging
@@ -310,7 +311,7 @@ def feed_links(html: str, page_url: str) -> list[str]:
         rel = [str(r).lower() for r in link.get_attribute_list("rel") if r]
         kind = str(link.get("type") or "").lower()
         # WordPress announces a comments feed next to the posts' feed: its items are comments, not publications.
-        if "alternate" in rel and kind in _FEED_TYPES and "comment" not in str(link.get("title") or "").lower():
+        if "alternate" in rel and kind in _FEED_TYPES and not _COMMENTS.search(str(link.get("title") or "")):
             found.append(urljoin(page_url, str(link["href"])))
     return list(dict.fromkeys(found))
 

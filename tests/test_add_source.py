@@ -20,7 +20,7 @@ from mirrors import SITES
 from mirrors.meridian.content import load
 from mirrors.server import MirrorServer
 from spiders.crawl import run_crawl
-from spiders.probe import Fetched, group_shapes, read_listing, shape_of
+from spiders.probe import Fetched, feed_links, group_shapes, read_listing, shape_of
 from storage import Digest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,6 +76,7 @@ def test_add_source_finds_every_channel_and_proposes_the_publication_shapes(
     assert f"{REAL}/sitemaps/research.xml.gz" in text
     assert "sitemap (urlset, gz)" in text
     assert lines["feed (rss,"][-2:] == [f"{REAL}/feed.xml", "10"]
+    assert "feed (rss, link)" in text  # announced by the pages' <link rel="alternate">
     research = [p for p in SITES["meridian"].publications() if p.path.startswith("/research/")]
     assert lines["listing (3"][-2:] == [f"{REAL}/research/", str(len(research))]
     # The URL shapes: include? shape sitemap feed listing examples...
@@ -282,6 +283,17 @@ def test_read_listing_on_bare_markup_anchors_on_a_named_ancestor() -> None:
     assert guess.link == "h2 a"
     assert guess.links == [f"https://blog.example.org/{y}/05/post-number-{y}" for y in range(2019, 2024)]
     assert guess.next is None  # "Older posts" with no rel, class or nav to select it by
+
+
+def test_feeds_announced_by_a_page_but_not_its_comments_feed() -> None:
+    head = (
+        '<link rel="alternate" type="application/rss+xml" title="Think &raquo; Feed" href="/feed/">'
+        '<link rel="alternate" type="application/rss+xml" title="Think &raquo; Comments Feed" href="/comments/feed/">'
+        '<link rel="alternate" type="application/atom+xml" title="Commentary" href="https://think.example.org/c.atom">'
+        '<link rel="stylesheet" href="/s.css">'
+    )
+    found = feed_links(f"<html><head>{head}</head><body></body></html>", "https://think.example.org/research/")
+    assert found == ["https://think.example.org/feed/", "https://think.example.org/c.atom"]
 
 
 def test_a_response_is_read_in_its_charset() -> None:
