@@ -61,6 +61,7 @@ def test_the_mirror_is_configured_by_no_source() -> None:
     assert all(s.mirror != "meridian" and "meridian" not in s.base_url for s in load_config().sources.values())
 
 
+@pytest.mark.slow  # crawls the site
 def test_add_source_finds_every_channel_and_proposes_the_publication_shapes(
     added: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
@@ -96,6 +97,7 @@ def test_add_source_finds_every_channel_and_proposes_the_publication_shapes(
     assert "wrote " in text
 
 
+@pytest.mark.slow  # crawls the site
 def test_the_written_file_loads_with_comments_and_the_proposals(
     added: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
@@ -118,6 +120,7 @@ def test_the_written_file_loads_with_comments_and_the_proposals(
     assert "meridian" in out.stdout
 
 
+@pytest.mark.slow  # crawls the site
 def test_a_crawl_with_the_written_file_stores_the_publications_and_not_the_listings(
     added: tuple[Path, subprocess.CompletedProcess[str]], meridian: str, tmp_path: Path
 ) -> None:
@@ -138,6 +141,7 @@ def test_a_crawl_with_the_written_file_stores_the_publications_and_not_the_listi
         assert stored[path]["title"] == pub.title
 
 
+@pytest.mark.slow  # crawls the site
 def test_dry_run_writes_nothing(meridian: str, tmp_path: Path) -> None:
     out = migdigest("add-source", f"{REAL}/research/", "--base-url", meridian, "--dry-run", "--max-pages", "8",
                     "--config-dir", str(tmp_path))  # fmt: skip
@@ -147,6 +151,7 @@ def test_dry_run_writes_nothing(meridian: str, tmp_path: Path) -> None:
     assert not (tmp_path / "sources.d").exists()
 
 
+@pytest.mark.slow  # crawls the site
 def test_without_yes_and_without_a_terminal_nothing_is_written(meridian: str, tmp_path: Path) -> None:
     out = migdigest("add-source", f"{REAL}/", "--base-url", meridian, "--max-pages", "6", "--config-dir", str(tmp_path))
     assert out.returncode == 0, out.stdout + out.stderr
