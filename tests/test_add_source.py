@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -331,3 +332,53 @@ def test_url_shapes() -> None:
         ("/news/*", True, "5 titled slugs"),
         ("/topics/*", False, "not in feeds or listings"),
     ]
+
+
+def _on_a_terminal(args: list[str], answer: bytes) -> tuple[int, str]:
+    """Run the command with a pseudo-terminal for stdin and stdout (as a person would), typing `answer`."""
+    import os
+    import pty
+    import select
+
+    main, child = pty.openpty()
+    env = {**os.environ, "COLUMNS": "160"}
+    proc = subprocess.Popen([sys.executable, "-m", "cli.app", *args], stdin=child, stdout=child, stderr=child,
+                            cwd=REPO, env=env)  # fmt: skip
+    os.close(child)
+    out, typed = b"", False
+    try:
+        while True:
+            ready, _, _ = select.select([main], [], [], 120)
+            if not ready:
+                break
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+            if not typed and b"write " in out and out.rstrip().endswith(b"]:"):
+                os.write(main, answer)
+                typed = True
+    finally:
+        os.close(main)
+        code = proc.wait(timeout=60)
+    return code, re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", out.decode("utf-8", "replace"))  # colours and cursor moves
+
+
+@pytest.mark.slow  # crawls the site
+@pytest.mark.parametrize(("answer", "written"), [(b"n\n", False), (b"y\n", True)])
+def test_on_a_terminal_it_writes_only_after_confirmation(
+    meridian: str, tmp_path: Path, answer: bytes, written: bool
+) -> None:
+    code, out = _on_a_terminal(["add-source", f"{REAL}/research/", "--name", "meridian", "--base-url", meridian,
+                                "--max-pages", "8", "--config-dir", str(tmp_path)], answer)  # fmt: skip
+    assert code == 0, out
+    assert "┃ include?" in out  # Rich tables on a terminal
+    target = tmp_path / "sources.d" / "meridian.yaml"
+    assert target.exists() == written
+    if written:
+        assert load_config(tmp_path).source("meridian").include == ["^/research/[^/]+/$", "^/commentary/[^/]+/$"]
+    else:
+        assert "not written" in out
