@@ -34,7 +34,7 @@ def show(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -
     if console.is_terminal:
         table = Table(title=title, title_justify="left")
         for col in columns:
-            table.add_column(col)
+            table.add_column(col, overflow="fold")  # a URL or pattern cut short would mislead
         for row in cells:
             table.add_row(*(escape(c) for c in row))
         console.print(table)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import http.client
 import re
+import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -30,6 +31,7 @@ COMMON_SITEMAPS = ("/sitemap.xml", "/sitemap_index.xml", "/sitemap.xml.gz", "/wp
 COMMON_FEEDS = ("/feed/", "/feed.xml", "/rss.xml", "/rss/", "/atom.xml", "/index.xml")
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml")
 _MAX_BODY = 8 * 1024 * 1024
+_COMMENTS = re.compile(r"\bcomments?\b", re.I)  # WordPress's "Site » Comments Feed"
 _MAX_SITEMAPS = 30  # children of sitemap indexes read: enough to see the shapes, polite to a big site
 _MAX_LISTING_CANDIDATES = 8
 _LISTING_PAGES = 3  # pages of a listing read to confirm its paging
@@ -56,8 +58,12 @@ class Fetched:
         return 200 <= self.status < 300
 
     def text(self) -> str:
-        """The body as text (UTF-8, replacing what is not)."""
-        return self.body.decode("utf-8", "replace")
+        """The body as text, in the charset the response names (UTF-8 when none), replacing what is not."""
+        found = re.search(r"charset=[\"']?([\w.:-]+)", self.content_type, re.I)
+        try:
+            return self.body.decode(found.group(1) if found else "utf-8", "replace")
+        except LookupError:  # a charset Python does not know
+            return self.body.decode("utf-8", "replace")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -68,7 +74,9 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 class Fetcher:
     """Polite GETs of a real site's URLs, sent to `origin` instead when given (as spiders/mirror.py does)."""
 
-    def __init__(self, real_base: str, origin: str | None, user_agent: str, timeout: float = 10.0) -> None:
+    def __init__(
+        self, real_base: str, origin: str | None, user_agent: str, timeout: float = 10.0, delay: float = 0.0
+    ) -> None:
         # Both the host given and its www. twin: a site that redirects to the other must reach the copy too.
         parts = urlsplit(real_base)
         twin = parts.netloc.removeprefix("www.") if parts.netloc.startswith("www.") else "www." + parts.netloc
@@ -77,6 +85,8 @@ class Fetcher:
         self.timeout = timeout
         self.opener = urllib.request.build_opener(_NoRedirect)
         self.robots: Protego | None = None
+        self.delay = delay  # seconds between requests
+        self._last = 0.0
 
     def allowed(self, url: str) -> bool:
         """robots.txt lets the crawler fetch `url` (everything, before robots.txt is read)."""
@@ -85,6 +95,10 @@ class Fetcher:
     def get(self, url: str) -> Fetched:
         """GET `url`, following up to 5 redirects; a network failure raises OSError (HTTP errors are answers)."""
         for _ in range(6):
+            wait = self._last + self.delay - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._last = time.monotonic()
             target, headers = url, {"User-Agent": self.user_agent, "Accept-Encoding": "identity"}
             found = next((t for o in self.overrides if (t := o.target(url)) is not None), None)
             if found is not None:
@@ -297,7 +311,7 @@ def feed_links(html: str, page_url: str) -> list[str]:
         rel = [str(r).lower() for r in link.get_attribute_list("rel") if r]
         kind = str(link.get("type") or "").lower()
         # WordPress announces a comments feed next to the posts' feed: its items are comments, not publications.
-        if "alternate" in rel and kind in _FEED_TYPES and "comment" not in str(link.get("title") or "").lower():
+        if "alternate" in rel and kind in _FEED_TYPES and not _COMMENTS.search(str(link.get("title") or "")):
             found.append(urljoin(page_url, str(link["href"])))
     return list(dict.fromkeys(found))
 
@@ -405,17 +419,25 @@ def _groups(soup: BeautifulSoup, page_url: str) -> list[_Group]:
     return sorted(groups, key=lambda g: g.score, reverse=True)
 
 
+def _named(tag: Tag) -> str | None:
+    """A selector for an ancestor that names itself: by id, else by classes; None for a bare tag."""
+    ident = tag.get("id")
+    if isinstance(ident, str) and re.fullmatch(r"[_a-zA-Z][\w-]*", ident):
+        return f"#{ident}"
+    return _css_of(tag) if _classes(tag) else None
+
+
 def _item_selector(soup: BeautifulSoup, group: _Group) -> str | None:
     """A CSS selector matching exactly the group's items on the page (checked with parsel, as the spider uses)."""
     item = group.items[0]
     common = set.intersection(*({str(c) for c in _classes(i)} for i in group.items))
     own = _css_of(item, common)
-    parent = _css_of(group.parent)
-    html = str(soup)
-    for css in (own, f"{parent} > {own}") if "." in own else (f"{parent} > {own}",):
-        if len(Selector(text=html).css(css)) == len(group.items):
-            return css
-    return None
+    child = f"{_css_of(group.parent)} > {own}"
+    tries = [own, child] if "." in own else [child]
+    # Bare markup (<ul><li>): anchor it on the nearest ancestors that name themselves (#main, .content).
+    tries += [f"{named} {child}" for a in list(group.parent.parents)[:4] if (named := _named(a))]
+    page = Selector(text=str(soup))
+    return next((css for css in tries if len(page.css(css)) == len(group.items)), None)
 
 
 def _label_css(item: Tag) -> str | None:
@@ -626,11 +648,17 @@ def _title(html: str) -> str:
     return re.split(r"\s[|\-–—]\s", title)[-1].strip() if title else ""
 
 
-def probe_site(url: str, *, origin: str | None = None, user_agent: str, timeout: float = 10.0) -> Probe:
-    """Probe the site of `url` (a home page or a listing page); `origin` serves it in place of the real host."""
+def probe_site(
+    url: str, *, origin: str | None = None, user_agent: str, timeout: float = 10.0, delay: float | None = None
+) -> Probe:
+    """Probe the site of `url` (a home page or a listing page); `origin` serves it in place of the real host.
+
+    `delay`: seconds between requests; by default half a second, none for a copy on this machine.
+    """
     base = base_of(url)
     start = url.strip() if urlsplit(url.strip()).path else base + "/"
-    fetcher = Fetcher(base, origin, user_agent, timeout)
+    local = (origin or base).startswith(("http://127.", "http://localhost", "http://[::1]"))
+    fetcher = Fetcher(base, origin, user_agent, timeout, delay=(0.0 if local else 0.5) if delay is None else delay)
     notes: list[str] = []
     try:
         robots = read_robots(fetcher, base)

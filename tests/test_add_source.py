@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from mirrors import SITES
 from mirrors.meridian.content import load
 from mirrors.server import MirrorServer
 from spiders.crawl import run_crawl
-from spiders.probe import group_shapes, read_listing, shape_of
+from spiders.probe import Fetched, feed_links, group_shapes, read_listing, shape_of
 from storage import Digest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -61,6 +62,7 @@ def test_the_mirror_is_configured_by_no_source() -> None:
     assert all(s.mirror != "meridian" and "meridian" not in s.base_url for s in load_config().sources.values())
 
 
+@pytest.mark.slow  # crawls the site
 def test_add_source_finds_every_channel_and_proposes_the_publication_shapes(
     added: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
@@ -76,6 +78,7 @@ def test_add_source_finds_every_channel_and_proposes_the_publication_shapes(
     assert f"{REAL}/sitemaps/research.xml.gz" in text
     assert "sitemap (urlset, gz)" in text
     assert lines["feed (rss,"][-2:] == [f"{REAL}/feed.xml", "10"]
+    assert "feed (rss, link)" in text  # announced by the pages' <link rel="alternate">
     research = [p for p in SITES["meridian"].publications() if p.path.startswith("/research/")]
     assert lines["listing (3"][-2:] == [f"{REAL}/research/", str(len(research))]
     # The URL shapes: include? shape sitemap feed listing examples...
@@ -95,6 +98,7 @@ def test_add_source_finds_every_channel_and_proposes_the_publication_shapes(
     assert "wrote " in text
 
 
+@pytest.mark.slow  # crawls the site
 def test_the_written_file_loads_with_comments_and_the_proposals(
     added: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
@@ -117,6 +121,7 @@ def test_the_written_file_loads_with_comments_and_the_proposals(
     assert "meridian" in out.stdout
 
 
+@pytest.mark.slow  # crawls the site
 def test_a_crawl_with_the_written_file_stores_the_publications_and_not_the_listings(
     added: tuple[Path, subprocess.CompletedProcess[str]], meridian: str, tmp_path: Path
 ) -> None:
@@ -137,6 +142,7 @@ def test_a_crawl_with_the_written_file_stores_the_publications_and_not_the_listi
         assert stored[path]["title"] == pub.title
 
 
+@pytest.mark.slow  # crawls the site
 def test_dry_run_writes_nothing(meridian: str, tmp_path: Path) -> None:
     out = migdigest("add-source", f"{REAL}/research/", "--base-url", meridian, "--dry-run", "--max-pages", "8",
                     "--config-dir", str(tmp_path))  # fmt: skip
@@ -146,6 +152,7 @@ def test_dry_run_writes_nothing(meridian: str, tmp_path: Path) -> None:
     assert not (tmp_path / "sources.d").exists()
 
 
+@pytest.mark.slow  # crawls the site
 def test_without_yes_and_without_a_terminal_nothing_is_written(meridian: str, tmp_path: Path) -> None:
     out = migdigest("add-source", f"{REAL}/", "--base-url", meridian, "--max-pages", "6", "--config-dir", str(tmp_path))
     assert out.returncode == 0, out.stdout + out.stderr
@@ -270,6 +277,37 @@ def test_read_listing_on_a_drupal_view() -> None:
     assert guess.links == [f"https://think.example.org/research/{s}" for s in slugs]
 
 
+def test_read_listing_on_bare_markup_anchors_on_a_named_ancestor() -> None:
+    teasers = "".join(f'<li><h2><a href="/{y}/05/post-number-{y}">Post number {y} has a title</a></h2><p>Text.</p></li>'
+                      for y in range(2019, 2024))  # fmt: skip
+    menu = '<ul><li><a href="/x">Some other link here</a></li></ul>'
+    html = (f'<html><body>{menu}<div id="main"><ul>{teasers}</ul><a href="/page/2/">Older posts</a></div>{menu}'
+            "</body></html>")  # fmt: skip
+    guess = read_listing(html, "https://blog.example.org/")
+    assert guess is not None
+    assert guess.item == "#main ul > li"
+    assert guess.link == "h2 a"
+    assert guess.links == [f"https://blog.example.org/{y}/05/post-number-{y}" for y in range(2019, 2024)]
+    assert guess.next is None  # "Older posts" with no rel, class or nav to select it by
+
+
+def test_feeds_announced_by_a_page_but_not_its_comments_feed() -> None:
+    head = (
+        '<link rel="alternate" type="application/rss+xml" title="Think &raquo; Feed" href="/feed/">'
+        '<link rel="alternate" type="application/rss+xml" title="Think &raquo; Comments Feed" href="/comments/feed/">'
+        '<link rel="alternate" type="application/atom+xml" title="Commentary" href="https://think.example.org/c.atom">'
+        '<link rel="stylesheet" href="/s.css">'
+    )
+    found = feed_links(f"<html><head>{head}</head><body></body></html>", "https://think.example.org/research/")
+    assert found == ["https://think.example.org/feed/", "https://think.example.org/c.atom"]
+
+
+def test_a_response_is_read_in_its_charset() -> None:
+    page = Fetched("https://x.example.org/", 200, "text/html; charset=ISO-8859-1", "Économie".encode("latin-1"))
+    assert page.text() == "Économie"
+    assert Fetched("https://x.example.org/", 200, "text/html; charset=nonsense", b"ok").text() == "ok"
+
+
 def test_menus_and_footers_are_not_listings() -> None:
     html = DRUPAL_VIEW.format(rows="<p>No results.</p>")
     assert read_listing(html, "https://think.example.org/research") is None
@@ -294,3 +332,53 @@ def test_url_shapes() -> None:
         ("/news/*", True, "5 titled slugs"),
         ("/topics/*", False, "not in feeds or listings"),
     ]
+
+
+def _on_a_terminal(args: list[str], answer: bytes) -> tuple[int, str]:
+    """Run the command with a pseudo-terminal for stdin and stdout (as a person would), typing `answer`."""
+    import os
+    import pty
+    import select
+
+    main, child = pty.openpty()
+    env = {**os.environ, "COLUMNS": "160"}
+    proc = subprocess.Popen([sys.executable, "-m", "cli.app", *args], stdin=child, stdout=child, stderr=child,
+                            cwd=REPO, env=env)  # fmt: skip
+    os.close(child)
+    out, typed = b"", False
+    try:
+        while True:
+            ready, _, _ = select.select([main], [], [], 120)
+            if not ready:
+                break
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+            if not typed and b"write " in out and out.rstrip().endswith(b"]:"):
+                os.write(main, answer)
+                typed = True
+    finally:
+        os.close(main)
+        code = proc.wait(timeout=60)
+    return code, re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", out.decode("utf-8", "replace"))  # colours and cursor moves
+
+
+@pytest.mark.slow  # crawls the site
+@pytest.mark.parametrize(("answer", "written"), [(b"n\n", False), (b"y\n", True)])
+def test_on_a_terminal_it_writes_only_after_confirmation(
+    meridian: str, tmp_path: Path, answer: bytes, written: bool
+) -> None:
+    code, out = _on_a_terminal(["add-source", f"{REAL}/research/", "--name", "meridian", "--base-url", meridian,
+                                "--max-pages", "8", "--config-dir", str(tmp_path)], answer)  # fmt: skip
+    assert code == 0, out
+    assert "┃ include?" in out  # Rich tables on a terminal
+    target = tmp_path / "sources.d" / "meridian.yaml"
+    assert target.exists() == written
+    if written:
+        assert load_config(tmp_path).source("meridian").include == ["^/research/[^/]+/$", "^/commentary/[^/]+/$"]
+    else:
+        assert "not written" in out
