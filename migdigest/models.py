@@ -20,8 +20,16 @@ DOC_TYPES = (
 )
 
 
-# What a page is, as extraction judges it: only articles become publications.
-PageKind = Literal["article", "listing", "author", "tag", "search"]
+# What a page is, as extraction judges it (extract/page_kind.py): only articles become publications.
+PageKind = Literal[
+    "article",
+    # index pages: links to other pages
+    "listing", "collection", "archive", "tag", "author", "search",
+    # other pages: neither a publication nor an index
+    "service", "product", "forum", "documentation",
+]  # fmt: skip
+INDEX_KINDS: tuple[PageKind, ...] = ("listing", "collection", "archive", "tag", "author", "search")
+OTHER_KINDS: tuple[PageKind, ...] = ("service", "product", "forum", "documentation")
 # How a crawl run of one source ended (running while it has not).
 RunStatus = Literal["running", "ok", "failed", "blocked"]
 
