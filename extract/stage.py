@@ -18,6 +18,7 @@ from extract.pdftext import read_pdf
 from extract.taxonomy import Taxonomy, tag
 from migdigest.config import Source
 from migdigest.models import Publication
+from spiders.pdf_link import GONE_PDF
 from spiders.rundir import FetchedPage, read_body, read_pages, read_seen
 
 
@@ -26,6 +27,7 @@ class Skip(StrEnum):
 
     NOT_HTML = "not_html"
     DUPLICATE_URL = "duplicate_url"
+    PDF_GONE = "pdf_gone"  # the publication is kept; the PDF it links answered 404 or 410 (not an error)
 
 
 class Failure(StrEnum):
@@ -50,6 +52,8 @@ class ExtractResult:
     unchanged: list[str] = field(default_factory=list)  # canonical URLs confirmed without a download
     gone: list[str] = field(default_factory=list)  # canonical URLs that answered 404 or 410
     failures: list[dict[str, Any]] = field(default_factory=list)  # the crawl's failed URLs, as recorded
+    pdfs_gone: list[str] = field(default_factory=list)  # PDF links that answered 404 or 410, each once
+    skips: list[tuple[str, str]] = field(default_factory=list)  # (URL, reason) of every skipped page and dead PDF
 
 
 def to_publication(page: FetchedPage, ex: Extracted, source: Source) -> Publication:
@@ -112,7 +116,9 @@ def _process(
     if not ex.title or not ex.body:
         return "error", Failure.EMPTY_EXTRACTION
     pub = to_publication(page, ex, source)
-    if pdf is not None:
+    if pdf is not None and pdf.status in GONE_PDF:
+        pub.pdf_url = None  # a dead link is not the publication's PDF; extract_run records it once
+    elif pdf is not None:
         text = read_pdf(read_body(run_dir, pdf))
         pub.pdf_text, pub.pdf_pages = text.text, text.pages or None
         if text.status != "ok":
@@ -175,6 +181,10 @@ def extract_run(run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: i
     pdfs = {page.hints["pdf_of"]: page for page in pages if page.hints.get("pdf_of")}
     # PDFs are read with the publication that links them.
     jobs = [(page, pdfs.get(page.url)) for page in pages if not page.hints.get("pdf_of")]
+    for pdf_url in dict.fromkeys(pdf.url for pdf in pdfs.values() if pdf.status in GONE_PDF):
+        result.pdfs_gone.append(pdf_url)
+        result.skipped[Skip.PDF_GONE] += 1
+        result.skips.append((pdf_url, Skip.PDF_GONE))
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(jobs) >= POOL_MIN_PAGES:
         size = max(8, len(jobs) // (workers * 4))  # a few batches per worker: balance without chatter
@@ -182,14 +192,17 @@ def extract_run(run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: i
         outputs = _pooled(run_dir, source, taxonomy, batches, workers)
     else:
         outputs = _process_batch(run_dir, source, taxonomy, jobs)
-    for out in outputs:
+    for (page, _), out in zip(jobs, outputs, strict=True):
         if isinstance(out, tuple):
             (result.errors if out[0] == "error" else result.skipped)[out[1]] += 1
+            if out[0] == "skipped":
+                result.skips.append((page.url, str(out[1])))
             continue
         for note in out.notes:
             result.errors[note] += 1
         if out.canonical_url in seen:
             result.skipped[Skip.DUPLICATE_URL] += 1
+            result.skips.append((out.url, Skip.DUPLICATE_URL))
             continue
         seen.add(out.canonical_url)
         result.publications.append(out)

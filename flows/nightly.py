@@ -62,6 +62,7 @@ def store_source(db_path: Path, source: Source, stats: RunStats, result: Extract
         run_id = db.start_run(source.name, stats.started)
         counts = apply_result(db, result, stats.started)
         db.record_failures(run_id, source.name, result.failures)
+        db.record_skips(run_id, source.name, result.skips)
         stats.new, stats.changed, stats.unchanged, stats.gone = (
             counts["new"], counts["changed"], counts["unchanged"], counts["gone"]
         )  # fmt: skip
@@ -93,6 +94,7 @@ def _stats(name: str, started: str, outcome: CrawlOutcome, result: ExtractResult
         discovered=count_discovered(outcome.run_dir),
         not_modified=int(outcome.stats.get("downloader/response_status_count/304", 0)),
         errors=dict(errors),
+        skipped=dict(result.skipped),
         message=str(message),
     )
 

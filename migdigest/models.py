@@ -79,5 +79,7 @@ class RunStats:
     gone: int = 0
     discovered: int = 0  # distinct publication URLs discovery listed (for coverage)
     errors: dict[str, int] = field(default_factory=dict)
+    # Pages that are not publications, and dead PDF links, by reason (page_type_listing, pdf_gone...): no errors.
+    skipped: dict[str, int] = field(default_factory=dict)
     duration_s: float = 0.0
     message: str = ""
