@@ -13,8 +13,8 @@ Precedence, field by field (first that yields a value wins; docs/extraction.md s
   feed date > trafilatura (htmldate, original date only).
 - modified: JSON-LD dateModified > article:modified_time, og:updated_time, dcterms.modified > sitemap lastmod.
 - summary: meta description > og:description > JSON-LD description > first body paragraph.
-- doc_type: source selector (mapped by type_labels) > listing label (mapped) > JSON-LD @type Report >
-  url_types patterns > "other".
+- doc_type: source selector (mapped by type_labels) > listing label (mapped) > url_types patterns > what the page
+  says (extract/doc_type.py: metadata, labels, address, title) > "other".
 - language: <html lang> / og:locale > trafilatura.
 trafilatura's metadata pass runs only when a field falls back to it (it costs half as much again as the body).
 """
@@ -39,6 +39,7 @@ from trafilatura.utils import load_html
 from extract.body_tree import prepare_body_tree
 from extract.boilerplate import strip_boilerplate
 from extract.byline import byline_texts
+from extract.doc_type import doc_type as page_doc_type
 from extract.metadata import ARTICLE_TYPES, PageMeta, ld_names, read_meta
 from extract.normalise import clean_authors, clean_title, parse_date
 from extract.page_kind import page_kind
@@ -323,13 +324,9 @@ def extract_page(
 
     type_text = next(iter(_texts(tree, sel.type)), None) if sel else None
     doc_type = _doc_type(type_text, source) or _doc_type(hints.get("type_label"), source)
-    if not doc_type and "Report" in meta.types():
-        doc_type = "report"
     if not doc_type and source:
         path = urlsplit(url).path
         doc_type = next((u.type for u in source.url_types if re.search(u.pattern, path)), None)
-    if not doc_type:
-        notes.append("document type unknown")
 
     pdf_url = pdf_link(tree, url, sel.pdf if sel else None)
 
@@ -338,6 +335,11 @@ def extract_page(
     if kind != "article":
         # Names and dates on a listing belong to the items it lists, not to the page.
         authors, published, modified = [], None, None
+    elif not doc_type:
+        # Then what the publication itself says (extract/doc_type.py): metadata, labels, address, title.
+        doc_type = page_doc_type(tree, meta, url, title)
+    if not doc_type:
+        notes.append("document type unknown")
     return Extracted(
         url=url,
         title=title,
