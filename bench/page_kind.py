@@ -84,7 +84,7 @@ def table(rows: list[tuple[str, str, str, str]], title: str) -> str:
     lines += [
         "",
         f"- index pages (listing, collection) found as index: {share(index, 'index')}; "
-        f"not stored (any kind but article): {share(index, 'index') if not index else _not_article(index)}",
+        f"not stored (any kind but article): {_not_article(index)}",
         f"- articles taken for index pages: {share(articles, 'index')}; for other pages: {share(articles, 'other')}",
         f"- other pages (service, product, forum, documentation) not stored: {_not_article(other)}",
         "",
