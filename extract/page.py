@@ -13,8 +13,8 @@ Precedence, field by field (first that yields a value wins; docs/extraction.md s
   feed date > trafilatura (htmldate, original date only).
 - modified: JSON-LD dateModified > article:modified_time, og:updated_time, dcterms.modified > sitemap lastmod.
 - summary: meta description > og:description > JSON-LD description > first body paragraph.
-- doc_type: source selector (mapped by type_labels) > listing label (mapped) > JSON-LD @type Report >
-  url_types patterns > "other".
+- doc_type: source selector (mapped by type_labels) > listing label (mapped) > url_types patterns > what the page
+  says (extract/doc_type.py: metadata, labels, address, title) > "other".
 - language: <html lang> / og:locale > trafilatura.
 trafilatura's metadata pass runs only when a field falls back to it (it costs half as much again as the body).
 """
@@ -39,10 +39,13 @@ from trafilatura.utils import load_html
 from extract.body_tree import prepare_body_tree
 from extract.boilerplate import strip_boilerplate
 from extract.byline import byline_texts
-from extract.metadata import ARTICLE_TYPES, LISTING_TYPES, PageMeta, ld_names, read_meta
+from extract.doc_type import doc_type as page_doc_type
+from extract.metadata import ARTICLE_TYPES, PageMeta, ld_names, read_meta
 from extract.normalise import clean_authors, clean_title, parse_date
+from extract.page_kind import page_kind
 from migdigest.config import Source
 from migdigest.models import PageKind
+from spiders.pdf_link import pdf_link
 
 
 class ExtractionError(ValueError):
@@ -187,109 +190,21 @@ def _doc_type(label: str | None, source: Source | None) -> str | None:
     return source.type_labels.get(" ".join(label.split()).lower())
 
 
-_LISTING_PATH = re.compile(
-    r"/(tag|tags|category|categories|topics?|author|authors|people|person|staff|search|page/\d+|archive|"
-    r"archives|feed)(/|$)|[?&](page|s|q)=",
-    re.IGNORECASE,
-)
-
-
-_AUTHOR_PATH = re.compile(r"/(author|authors|people|person|staff|our-people|profile|experts?|team)/[^/]+/?$")
-
-
 # A post's own address: a date and a slug (/2019/10/22/slug, /2017/7/slug) or WordPress's ?p=123.
 _POST_PATH = re.compile(r"/(19|20)\d\d/(0?[1-9]|1[0-2])/((0?[1-9]|[12]\d|3[01])/)?(?!page/)[^/?#]{4,}|[?&]p=\d+$")
 
 
 def _is_post(meta: PageMeta, url: str) -> bool:
-    """Signs a page gives of being one dated publication, which the layout guesses below must not overrule."""
+    """Signs a page gives of being one dated publication."""
     if meta.first("article:published_time") or _POST_PATH.search(url):
         return True
     return bool(meta.types() & set(ARTICLE_TYPES)) and bool(meta.ld("datePublished", ARTICLE_TYPES))
-
-
-_CARDS = (
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' views-row ') or contains(@class, 'teaser') or "
-    "contains(@class, 'search-result') or self::article][.//a[@href]]"
-    " | //*[self::h2 or self::h3 or self::h4][.//a[@href]]/.."
-)
-
-
-# A teaser is short; a longer block around links is the article's own text (an <article> wrapping the post, a
-# section whose subheading links a glossary entry), unless it is a full post on a blog's index, titled by a link.
-_CARD_MAX_WORDS = 150
-_LINKED_TITLE = "(.//*[self::h1 or self::h2 or self::h3])[1][.//a[@href and not(starts-with(@href, '#'))]]"
-
-
-def _is_card(el: HtmlElement) -> bool:
-    return len(el.text_content().split()) <= _CARD_MAX_WORDS or (el.tag == "article" and bool(el.xpath(_LINKED_TITLE)))
-
-
-def _text_in_cards(tree: HtmlElement, body: str) -> float:
-    """Share of the body's words that sit inside link cards: high on a listing, low on an article with a sidebar."""
-    found = [el for el in tree.xpath(_CARDS) if _is_card(el)]
-    cards = set(found)
-    # Only innermost cards: the wrapper of a whole list, or an <article> around the main text, is not one.
-    outer = {a for c in found for a in c.iterancestors() if a in cards}
-    text = " ".join(" ".join(c.text_content().split()) for c in found if c not in outer)
-    lines = [" ".join(line.split()) for line in body.split("\n") if len(line.split()) >= 4]
-    total = sum(len(line.split()) for line in lines)
-    inside = sum(len(line.split()) for line in lines if line in text)
-    return inside / total if total else 0.0
 
 
 def _declares_article(meta: PageMeta, url: str) -> bool:
     """The page says it is one article: JSON-LD, og:type, or a post's markers."""
     og_type = (meta.first("og:type") or "").lower()
     return bool(meta.types() & set(ARTICLE_TYPES)) or og_type == "article" or _is_post(meta, url)
-
-
-def page_kind(tree: HtmlElement, meta: PageMeta, url: str, body: str, source: Source | None = None) -> PageKind:
-    """Is this a publication ('article') or a page of links to others (listing, author, tag, search)?"""
-    ld_types = meta.types()
-    # An ItemList inside an article is a list in the article (a listicle, a recipe's steps), not a listing.
-    listing_types = set(LISTING_TYPES) - ({"ItemList"} if ld_types & set(ARTICLE_TYPES) else set())
-    if ld_types & listing_types:
-        return "search" if "SearchResultsPage" in ld_types else "listing"
-    og_type = (meta.first("og:type") or "").lower()
-    if og_type == "profile":
-        return "author"
-    path = urlsplit(url).path.lower()
-    if re.search(r"/(search)(/|$)|[?&](s|q)=", url):
-        return "search"
-    if re.search(r"/(tag|tags)(/|$)", path):
-        return "tag"
-    if _AUTHOR_PATH.search(path):
-        return "author"
-    if source and any(urlsplit(listing.url).path.rstrip("/") == path.rstrip("/") for listing in
-                      source.discovery.listings):  # fmt: skip
-        return "listing"
-    if _declares_article(meta, url):
-        return "article"
-    teasers = len(
-        tree.xpath(
-            "//*[contains(concat(' ', normalize-space(@class), ' '), ' views-row ') or "
-            "contains(@class, 'teaser') or contains(@class, 'search-result') or self::article][.//a[@href]]"
-        )
-    )
-    # Cards of any CMS: a heading that is a link to somewhere else, many times over.
-    linked_headings = len(tree.xpath("//*[self::h2 or self::h3 or self::h4][.//a[@href]]"))
-    # A pager of numbered pages; "previous / next post" links under an article are not one.
-    pager = bool(
-        tree.xpath(
-            "//*[contains(@class, 'pager') or contains(@class, 'pagination')]"
-            "[count(.//a[translate(normalize-space(.), '0123456789', '') = '' and normalize-space(.) != '']) >= 2]"
-        )
-    )
-    words = len(body.split())
-    cards = max(teasers, linked_headings) >= 3 and _text_in_cards(tree, body) >= 0.5
-    if (
-        (pager and cards)
-        or (max(teasers, linked_headings) >= 8 and words < 800 and cards)
-        or (_LISTING_PATH.search(url) and words < 400)
-    ):
-        return "listing"
-    return "article"
 
 
 def _selected_body(tree: HtmlElement, css: str) -> str:
@@ -409,27 +324,22 @@ def extract_page(
 
     type_text = next(iter(_texts(tree, sel.type)), None) if sel else None
     doc_type = _doc_type(type_text, source) or _doc_type(hints.get("type_label"), source)
-    if not doc_type and "Report" in meta.types():
-        doc_type = "report"
     if not doc_type and source:
         path = urlsplit(url).path
         doc_type = next((u.type for u in source.url_types if re.search(u.pattern, path)), None)
-    if not doc_type:
-        notes.append("document type unknown")
 
-    pdf_url = None
-    pdf_links = _css(sel.pdf)(tree) if sel and sel.pdf else tree.xpath("//a[contains(@href, '.pdf')]")
-    for link in pdf_links:
-        href = link.get("href")
-        if href:
-            pdf_url = urljoin(url, href.strip())
-            break
+    pdf_url = pdf_link(tree, url, sel.pdf if sel else None)
 
     language = meta.lang or fallback.get("language")
     kind = page_kind(tree, meta, url, body, source)
     if kind != "article":
         # Names and dates on a listing belong to the items it lists, not to the page.
         authors, published, modified = [], None, None
+    elif not doc_type:
+        # Then what the publication itself says (extract/doc_type.py): metadata, labels, address, title.
+        doc_type = page_doc_type(tree, meta, url, title)
+    if not doc_type:
+        notes.append("document type unknown")
     return Extracted(
         url=url,
         title=title,

@@ -20,6 +20,7 @@ from extract.taxonomy import Taxonomy, tag
 from migdigest.config import Source
 from migdigest.models import Publication
 from spiders.challenge import is_challenge
+from spiders.pdf_link import GONE_PDF
 from spiders.rundir import FetchedPage, read_body, read_failures, read_pages, read_seen
 
 
@@ -29,6 +30,7 @@ class Skip(StrEnum):
     NOT_HTML = "not_html"
     DUPLICATE_URL = "duplicate_url"
     CHALLENGE = "challenge"
+    PDF_GONE = "pdf_gone"  # the publication is kept; the PDF it links answered 404 or 410 (not an error)
 
 
 class Failure(StrEnum):
@@ -56,6 +58,9 @@ class ExtractResult:
     source: str = ""  # whose run this is: storage confirms and retires only this source's rows
     unchanged_urls: list[str] = field(default_factory=list)  # the page URLs of `unchanged`, as fetched
     gone_urls: list[str] = field(default_factory=list)  # the page URLs of `gone`, as fetched
+
+    pdfs_gone: list[str] = field(default_factory=list)  # PDF links that answered 404 or 410, each once
+    skips: list[tuple[str, str]] = field(default_factory=list)  # (URL, reason) of every skipped page and dead PDF
 
 
 def page_identity(url: str, source: Source) -> str:
@@ -125,7 +130,10 @@ def _process(
     if not ex.title or not ex.body:
         return "error", Failure.EMPTY_EXTRACTION
     pub = to_publication(page, ex, source)
-    if pdf is not None:
+    if pdf is not None and pdf.status in GONE_PDF:
+        # A dead link is not the publication's PDF: extract_run records it once, storage keeps it as gone.
+        pub.pdf_url, pub.pdf_status = None, "gone"
+    elif pdf is not None:
         text = read_pdf(read_body(run_dir, pdf))
         pub.pdf_text, pub.pdf_pages, pub.pdf_status = text.text, text.pages or None, "ok"
         if text.status != "ok":
@@ -188,6 +196,10 @@ def extract_run(run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: i
     pdfs = {page.hints["pdf_of"]: page for page in pages if page.hints.get("pdf_of")}
     # PDFs are read with the publication that links them.
     jobs = [(page, pdfs.get(page.url)) for page in pages if not page.hints.get("pdf_of")]
+    for pdf_url in dict.fromkeys(pdf.url for pdf in pdfs.values() if pdf.status in GONE_PDF):
+        result.pdfs_gone.append(pdf_url)
+        result.skipped[Skip.PDF_GONE] += 1
+        result.skips.append((pdf_url, Skip.PDF_GONE))
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(jobs) >= POOL_MIN_PAGES:
         size = max(8, len(jobs) // (workers * 4))  # a few batches per worker: balance without chatter
@@ -197,19 +209,22 @@ def extract_run(run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: i
         outputs = _process_batch(run_dir, source, taxonomy, jobs)
     pdf_wanted = {page.url: page.hints["pdf_url"] for page in pages if page.hints.get("pdf_url")}
     failed = {f.url: f.kind for f in read_failures(run_dir)}
-    for out in outputs:
-        if not isinstance(out, tuple) and out.pdf_status != "ok" and out.url in pdf_wanted:
+    for (page, _), out in zip(jobs, outputs, strict=True):
+        if isinstance(out, tuple):
+            (result.errors if out[0] == "error" else result.skipped)[out[1]] += 1
+            if out[0] == "skipped":
+                result.skips.append((page.url, str(out[1])))
+            continue
+        if out.pdf_status not in ("ok", "gone") and out.url in pdf_wanted:
             # The page was fetched, its PDF was not (a 5xx, a reset, a crawl killed in between): pending, so
             # the next nights fetch it again (storage counts the attempts and gives up after the configured few).
             out.pdf_status, out.pdf_error = "pending", failed.get(pdf_wanted[out.url], "not_fetched")
             out.notes.append("pdf_pending")
-        if isinstance(out, tuple):
-            (result.errors if out[0] == "error" else result.skipped)[out[1]] += 1
-            continue
         for note in out.notes:
             result.errors[note] += 1
         if out.canonical_url in seen:
             result.skipped[Skip.DUPLICATE_URL] += 1
+            result.skips.append((out.url, Skip.DUPLICATE_URL))
             continue
         seen.add(out.canonical_url)
         result.publications.append(out)

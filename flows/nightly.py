@@ -73,6 +73,7 @@ def store_source(
             db, result, stats.started, pdf_max_attempts=pdf_max_attempts, revisit_max_days=revisit_max_days
         )
         db.record_failures(run_id, source.name, result.failures)
+        db.record_skips(run_id, source.name, result.skips)
         stats.new, stats.changed, stats.unchanged, stats.gone = (
             counts["new"], counts["changed"], counts["unchanged"], counts["gone"]
         )  # fmt: skip
@@ -104,6 +105,7 @@ def _stats(name: str, started: str, outcome: CrawlOutcome, result: ExtractResult
         discovered=count_discovered(outcome.run_dir),
         not_modified=int(outcome.stats.get("downloader/response_status_count/304", 0)),
         errors=dict(errors),
+        skipped=dict(result.skipped),
         message=str(message),
     )
 

@@ -20,8 +20,16 @@ DOC_TYPES = (
 )
 
 
-# What a page is, as extraction judges it: only articles become publications.
-PageKind = Literal["article", "listing", "author", "tag", "search"]
+# What a page is, as extraction judges it (extract/page_kind.py): only articles become publications.
+PageKind = Literal[
+    "article",
+    # index pages: links to other pages
+    "listing", "collection", "archive", "tag", "author", "search",
+    # other pages: neither a publication nor an index
+    "service", "product", "forum", "documentation",
+]  # fmt: skip
+INDEX_KINDS: tuple[PageKind, ...] = ("listing", "collection", "archive", "tag", "author", "search")
+OTHER_KINDS: tuple[PageKind, ...] = ("service", "product", "forum", "documentation")
 # How a crawl run of one source ended (running while it has not).
 RunStatus = Literal["running", "ok", "failed", "blocked"]
 
@@ -74,5 +82,7 @@ class RunStats:
     gone: int = 0
     discovered: int = 0  # distinct publication URLs discovery listed (for coverage)
     errors: dict[str, int] = field(default_factory=dict)
+    # Pages that are not publications, and dead PDF links, by reason (page_type_listing, pdf_gone...): no errors.
+    skipped: dict[str, int] = field(default_factory=dict)
     duration_s: float = 0.0
     message: str = ""

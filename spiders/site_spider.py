@@ -24,6 +24,7 @@ from spiders.challenge import CHALLENGES_STAT, RESPONSES_STAT, dominated
 from spiders.challenge_middleware import Challenged
 from spiders.incremental import KnownPages, page_key
 from spiders.items import CrawlFailure, Discovered, RawPage, Seen
+from spiders.pdf_link import GONE_PDF, pdf_link
 
 Item = RawPage | CrawlFailure | Discovered | Seen | scrapy.Request
 # Answers a known page may give that are news rather than errors: unchanged, gone.
@@ -233,19 +234,19 @@ class SiteSpider(scrapy.Spider):
                 pdf,
                 callback=self.parse_pdf,
                 errback=self.failed,
-                meta={"hints": {"pdf_of": response.url}, "download_maxsize": 64 * 1024 * 1024},
+                meta={
+                    "hints": {"pdf_of": response.url},
+                    "download_maxsize": 64 * 1024 * 1024,
+                    # A PDF that is gone is kept as a record (its page answered), not an error every night.
+                    "handle_httpstatus_list": list(GONE_PDF),
+                },
             )
 
     def pdf_link(self, response: Response) -> str | None:
-        """The publication's own PDF: the configured selector, else the first link to a .pdf file."""
+        """The publication's own PDF (spiders/pdf_link.py); a configured selector is authoritative."""
         if not isinstance(response, TextResponse):
             return None
-        css = self.source.selectors.pdf
-        if css:  # a configured selector is authoritative: no match means the publication has no PDF
-            hrefs = response.css(css).xpath("@href").getall()
-        else:
-            hrefs = response.xpath("//a[contains(translate(@href, 'PDF', 'pdf'), '.pdf')]/@href").getall()
-        return self.absolute(hrefs[0], response.url) if hrefs else None
+        return pdf_link(response.selector.root, response.url, self.source.selectors.pdf)
 
     def parse_pdf(self, response: Response) -> Iterator[Item]:
         """Hand a publication's PDF to the pipeline."""

@@ -312,7 +312,7 @@ class Digest:
                 """
                 UPDATE crawl_runs SET finished = ?, status = ?, pages_fetched = ?, not_modified = ?,
                     new = ?, changed = ?, unchanged = ?, gone = ?, errors = ?, duration_s = ?, message = ?,
-                    discovered = ?, live_documents = ?
+                    discovered = ?, live_documents = ?, skipped = ?
                 WHERE id = ?
                 """,
                 [
@@ -329,6 +329,7 @@ class Digest:
                     stats.message,
                     stats.discovered,
                     live,
+                    json.dumps(stats.skipped, sort_keys=True),
                     run_id,
                 ],
             )
@@ -344,6 +345,18 @@ class Digest:
                     for f in failures
                 ],
             )
+
+    def record_skips(self, run_id: int, source: str, skips: Sequence[tuple[str, str]]) -> None:
+        """Keep every URL a run skipped (not a publication, or a dead PDF link) with the reason."""
+        with write_transaction(self._db) as conn:
+            conn.executemany(
+                f"INSERT INTO crawl_skips (run_id, source, url, reason) VALUES ({placeholders(4)})",
+                [(run_id, source, url, reason) for url, reason in skips],
+            )
+
+    def skips(self, run_id: int) -> list[dict[str, Any]]:
+        """The skipped URLs of one run, with the reason."""
+        return list(self._db.query("SELECT url, reason FROM crawl_skips WHERE run_id = ? ORDER BY id", [run_id]))
 
     def failures(self, run_id: int) -> list[dict[str, Any]]:
         """The failed URLs of one run."""

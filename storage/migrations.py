@@ -372,6 +372,25 @@ def m0010_identity_pdfs_revisits(db: Database) -> None:
     )
 
 
+@migration(11)
+def m0011_run_skips(db: Database) -> None:
+    """What a run skipped and why (index pages, other kinds of page, dead PDF links): counts and each URL."""
+    _script(
+        db,
+        """
+        ALTER TABLE crawl_runs ADD COLUMN skipped TEXT NOT NULL DEFAULT '{}';
+        CREATE TABLE crawl_skips (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
+            source TEXT NOT NULL,
+            url TEXT NOT NULL,
+            reason TEXT NOT NULL
+        );
+        CREATE INDEX crawl_skips_run_id ON crawl_skips(run_id);
+        """,
+    )
+
+
 def _ensure_table(db: Database) -> None:
     db.execute(
         """

@@ -1,4 +1,4 @@
-"""Page-type rules of extract.page.page_kind on sites with no configuration: each rule on a page written for it."""
+"""Page-kind rules of extract.page_kind on sites with no configuration: each rule on a page written for it."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def test_paths_name_tag_author_search_and_paged_archives() -> None:
     assert kind(page, "https://blog.example.net/search?q=libya") == "search"
     assert kind(page, "https://blog.example.net/news/page/3/") == "listing"
     # A dated page number is a paged archive, not a post.
-    assert kind(page, "https://blog.example.net/2020/01/page/2/") == "listing"
+    assert kind(page, "https://blog.example.net/2020/01/page/2/") == "archive"
 
 
 def test_listing_pages_carry_no_authors_or_dates() -> None:
@@ -96,3 +96,58 @@ def test_a_blog_index_of_full_posts_is_a_listing() -> None:
 def test_every_schema_org_article_subtype_is_an_article() -> None:
     ld = '<script type="application/ld+json">[{"@type": "ReportageNewsArticle"}, {"@type": "ItemList"}]</script>'
     assert kind(html(ld, "<h1>A report from the border</h1>" + LONG)) == "article"
+
+
+def product_cards(n: int) -> str:
+    return "".join(
+        f'<li class="product"><a href="/p/item-{i}"><img src="/i{i}.jpg" alt=""><h3>Travel bag {i}</h3></a>'
+        f"<span class=price>${40 + i}.99</span></li>"
+        for i in range(n)
+    )
+
+
+def test_a_grid_of_priced_items_is_a_collection() -> None:
+    got = kind(
+        html(body=f"<h1>Travel bags</h1><ul class=grid>{product_cards(12)}</ul>"), "https://shop.example.net/bags/"
+    )
+    assert got == "collection"
+
+
+def test_a_site_home_page_of_teasers_is_a_listing() -> None:
+    assert kind(html(body="<h1>Welcome</h1>" + cards(6)), "https://blog.example.net/") == "listing"
+
+
+def test_schema_org_and_addresses_name_other_kinds() -> None:
+    product = '<script type="application/ld+json">{"@type": "Product", "name": "Travel bag"}</script>'
+    assert kind(html(product, "<h1>Travel bag</h1>" + LONG), "https://shop.example.net/travel-bag") == "product"
+    qa = '<script type="application/ld+json">{"@type": "QAPage"}</script>'
+    assert kind(html(qa, "<h1>How do visas work?</h1>" + LONG), "https://qa.example.net/q/1") == "forum"
+    assert kind(html(body="<h1>Re: visas</h1>" + LONG), "https://forum.example.net/threads/visas.123/") == "forum"
+    assert kind(html(body="<h1>Install</h1>" + LONG), "https://docs.example.net/start/install") == "documentation"
+
+
+def test_a_dated_article_is_never_another_kind() -> None:
+    # A report that names itself with a date stays a publication, whatever its address or layout.
+    published = '<meta property="article:published_time" content="2020-01-02T00:00:00Z">'
+    page = html(published, "<h1>Visa rules</h1>" + LONG)
+    assert kind(page, "https://docs.example.net/reports/visa-rules") == "article"
+    product = '<script type="application/ld+json">{"@type": "Product", "name": "Visa rules"}</script>'
+    assert kind(html(published + product, "<h1>Visa rules</h1>" + LONG)) == "article"
+
+
+def test_long_prose_with_a_related_grid_stays_an_article() -> None:
+    # The layout of an index beside a long text of its own: the text is the page.
+    body = "<h1>Asylum in 2024</h1>" + LONG * 3 + f"<section class=more>{cards(12)}</section>"
+    assert kind(html(body=body), "https://think.example.net/research/asylum-in-2024-what-changed") == "article"
+
+
+def test_the_configured_listing_is_a_listing() -> None:
+    from migdigest.config import Source
+
+    source = Source.model_validate({
+        "name": "x", "title": "X", "base_url": "https://think.example.net",
+        "discovery": {"listings": [{"url": "/research/", "item": "article"}]},
+    })  # fmt: skip
+    page = html(body="<h1>Research</h1>" + LONG)
+    assert extract_page(page, "https://think.example.net/research/", source=source).page_type == "listing"
+    assert extract_page(page, "https://think.example.net/research/a-report", source=source).page_type == "article"
