@@ -104,7 +104,7 @@ def test_title_words_name_the_type() -> None:
 
 def test_configured_rules_win() -> None:
     source = Source.model_validate({
-        "name": "x", "title": "X", "base_url": "https://think.example.net", "discovery": {},
+        "name": "x", "title": "X", "base_url": "https://think.example.net", "discovery": {"sitemaps": ["/sitemap.xml"]},
         "url_types": [{"pattern": "^/publications/", "type": "policy brief"}],
     })  # fmt: skip
     assert typed(page(ld('{"@type": "Report"}')), URL, source) == "policy brief"
