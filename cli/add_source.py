@@ -273,11 +273,13 @@ def add_source(
     name = name or default_name(real_base)
     if not _NAME.match(name):
         raise fail(f"source name {name!r}: use lower-case letters, digits, '-' or '_', starting with a letter", 2)
-    known, settings = _existing(folder)
+    # The file first: one that exists is never overwritten, even when it does not load (an emptied file).
     target = folder / "sources.d" / f"{name}.yaml"
-    if name in known or target.exists():
-        where = target if target.exists() else folder
-        raise fail(f"a source named {name!r} already exists ({where}); choose another with --name", 2)
+    if target.exists():
+        raise fail(f"a source named {name!r} already exists ({target}); choose another with --name", 2)
+    known, settings = _existing(folder)
+    if name in known:
+        raise fail(f"a source named {name!r} already exists ({folder}); choose another with --name", 2)
 
     with console.status(f"probing {real_base}..."):
         try:

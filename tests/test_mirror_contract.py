@@ -106,7 +106,8 @@ def links(html: str) -> list[str]:
 
 def discovery_of(name: str) -> Discovery:
     """The discovery channels of mirror `name`'s source config (none for a site no source uses yet)."""
-    return Discovery() if name in UNCONFIGURED else source_of(name).discovery
+    # No source names a channel for an unconfigured site; a real config must (the model refuses an empty one).
+    return Discovery.model_construct() if name in UNCONFIGURED else source_of(name).discovery
 
 
 def source_of(name: str) -> Source:
