@@ -145,11 +145,30 @@ def parse_date(value: str | None, name: str) -> str | None:
 
 @dataclass(slots=True)
 class _Multi:
-    """A many-valued facet as (row, value code) pairs, with the value names."""
+    """A many-valued facet as (row, value code) pairs sorted by row, with where each row's pairs start."""
 
     rows: IntArray
     codes: IntArray
     names: list[str]
+    starts: IntArray  # row -> index of its first pair (length: rows + 1)
+
+    @classmethod
+    def of(cls, rows: IntArray, codes: IntArray, names: list[str], n: int) -> _Multi:
+        """Pairs in row order, indexed."""
+        order = np.argsort(rows, kind="stable")
+        rows, codes = rows[order], codes[order]
+        return cls(rows, codes, names, np.searchsorted(rows, np.arange(n + 1)).astype(np.int64))
+
+    def codes_of(self, selected: IntArray) -> IntArray:
+        """The value codes of these rows (all their pairs), without touching the others."""
+        first, last = self.starts[selected], self.starts[selected + 1]
+        sizes = last - first
+        total = int(sizes.sum())
+        if not total:
+            return np.zeros(0, dtype=np.int64)
+        # Positions first..last-1 of every selected row, in one vector.
+        offsets = np.repeat(first - np.cumsum(sizes) + sizes, sizes)
+        return self.codes[offsets + np.arange(total)]
 
 
 @dataclass(slots=True)
@@ -211,7 +230,7 @@ def _load_index(conn: sqlite3.Connection, version: int) -> _Index:
         doc = np.array([p[0] for p in pairs], dtype=np.int64)
         codes = np.array([code_of[names[p[1]]] for p in pairs], dtype=np.int64)
         keep = (doc < len(position)) & (position[np.minimum(doc, len(position) - 1)] >= 0)
-        multi[facet] = _Multi(position[doc[keep]], codes[keep], ordered)
+        multi[facet] = _Multi.of(position[doc[keep]], codes[keep], ordered, n)
     # Newest first: dated before undated, then published descending, then the highest id first.
     newest_order = np.lexsort((-ids, _descending(published), published == "")) if n else ids
     publishers = {name: title or name for name, title in conn.execute("SELECT name, title FROM sources")}
@@ -273,25 +292,36 @@ def _facet_mask(index: _Index, facet: str, values: Sequence[str]) -> BoolArray |
     return mask
 
 
-def _count(index: _Index, facet: str, mask: BoolArray) -> IntArray:
+def _count(index: _Index, facet: str, mask: BoolArray, rows: IntArray) -> IntArray:
+    """Counts of each value of a facet over the rows of `mask` (also given as `rows`)."""
     if facet in index.single:
         codes, names = index.single[facet]
-        selected = codes[mask]
+        selected = codes[rows]
         return np.bincount(selected[selected >= 0], minlength=len(names))
     multi = index.multi[facet]
-    return np.bincount(multi.codes[mask[multi.rows]], minlength=len(multi.names))
+    # A small selection gathers its own pairs; a large one filters all pairs (one pass, no gathering).
+    codes = multi.codes_of(rows) if len(rows) * 8 < len(index.ids) else multi.codes[mask[multi.rows]]
+    return np.bincount(codes, minlength=len(multi.names))
 
 
 def _facets(
     index: _Index, base: BoolArray, masks: dict[str, BoolArray], query: BrowseQuery, size: int
 ) -> dict[str, list[FacetValue]]:
     out: dict[str, list[FacetValue]] = {}
+    every = base.copy()
+    for other_mask in masks.values():
+        every &= other_mask
+    every_rows = np.flatnonzero(every)
     for facet in FACETS:
-        mask = base.copy()
-        for other, other_mask in masks.items():
-            if other != facet:
-                mask &= other_mask
-        counts = _count(index, facet, mask)
+        if facet in masks:  # disjunctive: this facet's own filter left out
+            mask = base.copy()
+            for other, other_mask in masks.items():
+                if other != facet:
+                    mask &= other_mask
+            rows = np.flatnonzero(mask)
+        else:
+            mask, rows = every, every_rows
+        counts = _count(index, facet, mask, rows)
         names = index.single[facet][1] if facet in index.single else index.multi[facet].names
         chosen = set(query.filters.get(facet, ()))
         # Years in date order, newest first (names are sorted); the others most first, then by name.
