@@ -16,6 +16,7 @@ memory as numpy arrays, loaded once from a covering index and the link tables (m
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import threading
@@ -441,15 +442,17 @@ def browse(
 
 # --- rows and snippets ----------------------------------------------------------------------------------------
 
+# The texts are cut: a snippet is looked for in the first 100,000 characters of a PDF's text (a whole report can
+# be megabytes), and a row shown without a query needs only the opening of its body.
 _HIT_COLUMNS = """
     d.id, d.title, d.url, d.canonical_url, d.source, coalesce(nullif(s.title, ''), d.source), d.doc_type,
-    d.published, d.language, d.authors, d.topics, d.regions, d.status, d.summary, d.body, d.pdf_text
+    d.published, d.language, d.authors, d.topics, d.regions, d.status, d.summary, {body}, {pdf_text}
 """
+_QUOTED = {"body": "d.body", "pdf_text": "substr(d.pdf_text, 1, 100000)"}
+_LISTED = {"body": "substr(d.body, 1, 2000)", "pdf_text": "''"}
 
 
 def _names(value: object) -> list[str]:
-    import json
-
     try:
         items = json.loads(value) if isinstance(value, str) else []
     except ValueError:
@@ -462,7 +465,8 @@ def _hits(conn: sqlite3.Connection, ids: list[int], match: str | None, matches: 
         return []
     marks = ", ".join("?" * len(ids))
     rows = conn.execute(
-        f"SELECT {_HIT_COLUMNS} FROM documents AS d LEFT JOIN sources AS s ON s.name = d.source"
+        f"SELECT {_HIT_COLUMNS.format_map(_QUOTED if match else _LISTED)}"
+        " FROM documents AS d LEFT JOIN sources AS s ON s.name = d.source"
         f" WHERE d.id IN ({marks})",
         ids,
     ).fetchall()
