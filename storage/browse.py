@@ -44,6 +44,10 @@ LABELS: dict[str, str] = {
     "language": "Language",
     "author": "Author",
 }
+# Language names for the facet (the value stays the ISO 639-1 code the extractor stores).
+LANGUAGES = {"ar": "Arabic", "de": "German", "en": "English", "es": "Spanish", "fa": "Persian", "fr": "French",
+             "it": "Italian", "ja": "Japanese", "nl": "Dutch", "pl": "Polish", "pt": "Portuguese", "ru": "Russian",
+             "tr": "Turkish", "uk": "Ukrainian", "zh": "Chinese"}  # fmt: skip
 # Above this many matches bm25 is computed over the title matches only (see the module's docstring).
 RANK_ALL = 5_000
 PAGE_SIZE = 20
@@ -330,7 +334,7 @@ def _facets(
         values = [int(i) for i in order[counts[order] > 0][:size]]
         shown = {names[i] for i in values}
         values += [names.index(v) for v in sorted(chosen) if v in names and v not in shown]
-        label = index.publishers if facet == "publisher" else {}
+        label = index.publishers if facet == "publisher" else LANGUAGES if facet == "language" else {}
         out[facet] = [
             FacetValue(names[i], label.get(names[i], names[i]), int(counts[i]), names[i] in chosen) for i in values
         ]
