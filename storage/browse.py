@@ -413,19 +413,18 @@ def browse(
         start = (query.page - 1) * query.size
         ranking: Ranking = "none"
         ranked = 0
-        newest_first = index.newest_order[selected[index.newest_order]]
         if match is not None and query.order == "relevance" and total:
             ranked_rows, ranking = _ranked(conn, index, match, (matches or 0) > rank_all, selected)
             ranked = len(ranked_rows)
             if start + query.size <= ranked:
                 page_rows = ranked_rows[start : start + query.size]
             else:
-                in_ranked = np.zeros(n, dtype=bool)
-                in_ranked[ranked_rows] = True
-                rest = newest_first[~in_ranked[newest_first]]
-                page_rows = np.concatenate([ranked_rows[start:], rest[max(0, start - ranked) :]])[: query.size]
+                rest = selected.copy()
+                rest[ranked_rows] = False
+                rest_rows = index.newest_order[rest[index.newest_order]]
+                page_rows = np.concatenate([ranked_rows[start:], rest_rows[max(0, start - ranked) :]])[: query.size]
         else:
-            page_rows = newest_first[start : start + query.size]
+            page_rows = index.newest_order[selected[index.newest_order]][start : start + query.size]
         hits = _hits(conn, [int(i) for i in index.ids[page_rows]], match, matches or 0)
     finally:
         if not in_txn:
