@@ -50,6 +50,7 @@ sys.path.insert(0, str(REPO))
 from migdigest.models import DOC_TYPES, Publication  # noqa: E402
 from outputs.datasette import running_datasette  # noqa: E402
 from storage import Digest, QueryError, build_match  # noqa: E402
+from storage.search import RANK  # noqa: E402
 
 VOCABULARY = 60_000
 ZIPF_S = 1.05
@@ -304,6 +305,22 @@ def main() -> None:
             kind: [digest._db.execute(count, [build_match(q)]).fetchone()[0] for q in qs] for kind, qs in mix.items()
         }
         matches["filtered"] = matches["common"]
+        # What ranking a common word costs: bm25 over every match, against the page's bound (title matches only).
+        every_match = f"SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? ORDER BY {RANK} LIMIT 20"
+        title_only = (
+            "SELECT group_concat(rowid) FROM"
+            f" (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? ORDER BY {RANK})"
+        )
+        rank_costs = {
+            "bm25 over every match (top 20)": timed(
+                lambda q: digest._db.execute(every_match, [build_match(q)]).fetchall(), mix["common"], 1
+            ),
+            "bm25 over the title matches (all, in order)": timed(
+                lambda q: digest._db.execute(title_only, ["{title} : (" + build_match(q) + ")"]).fetchall(),
+                mix["common"],
+                1,
+            ),
+        }
 
     page_times: dict[str, list[float]] = {}
     table_times: dict[str, list[float]] = {}
@@ -356,6 +373,10 @@ def main() -> None:
             line += cells(values)
         print(line)
     print(f"{'all':<8} {'':>16}" + "".join(cells(every[c]) for c in columns))
+    print()
+    print("ranking a common word (in process):")
+    for label, values in rank_costs.items():
+        print(f"  {label:<44} p50 {pct(values, 50):7.1f} ms  p95 {pct(values, 95):7.1f} ms")
     print()
     for kind in ("rare", "phrase"):
         p50 = pct(fts_times[kind], 50)

@@ -16,6 +16,7 @@ memory as numpy arrays, loaded once from a covering index and the link tables (m
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import threading
@@ -43,6 +44,10 @@ LABELS: dict[str, str] = {
     "language": "Language",
     "author": "Author",
 }
+# Language names for the facet (the value stays the ISO 639-1 code the extractor stores).
+LANGUAGES = {"ar": "Arabic", "de": "German", "en": "English", "es": "Spanish", "fa": "Persian", "fr": "French",
+             "it": "Italian", "ja": "Japanese", "nl": "Dutch", "pl": "Polish", "pt": "Portuguese", "ru": "Russian",
+             "tr": "Turkish", "uk": "Ukrainian", "zh": "Chinese"}  # fmt: skip
 # Above this many matches bm25 is computed over the title matches only (see the module's docstring).
 RANK_ALL = 5_000
 PAGE_SIZE = 20
@@ -145,11 +150,30 @@ def parse_date(value: str | None, name: str) -> str | None:
 
 @dataclass(slots=True)
 class _Multi:
-    """A many-valued facet as (row, value code) pairs, with the value names."""
+    """A many-valued facet as (row, value code) pairs sorted by row, with where each row's pairs start."""
 
     rows: IntArray
     codes: IntArray
     names: list[str]
+    starts: IntArray  # row -> index of its first pair (length: rows + 1)
+
+    @classmethod
+    def of(cls, rows: IntArray, codes: IntArray, names: list[str], n: int) -> _Multi:
+        """Pairs in row order, indexed."""
+        order = np.argsort(rows, kind="stable")
+        rows, codes = rows[order], codes[order]
+        return cls(rows, codes, names, np.searchsorted(rows, np.arange(n + 1)).astype(np.int64))
+
+    def codes_of(self, selected: IntArray) -> IntArray:
+        """The value codes of these rows (all their pairs), without touching the others."""
+        first, last = self.starts[selected], self.starts[selected + 1]
+        sizes = last - first
+        total = int(sizes.sum())
+        if not total:
+            return np.zeros(0, dtype=np.int64)
+        # Positions first..last-1 of every selected row, in one vector.
+        offsets = np.repeat(first - np.cumsum(sizes) + sizes, sizes)
+        return self.codes[offsets + np.arange(total)]
 
 
 @dataclass(slots=True)
@@ -211,7 +235,7 @@ def _load_index(conn: sqlite3.Connection, version: int) -> _Index:
         doc = np.array([p[0] for p in pairs], dtype=np.int64)
         codes = np.array([code_of[names[p[1]]] for p in pairs], dtype=np.int64)
         keep = (doc < len(position)) & (position[np.minimum(doc, len(position) - 1)] >= 0)
-        multi[facet] = _Multi(position[doc[keep]], codes[keep], ordered)
+        multi[facet] = _Multi.of(position[doc[keep]], codes[keep], ordered, n)
     # Newest first: dated before undated, then published descending, then the highest id first.
     newest_order = np.lexsort((-ids, _descending(published), published == "")) if n else ids
     publishers = {name: title or name for name, title in conn.execute("SELECT name, title FROM sources")}
@@ -273,25 +297,36 @@ def _facet_mask(index: _Index, facet: str, values: Sequence[str]) -> BoolArray |
     return mask
 
 
-def _count(index: _Index, facet: str, mask: BoolArray) -> IntArray:
+def _count(index: _Index, facet: str, mask: BoolArray, rows: IntArray) -> IntArray:
+    """Counts of each value of a facet over the rows of `mask` (also given as `rows`)."""
     if facet in index.single:
         codes, names = index.single[facet]
-        selected = codes[mask]
+        selected = codes[rows]
         return np.bincount(selected[selected >= 0], minlength=len(names))
     multi = index.multi[facet]
-    return np.bincount(multi.codes[mask[multi.rows]], minlength=len(multi.names))
+    # A small selection gathers its own pairs; a large one filters all pairs (one pass, no gathering).
+    codes = multi.codes_of(rows) if len(rows) * 8 < len(index.ids) else multi.codes[mask[multi.rows]]
+    return np.bincount(codes, minlength=len(multi.names))
 
 
 def _facets(
     index: _Index, base: BoolArray, masks: dict[str, BoolArray], query: BrowseQuery, size: int
 ) -> dict[str, list[FacetValue]]:
     out: dict[str, list[FacetValue]] = {}
+    every = base.copy()
+    for other_mask in masks.values():
+        every &= other_mask
+    every_rows = np.flatnonzero(every)
     for facet in FACETS:
-        mask = base.copy()
-        for other, other_mask in masks.items():
-            if other != facet:
-                mask &= other_mask
-        counts = _count(index, facet, mask)
+        if facet in masks:  # disjunctive: this facet's own filter left out
+            mask = base.copy()
+            for other, other_mask in masks.items():
+                if other != facet:
+                    mask &= other_mask
+            rows = np.flatnonzero(mask)
+        else:
+            mask, rows = every, every_rows
+        counts = _count(index, facet, mask, rows)
         names = index.single[facet][1] if facet in index.single else index.multi[facet].names
         chosen = set(query.filters.get(facet, ()))
         # Years in date order, newest first (names are sorted); the others most first, then by name.
@@ -299,7 +334,7 @@ def _facets(
         values = [int(i) for i in order[counts[order] > 0][:size]]
         shown = {names[i] for i in values}
         values += [names.index(v) for v in sorted(chosen) if v in names and v not in shown]
-        label = index.publishers if facet == "publisher" else {}
+        label = index.publishers if facet == "publisher" else LANGUAGES if facet == "language" else {}
         out[facet] = [
             FacetValue(names[i], label.get(names[i], names[i]), int(counts[i]), names[i] in chosen) for i in values
         ]
@@ -378,19 +413,18 @@ def browse(
         start = (query.page - 1) * query.size
         ranking: Ranking = "none"
         ranked = 0
-        newest_first = index.newest_order[selected[index.newest_order]]
         if match is not None and query.order == "relevance" and total:
             ranked_rows, ranking = _ranked(conn, index, match, (matches or 0) > rank_all, selected)
             ranked = len(ranked_rows)
             if start + query.size <= ranked:
                 page_rows = ranked_rows[start : start + query.size]
             else:
-                in_ranked = np.zeros(n, dtype=bool)
-                in_ranked[ranked_rows] = True
-                rest = newest_first[~in_ranked[newest_first]]
-                page_rows = np.concatenate([ranked_rows[start:], rest[max(0, start - ranked) :]])[: query.size]
+                rest = selected.copy()
+                rest[ranked_rows] = False
+                rest_rows = index.newest_order[rest[index.newest_order]]
+                page_rows = np.concatenate([ranked_rows[start:], rest_rows[max(0, start - ranked) :]])[: query.size]
         else:
-            page_rows = newest_first[start : start + query.size]
+            page_rows = index.newest_order[selected[index.newest_order]][start : start + query.size]
         hits = _hits(conn, [int(i) for i in index.ids[page_rows]], match, matches or 0)
     finally:
         if not in_txn:
@@ -411,15 +445,17 @@ def browse(
 
 # --- rows and snippets ----------------------------------------------------------------------------------------
 
+# The texts are cut: a snippet is looked for in the first 100,000 characters of a PDF's text (a whole report can
+# be megabytes), and a row shown without a query needs only the opening of its body.
 _HIT_COLUMNS = """
     d.id, d.title, d.url, d.canonical_url, d.source, coalesce(nullif(s.title, ''), d.source), d.doc_type,
-    d.published, d.language, d.authors, d.topics, d.regions, d.status, d.summary, d.body, d.pdf_text
+    d.published, d.language, d.authors, d.topics, d.regions, d.status, d.summary, {body}, {pdf_text}
 """
+_QUOTED = {"body": "d.body", "pdf_text": "substr(d.pdf_text, 1, 100000)"}
+_LISTED = {"body": "substr(d.body, 1, 2000)", "pdf_text": "''"}
 
 
 def _names(value: object) -> list[str]:
-    import json
-
     try:
         items = json.loads(value) if isinstance(value, str) else []
     except ValueError:
@@ -432,7 +468,8 @@ def _hits(conn: sqlite3.Connection, ids: list[int], match: str | None, matches: 
         return []
     marks = ", ".join("?" * len(ids))
     rows = conn.execute(
-        f"SELECT {_HIT_COLUMNS} FROM documents AS d LEFT JOIN sources AS s ON s.name = d.source"
+        f"SELECT {_HIT_COLUMNS.format_map(_QUOTED if match else _LISTED)}"
+        " FROM documents AS d LEFT JOIN sources AS s ON s.name = d.source"
         f" WHERE d.id IN ({marks})",
         ids,
     ).fetchall()

@@ -234,8 +234,9 @@ def test_datasette_args_serve_the_digest_with_its_configuration(tmp_path: Path) 
 
 def test_internal_tables_are_hidden(server: str) -> None:
     tables = {t["name"]: t["hidden"] for t in get_json(f"{server}/{DATABASE_NAME}.json")["tables"]}
-    for name in ("migrations", "document_topics", "document_regions", "documents_fts", "documents_fts_data",
-                 "documents_fts_idx", "documents_fts_docsize", "documents_fts_config"):  # fmt: skip
+    for name in ("migrations", "browse_state", "document_topics", "document_regions", "documents_fts",
+                 "documents_fts_data", "documents_fts_idx", "documents_fts_docsize",
+                 "documents_fts_config"):  # fmt: skip
         assert tables[name] is True, name
     for name in ("documents", "authors", "sources", "crawl_runs", "topics", "regions", "document_versions"):
         assert tables[name] is False, name

@@ -21,7 +21,7 @@ from migdigest.models import Publication
 from outputs.datasette import running_datasette
 from outputs.publication_text import EXPORT_COLUMNS, bibtex, csl_json, outline, ris
 from storage import Digest
-from storage.browse import BrowseError, BrowseQuery, browse
+from storage.browse import LANGUAGES, BrowseError, BrowseQuery, browse
 from tests.test_datasette import HOSTILE, SEEN, XSS, build_demo_digest, get, get_json, known_report
 
 MARKERS = ("\ue000", "\ue001")
@@ -65,7 +65,7 @@ def expected_facets(docs: list[dict[str, Any]], titles: dict[str, str]) -> dict[
         if d["published"]:
             counts["Year"][d["published"][:4]] += 1
         if d["language"]:
-            counts["Language"][d["language"]] += 1
+            counts["Language"][LANGUAGES.get(d["language"], d["language"])] += 1
         counts["Author"].update(d["authors"])
     return counts
 

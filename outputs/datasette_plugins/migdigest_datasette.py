@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import urllib.parse
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -62,22 +63,26 @@ def atom_time(*values: object) -> str:
 
 def highlight(text: str) -> Markup:
     """Escaped text with the snippet's hit markers turned into <mark> elements."""
-    html = str(escape(text))
     # Unbalanced markers (a snippet cut inside a hit) must not leave an open element behind.
-    opened = 0
+    opened = False
     out: list[str] = []
-    for char in html:
-        if char == HIT_START and not opened:
-            out.append("<mark>")
-            opened = 1
-        elif char == HIT_END and opened:
-            out.append("</mark>")
-            opened = 0
-        elif char not in (HIT_START, HIT_END):
-            out.append(char)
+    for part in _MARKERS.split(str(escape(text))):
+        if part == HIT_START:
+            if not opened:
+                out.append("<mark>")
+            opened = True
+        elif part == HIT_END:
+            if opened:
+                out.append("</mark>")
+            opened = False
+        else:
+            out.append(part)
     if opened:
         out.append("</mark>")
     return Markup("".join(out))
+
+
+_MARKERS = re.compile(f"([{HIT_START}{HIT_END}])")
 
 
 @hookimpl(trylast=True)
