@@ -1,9 +1,10 @@
-"""The authors a page shows in its byline when its metadata names none."""
+"""The authors a page shows in its byline, and which of a page's author candidates wins."""
 
 from __future__ import annotations
 
 import re
 from functools import cache
+from urllib.parse import urlsplit
 
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
@@ -54,3 +55,40 @@ def byline_texts(tree: HtmlElement) -> list[str]:
         if texts:
             return texts
     return []
+
+
+def _slug_tokens(url: str) -> set[str]:
+    """The words of a page's host and path."""
+    parts = urlsplit(url)
+    return {t for t in re.split(r"[/._\-?=&]+", f"{parts.hostname or ''}/{parts.path}".casefold()) if t}
+
+
+def is_handle(name: str, url: str = "") -> bool:
+    """An account handle rather than a person's name: one token that is all lower case, holds a digit, or is a
+    word of the page's address (a CMS account named after the site)."""
+    if len(name.split()) != 1:
+        return False
+    return name == name.lower() or any(c.isdigit() for c in name) or name.casefold() in _slug_tokens(url)
+
+
+def _folded(names: list[str]) -> set[str]:
+    return {" ".join(n.split()).casefold() for n in names}
+
+
+def pick_authors(structured: list[list[str]], byline: list[str], url: str = "") -> list[str]:
+    """The page's authors from its structured candidates (cleaned, most trusted first) and its visible byline.
+
+    The first candidate that names anyone wins, unless another one names the same people and more (a JSON-LD
+    author that is only the first of several co-authors a byline or citation_author tags list), or it names
+    only account handles while the byline shows a person ("kffnirmitap" over "Nirmita Panchal").
+    """
+    chosen = next((c for c in structured if c), [])
+    if not chosen:
+        return byline
+    for other in [*structured, byline]:
+        if len(other) > len(chosen) and _folded(chosen) <= _folded(other):
+            chosen = other
+    people = [n for n in byline if not is_handle(n, url)]
+    if people and all(is_handle(n, url) for n in chosen):
+        return people
+    return chosen
