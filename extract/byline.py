@@ -57,6 +57,94 @@ def byline_texts(tree: HtmlElement) -> list[str]:
     return []
 
 
+# A byline written out rather than marked up: "By Ana Pérez", "Written by: Ana Pérez and Jean Dupont", or a label
+# ("Written by", "Author") in one element and the name in the next.
+_LEAD_IN = r"(?:by|written\s+by|words\s+by|article\s+by|posted\s+by|authors?|von|par|por)"
+_LABELLED = re.compile(rf"{_LEAD_IN}\s*:?\s+(?P<names>\S.*)", re.IGNORECASE)
+_LABEL = re.compile(rf"{_LEAD_IN}\s*:?", re.IGNORECASE)
+_CONNECTORS = {
+    "and",
+    "und",
+    "&",
+    "et",
+    "y",
+    "de",
+    "van",
+    "von",
+    "der",
+    "den",
+    "da",
+    "di",
+    "du",
+    "la",
+    "le",
+    "del",
+    "bin",
+    "al",
+}
+_MAX_NAME_WORDS = 12  # three co-authors with middle names
+
+
+def _name_shaped(text: str) -> bool:
+    """Capitalised words (and connectors) only, as names are written: not a sentence that starts with "By"."""
+    tokens = [t.strip(",;") for t in text.split() if t.strip(",;")]
+    if not tokens or len(tokens) > _MAX_NAME_WORDS or not tokens[0][:1].isupper():
+        return False
+    return all(t[:1].isupper() or t.lower() in _CONNECTORS for t in tokens)
+
+
+def _pieces(el: HtmlElement) -> list[str]:
+    """An element's text pieces: "Ana Pérez" and "Co-founder" in two spans are two parts, not one name."""
+    return [" ".join(t.split()) for t in el.itertext() if t.strip()]
+
+
+def _labelled(el: HtmlElement) -> str | None:
+    """The names an element gives after a lead-in, or after a label that is all its text (then in the next one)."""
+    pieces = _pieces(el)
+    if not pieces or len(" ".join(pieces)) > _MAX_CHARS:
+        return None
+    if _LABEL.fullmatch(pieces[0]):
+        following = el.getnext()
+        return _joined(pieces[1:] or (_pieces(following) if following is not None else [])) or None
+    found = _LABELLED.fullmatch(_joined(pieces))
+    return found["names"] if found else None
+
+
+def _joined(pieces: list[str]) -> str:
+    """Pieces as one byline: a comma between two names, a space around "and" or a comma already written."""
+    out = ""
+    for piece in pieces:
+        glue = " " if not out or piece.lower().strip(",") in _CONNECTORS or piece[0] in ",;" else ", "
+        if out and (out.split()[-1].lower() in _CONNECTORS or out[-1] in ",;"):
+            glue = " "
+        out = f"{out}{glue}{piece}".strip()
+    return out
+
+
+_STARTS_WITH_LEAD_IN = re.compile(rf"\s*{_LEAD_IN}\b", re.IGNORECASE)
+
+
+def labelled_bylines(tree: HtmlElement) -> list[str]:
+    """Names after a written-out lead-in ("By", "Written by:", "Author"), the first such byline of the page."""
+    # From the text pieces that start with a lead-in (one pass over the text), up to their element's parent,
+    # since "By" often sits in a span of its own beside the linked name.
+    for piece in tree.xpath("//body//text()"):
+        if len(piece) > _MAX_CHARS or not _STARTS_WITH_LEAD_IN.match(piece):
+            continue
+        owner = piece.getparent()
+        if owner is None or not isinstance(owner.tag, str):
+            continue
+        if piece.is_tail:
+            owner = owner.getparent()
+        for el in (owner, owner.getparent() if owner is not None else None):
+            if el is None or el.tag in ("body", "html", "script", "style"):
+                break
+            names = _labelled(el)
+            if names and len(names) <= _MAX_CHARS and _name_shaped(names) and not _elsewhere(el):
+                return [names]
+    return []
+
+
 def _slug_tokens(url: str) -> set[str]:
     """The words of a page's host and path."""
     parts = urlsplit(url)

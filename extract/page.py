@@ -8,8 +8,9 @@ Precedence, field by field (first that yields a value wins; docs/extraction.md s
   name is cut from the ends.
 - authors: source selector (authoritative even when empty) > JSON-LD author (people only, every one, @id
   references resolved) > every citation_author/author/dc.creator/article:author meta tag > visible byline
-  (extract/byline.py) > trafilatura; a later candidate naming the same people and more wins, and a visible
-  byline's person beats metadata that names only account handles (extract/byline.py pick_authors).
+  (extract/byline.py: marked-up bylines, then written-out ones such as "By A and B") > trafilatura; a later
+  candidate naming the same people and more wins, and a visible byline's person beats metadata that names
+  only account handles (extract/byline.py pick_authors).
 - published: source selector > a full /YYYY/MM/DD/ date in the URL > first <time datetime> outside asides,
   comments and footers > article:published_time, citation/DC dates > JSON-LD datePublished > listing date >
   feed date > trafilatura (htmldate, original date only).
@@ -40,7 +41,7 @@ from trafilatura.utils import load_html
 
 from extract.body_tree import prepare_body_tree
 from extract.boilerplate import strip_boilerplate
-from extract.byline import byline_texts, pick_authors
+from extract.byline import byline_texts, labelled_bylines, pick_authors
 from extract.metadata import ARTICLE_TYPES, LISTING_TYPES, PageMeta, ld_names, read_meta
 from extract.normalise import clean_authors, clean_title, parse_date
 from migdigest.config import Source
@@ -106,6 +107,16 @@ def _is_site_title(h1: HtmlElement) -> bool:
 
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "–": "-", "—": "-"})
+
+
+def _unescaped(text: str) -> str:
+    """Entities decoded however many times a CMS escaped them ("&amp;#038;" in a JSON-LD headline is "&")."""
+    for _ in range(3):
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
 
 
 def _words(text: str) -> set[str]:
@@ -358,7 +369,7 @@ def extract_page(
         value = candidate()
         if not (isinstance(value, str) and value.strip()):
             continue
-        cleaned = clean_title(value, site_names)
+        cleaned = clean_title(_unescaped(value), site_names)
         first_title = first_title or cleaned
         if cleaned.casefold() not in folded_names and any(c.isalpha() for c in cleaned):
             title = cleaned
@@ -380,7 +391,8 @@ def extract_page(
             clean_authors(ld_names(meta.ld("author", ARTICLE_TYPES) or meta.ld("author"), meta.ids())),
             *(clean_authors(meta.every(key)) for key in _AUTHOR_META),
         ]
-        authors = pick_authors(structured, clean_authors(byline_texts(tree)), url)
+        byline = clean_authors(byline_texts(tree)) or clean_authors(labelled_bylines(tree))
+        authors = pick_authors(structured, byline, url)
         authors = authors or clean_authors([fallback.get("author") or ""])
 
     date_candidates: list[Callable[[], Any]] = [

@@ -127,3 +127,14 @@ def test_what_counts_as_an_account_handle() -> None:
     assert is_handle("Migrationblog", "https://migrationblog.example.org/2024/05/rules")
     assert not is_handle("Nirmita Panchal")
     assert not is_handle("Madonna", "https://blog.example.org/2024/05/rules")
+
+
+def test_a_written_out_byline_names_the_authors() -> None:
+    assert authors("<p>By <a href='/people/ana'>Ana Pérez</a> and <a href='/people/jd'>Jean Dupont</a></p>") == [
+        "Ana Pérez",
+        "Jean Dupont",
+    ]
+    label = "<div><p class='label'>Written by</p><p class='name'>Edzel Tabing</p></div>"
+    assert authors(label) == ["Edzel Tabing"]
+    # A sentence that starts with "By" is not a byline.
+    assert authors("<p>By the end of the year most of them had moved on.</p>") == []
