@@ -140,7 +140,14 @@ def labelled_bylines(tree: HtmlElement) -> list[str]:
             if el is None or el.tag in ("body", "html", "script", "style"):
                 break
             names = _labelled(el)
-            if names and len(names) <= _MAX_CHARS and _name_shaped(names) and not _elsewhere(el):
+            # Two words at least: a lone capitalised word after "By" is more often a brand or a label ("Role").
+            if (
+                names
+                and len(names) <= _MAX_CHARS
+                and len(names.split()) >= 2
+                and _name_shaped(names)
+                and not _elsewhere(el)
+            ):
                 return [names]
     return []
 
