@@ -50,7 +50,8 @@ def _with_related(tree: HtmlElement) -> list[HtmlElement]:
 # mostly link text. An <article> that is none of these is part of the text: a paper's abstract and main text are
 # often <article>s inside the page's outer <article>, and dropping them lost whole papers.
 _RELATED_MARK = re.compile(
-    r"(?<![a-z])(?:related|comments?|teaser|card|promo|recommended|trending|popular|sidebar)(?![a-z])"
+    r"(?<![a-z])(?:related|comments?|teaser|card|promo|recommended|trending|popular|sidebar|subscribe|newsletter|"
+    r"outbrain|taboola|ads?|advert\w*)(?![a-z])"
 )
 _LINKED_HEADING = (
     "(.//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6])[1]"
@@ -59,9 +60,15 @@ _LINKED_HEADING = (
 _LINK_SHARE = 0.5
 
 
+_REPEATED = 3  # three or more nested <article>s of one class are a list of other posts, not parts of one text
+
+
 def _is_related(inner: HtmlElement) -> bool:
     """An <article> inside an article that is a related item, a comment or a teaser, not the article's text."""
     if _RELATED_MARK.search(f"{inner.get('class', '')} {inner.get('id', '')}".lower()):
+        return True
+    outer = _article_of(inner)
+    if outer is not None and sum(a.get("class") == inner.get("class") for a in _nested(outer)) >= _REPEATED:
         return True
     if inner.xpath(_LINKED_HEADING):
         return True
