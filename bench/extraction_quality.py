@@ -45,6 +45,7 @@ from typing import Any
 
 import trafilatura
 
+from bench.scoring import Guess, Truth, held_out, index_rates, mean_scores, score, word_f1
 from extract.page import extract_page
 
 DEFAULT_ROOT = Path("/work/shared/benchmarks")
@@ -76,11 +77,13 @@ class Output:
 class Task:
     """One page to run every extractor on."""
 
-    dataset: str  # "sh" or "te"
+    dataset: str  # "sh", "te" or "wcxb"
     key: str
     path: Path
     url: str
     title: str = ""  # the ground truth's title, where it has one
+    extractors: tuple[str, ...] = EXTRACTORS
+    truth: Truth | None = None  # WCXB's ground truth (scored with bench/scoring.py)
 
 
 @dataclass
@@ -152,7 +155,8 @@ def run_page(task: Task) -> PageResult:
     """Run every extractor on one page, timing each call."""
     html = gzip.decompress(task.path.read_bytes())
     outputs: dict[str, Output] = {}
-    for name, run in RUNNERS.items():
+    for name in task.extractors:
+        run = RUNNERS[name]
         start = time.perf_counter()
         try:
             out = run(html, task.url)
@@ -292,6 +296,30 @@ def te_tasks(root: Path, limit: int | None) -> tuple[list[Task], dict[str, dict[
     return tasks, items
 
 
+def wcxb_tasks(root: Path, sample: int | None) -> list[Task]:
+    """WCXB pages with their ground truth (title, author, date, body, page type)."""
+    files = json.loads((root / "metadata-dev.json").read_text(encoding="utf-8"))["files"]
+    keys = sorted(files)
+    if sample is not None:
+        keys = sorted(keys, key=lambda k: hashlib.sha256(k.encode()).hexdigest())[:sample]
+    tasks = []
+    for key in sorted(keys):
+        data = json.loads((root / "dev" / "ground-truth" / f"{key}.json").read_text(encoding="utf-8"))
+        gt = data["ground_truth"]
+        author = gt.get("author") or ""
+        truth = Truth(
+            body=gt.get("main_content") or "",
+            title=gt.get("title") or "",
+            date=gt.get("publish_date") or "",
+            author=author if isinstance(author, str) else "; ".join(author),
+            kind=data["_internal"]["page_type"]["primary"],
+        )
+        url = data.get("url") or files[key].get("url", "")
+        tasks.append(Task("wcxb", key, root / "dev" / "html" / f"{key}.html.gz", url, extractors=META_EXTRACTORS,
+                          truth=truth))  # fmt: skip
+    return tasks
+
+
 def run_all(tasks: list[Task], jobs: int) -> tuple[list[PageResult], float]:
     """Run every page (in a pool when jobs > 1); results in task order and wall-clock seconds."""
     start = time.perf_counter()
@@ -414,6 +442,11 @@ def not_articles(results: list[PageResult]) -> str:
     )
 
 
+def _mean_word_f1(results: list[PageResult], truth: dict[str, dict[str, str]], extractor: str) -> float:
+    """Mean per-page word F1 on ScrapingHub pages, scored as WCXB scores bodies."""
+    return statistics.fmean(word_f1(truth[r.task.key]["articleBody"], r.outputs[extractor].text)[2] for r in results)
+
+
 def report_sh(results: list[PageResult], truth: dict[str, dict[str, str]], worst: int, dump: Path | None) -> str:
     """ScrapingHub table plus the pages where migdigest loses most against bare trafilatura."""
     counts = {
@@ -425,6 +458,7 @@ def report_sh(results: list[PageResult], truth: dict[str, dict[str, str]], worst
         ("body recall", {e: scores[e]["recall"] for e in EXTRACTORS}, ".3f"),
         ("body F1 (benchmark: from mean P and R)", {e: scores[e]["f1"] for e in EXTRACTORS}, ".3f"),
         ("body F1 (mean of per-page F1)", {e: scores[e]["f1_page_mean"] for e in EXTRACTORS}, ".3f"),
+        ("body word F1 (WCXB's rule)", {e: _mean_word_f1(results, truth, e) for e in EXTRACTORS}, ".3f"),
         *_speed_rows(results),
     ]
     out = [table(f"ScrapingHub article-extraction-benchmark, {len(results)} pages, 4-word shingles", rows)]
@@ -534,15 +568,94 @@ def report_te(results: list[PageResult], items: dict[str, dict[str, Any]]) -> st
     return out
 
 
+def guess_of(out: Output, extractor: str) -> Guess:
+    """One extractor's output in the scorer's terms (only migdigest tells a page kind)."""
+    kind = out.page_type if extractor == "migdigest" and out.text is not None else None
+    return Guess(body=out.text, title=out.title, date=out.date, authors=out.authors, kind=kind)
+
+
+WCXB_FIELDS = (
+    ("body_f1", "body word F1"),
+    ("title", "title (same words)"),
+    ("date", "date (same day)"),
+    ("author", "author (a name in common)"),
+    ("author_strict", "author (same name set)"),
+    ("kind", "page kind (publication/index/other)"),
+)
+
+
+def _wcxb_rows(results: list[PageResult]) -> list[str]:
+    """Markdown rows: field, migdigest, bare, difference, pages scored."""
+    per = {e: mean_scores(score(r.task.truth or Truth(), guess_of(r.outputs[e], e)) for r in results)
+           for e in META_EXTRACTORS}  # fmt: skip
+    lines = []
+    for key, label in WCXB_FIELDS:
+        mig, bare = per["migdigest"].get(key), per["bare"].get(key)
+        if mig is None:
+            continue
+        cells = [label, f"{mig[0]:.3f}", f"{bare[0]:.3f}" if bare else "n/a"]
+        cells += [f"{mig[0] - bare[0]:+.3f}" if bare else "n/a", str(mig[1])]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def report_wcxb(results: list[PageResult]) -> str:
+    """WCXB: every field side by side, for all pages, per page type, and per half (tuned / held out)."""
+    head = ["| field | migdigest | bare trafilatura | mig − bare | pages |", "|---|---|---|---|---|"]
+    out = [f"**WCXB dev, {len(results)} pages: migdigest vs bare trafilatura**", ""]
+    groups: list[tuple[str, list[PageResult]]] = [("all pages", results)]
+    groups += [("tuning half", [r for r in results if not held_out(r.task.key)])]
+    groups += [("held-out half", [r for r in results if held_out(r.task.key)])]
+    kinds = sorted({r.task.truth.kind for r in results if r.task.truth})
+    groups += [(f"{k} pages", [r for r in results if r.task.truth and r.task.truth.kind == k]) for k in kinds]
+    held = [r for r in results if held_out(r.task.key) and r.task.truth and r.task.truth.kind == "article"]
+    groups.insert(3, ("article pages, held-out half", held))
+    for label, group in groups:
+        if group:
+            out += [f"{label} ({len(group)})", "", *head, *_wcxb_rows(group), ""]
+    pairs = [(r.task.truth.kind, r.outputs["migdigest"].page_type) for r in results if r.task.truth]
+    rates = index_rates(pairs)
+    out.append(
+        f"Index pages (listing, collection) recognised as index: {rates['index_recognised']:.3f}; "
+        f"articles taken for index pages: {rates['publications_as_index']:.3f}."
+    )
+    confusion = Counter((r.task.truth.kind, r.outputs["migdigest"].page_type) for r in results if r.task.truth)
+    out.append("migdigest page kind by WCXB type: " + "; ".join(
+        f"{t}: " + ", ".join(f"{g} {n}" for (tt, g), n in sorted(confusion.items()) if tt == t) for t in kinds
+    ) + ".")  # fmt: skip
+    errors = sum(r.outputs["migdigest"].text is None for r in results)
+    out.append(f"migdigest errors: {errors}.")
+    return "\n".join(out)
+
+
+def write_pages(results: list[PageResult], path: Path) -> None:
+    """One JSON line per WCXB page: its truth, and each extractor's fields and scores, for a closer look."""
+    with path.open("w", encoding="utf-8") as out:
+        for r in results:
+            truth = r.task.truth or Truth()
+            row: dict[str, Any] = {
+                "id": r.task.key,
+                "url": r.task.url,
+                "kind": truth.kind,
+                "held_out": held_out(r.task.key),
+            }
+            row["truth"] = {"title": truth.title, "date": truth.date, "author": truth.author}
+            for e in META_EXTRACTORS:
+                o = r.outputs[e]
+                row[e] = {"title": o.title, "date": o.date, "authors": o.authors, "kind": o.page_type, "error": o.error,
+                          "words": len((o.text or "").split()), "scores": score(truth, guess_of(o, e))}  # fmt: skip
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
 def flows_fingerprint() -> str:
-    """Short hashes of the flows/ files that decide extraction, to tell which code a table measured."""
-    here = Path(importlib.import_module("flows").__file__ or ".").parent
-    parts = []
-    for name in ("extract.py", "body_tree.py", "boilerplate.py", "byline.py", "metadata.py", "normalise.py"):
-        path = here / name
-        if path.is_file():
-            parts.append(f"{name} {hashlib.sha256(path.read_bytes()).hexdigest()[:10]}")
-    return ", ".join(parts)
+    """Short hashes of the extract/ files that decide extraction, to tell which code a table measured."""
+    here = Path(importlib.import_module("extract").__file__ or ".").parent
+    names = ("page.py", "page_kind.py", "body_tree.py", "boilerplate.py", "byline.py", "metadata.py", "normalise.py")
+    return ", ".join(
+        f"{name} {hashlib.sha256((here / name).read_bytes()).hexdigest()[:10]}"
+        for name in names
+        if (here / name).is_file()
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -560,26 +673,37 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_ROOT / "trafilatura-eval",
         help="folder with evaldata.json, eval/ and cache/",
     )
-    ap.add_argument("--limit", type=int, default=None, help="at most N pages from each set")
+    ap.add_argument(
+        "--wcxb",
+        type=Path,
+        default=DEFAULT_ROOT / "wcxb-dev",
+        help="folder with metadata-dev.json, dev/html/ and dev/ground-truth/",
+    )
+    ap.add_argument("--limit", type=int, default=None, help="at most N pages from ScrapingHub and trafilatura-eval")
+    ap.add_argument("--sample", type=int, default=None, help="N WCXB pages picked by a hash of their id")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     ap.add_argument("--worst", type=int, default=10, help="how many worst ScrapingHub pages to list")
     ap.add_argument("--dump", type=Path, help="write truth/migdigest/bare text of the worst pages here")
     ap.add_argument("--skip-scrapinghub", action="store_true")
     ap.add_argument("--skip-trafilatura-eval", action="store_true")
+    ap.add_argument("--skip-wcxb", action="store_true")
+    ap.add_argument("--pages-out", type=Path, help="write each WCXB page's truth, scores and outputs here (JSONL)")
     args = ap.parse_args(argv)
 
     sh, sh_truth = ([], {}) if args.skip_scrapinghub else sh_tasks(args.scrapinghub, args.limit)
     te, te_items = ([], {}) if args.skip_trafilatura_eval else te_tasks(args.trafilatura_eval, args.limit)
+    wcxb = [] if args.skip_wcxb else wcxb_tasks(args.wcxb, args.sample)
     print(
-        f"{len(sh)} ScrapingHub pages, {len(te)} trafilatura-eval pages, {args.jobs} jobs; "
+        f"{len(sh)} ScrapingHub pages, {len(te)} trafilatura-eval pages, {len(wcxb)} WCXB pages, {args.jobs} jobs; "
         f"trafilatura {trafilatura.__version__}",
         file=sys.stderr,
     )
-    results, wall = run_all(sh + te, args.jobs)
+    results, wall = run_all(sh + te + wcxb, args.jobs)
     sh_res = [r for r in results if r.task.dataset == "sh"]
     te_res = [r for r in results if r.task.dataset == "te"]
+    wcxb_res = [r for r in results if r.task.dataset == "wcxb"]
 
-    print(f"flows/ code measured: {flows_fingerprint()}.")
+    print(f"extract/ code measured: {flows_fingerprint()}.")
     print(
         f"trafilatura {trafilatura.__version__}; columns: migdigest = extract_page().body, "
         "bare trafilatura = bare_extraction(html, url=url, with_metadata=True).text, "
@@ -593,6 +717,11 @@ def main(argv: list[str] | None = None) -> int:
     if te_res:
         print(report_te(te_res, te_items))
         print()
+    if wcxb_res:
+        print(report_wcxb(wcxb_res))
+        print()
+        if args.pages_out:
+            write_pages(wcxb_res, args.pages_out)
     print(
         f"{len(results)} pages in {wall:.0f} s wall clock with {args.jobs} jobs "
         "(pages/s rows: pages per second of extraction time, one process)."

@@ -8,6 +8,7 @@ ads), related posts marked up as <article>s inside the article, and a quoted twe
 
 from __future__ import annotations
 
+import re
 from copy import deepcopy
 
 from lxml.html import HtmlElement
@@ -45,6 +46,37 @@ def _with_related(tree: HtmlElement) -> list[HtmlElement]:
     return [a for a in tree.iter("article") if len(_nested(a)) >= 2]
 
 
+# A related item, comment or teaser says so in its class or id, or is titled by a link to another page, or is
+# mostly link text. An <article> that is none of these is part of the text: a paper's abstract and main text are
+# often <article>s inside the page's outer <article>, and dropping them lost whole papers.
+_RELATED_MARK = re.compile(
+    r"(?<![a-z])(?:related|comments?|teaser|card|promo|recommended|trending|popular|sidebar|subscribe|newsletter|"
+    r"outbrain|taboola|ads?|advert\w*)(?![a-z])"
+)
+_LINKED_HEADING = (
+    "(.//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6])[1]"
+    "[.//a[@href and not(starts-with(@href, '#'))]]"
+)
+_LINK_SHARE = 0.5
+
+
+_REPEATED = 3  # three or more nested <article>s of one class are a list of other posts, not parts of one text
+
+
+def _is_related(inner: HtmlElement) -> bool:
+    """An <article> inside an article that is a related item, a comment or a teaser, not the article's text."""
+    if _RELATED_MARK.search(f"{inner.get('class', '')} {inner.get('id', '')}".lower()):
+        return True
+    outer = _article_of(inner)
+    if outer is not None and sum(a.get("class") == inner.get("class") for a in _nested(outer)) >= _REPEATED:
+        return True
+    if inner.xpath(_LINKED_HEADING):
+        return True
+    text = len("".join(inner.text_content().split()))
+    linked = sum(len("".join(a.text_content().split())) for a in inner.iter("a"))
+    return bool(text) and linked / text >= _LINK_SHARE
+
+
 _TWEETS = "//blockquote[contains(concat(' ', normalize-space(@class), ' '), ' twitter-tweet ')]"
 
 
@@ -62,9 +94,11 @@ def _wrapper(quote: HtmlElement) -> HtmlElement:
 def prepare_body_tree(tree: HtmlElement, *, one_article: bool) -> HtmlElement:
     """The tree itself, or a copy with a split body joined and (on a page that says it is one article) related
     <article>s removed."""
-    # HTML5: articles nested in an article are related to it (comments, related posts), not part of it. On a
+    # HTML5: articles nested in an article are often related to it (comments, related posts), but a paper's
+    # abstract and main text may be nested <article>s too: only those that look related go (_is_related). On a
     # page that does not say it is an article, nested articles may be a listing's cards, which decide its kind.
-    split, related = bool(_split_body(tree)), one_article and bool(_with_related(tree))
+    split = bool(_split_body(tree))
+    related = one_article and any(_is_related(i) for o in _with_related(tree) for i in _nested(o))
     # A tweet the article quotes is its text: a minister's statement, an agency's figures.
     tweets = [q for q in tree.xpath(_TWEETS) if _wrapper(q) is not q]
     if not (split or related or tweets):
@@ -78,7 +112,8 @@ def prepare_body_tree(tree: HtmlElement, *, one_article: bool) -> HtmlElement:
     if related:
         for outer in _with_related(tree):
             for inner in _nested(outer):
-                inner.drop_tree()
+                if _is_related(inner):
+                    inner.drop_tree()
     for quote in tree.xpath(_TWEETS):
         top = _wrapper(quote)
         if top is not quote:

@@ -1,9 +1,10 @@
-"""The authors a page shows in its byline when its metadata names none."""
+"""The authors a page shows in its byline, and which of a page's author candidates wins."""
 
 from __future__ import annotations
 
 import re
 from functools import cache
+from urllib.parse import urlsplit
 
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
@@ -54,3 +55,135 @@ def byline_texts(tree: HtmlElement) -> list[str]:
         if texts:
             return texts
     return []
+
+
+# A byline written out rather than marked up: "By Ana Pérez", "Written by: Ana Pérez and Jean Dupont", or a label
+# ("Written by", "Author") in one element and the name in the next.
+_LEAD_IN = r"(?:by|written\s+by|words\s+by|article\s+by|posted\s+by|authors?|von|par|por)"
+_LABELLED = re.compile(rf"{_LEAD_IN}\s*:?\s+(?P<names>\S.*)", re.IGNORECASE)
+_LABEL = re.compile(rf"{_LEAD_IN}\s*:?", re.IGNORECASE)
+_CONNECTORS = {
+    "and",
+    "und",
+    "&",
+    "et",
+    "y",
+    "de",
+    "van",
+    "von",
+    "der",
+    "den",
+    "da",
+    "di",
+    "du",
+    "la",
+    "le",
+    "del",
+    "bin",
+    "al",
+}
+_MAX_NAME_WORDS = 12  # three co-authors with middle names
+
+
+def _name_shaped(text: str) -> bool:
+    """Capitalised words (and connectors) only, as names are written: not a sentence that starts with "By"."""
+    tokens = [t.strip(",;") for t in text.split() if t.strip(",;")]
+    if not tokens or len(tokens) > _MAX_NAME_WORDS or not tokens[0][:1].isupper():
+        return False
+    return all(t[:1].isupper() or t.lower() in _CONNECTORS for t in tokens)
+
+
+def _pieces(el: HtmlElement) -> list[str]:
+    """An element's text pieces: "Ana Pérez" and "Co-founder" in two spans are two parts, not one name."""
+    return [" ".join(t.split()) for t in el.itertext() if t.strip()]
+
+
+def _labelled(el: HtmlElement) -> str | None:
+    """The names an element gives after a lead-in, or after a label that is all its text (then in the next one)."""
+    pieces = _pieces(el)
+    if not pieces or len(" ".join(pieces)) > _MAX_CHARS:
+        return None
+    if _LABEL.fullmatch(pieces[0]):
+        following = el.getnext()
+        return _joined(pieces[1:] or (_pieces(following) if following is not None else [])) or None
+    found = _LABELLED.fullmatch(_joined(pieces))
+    return found["names"] if found else None
+
+
+def _joined(pieces: list[str]) -> str:
+    """Pieces as one byline: a comma between two names, a space around "and" or a comma already written."""
+    out = ""
+    for piece in pieces:
+        glue = " " if not out or piece.lower().strip(",") in _CONNECTORS or piece[0] in ",;" else ", "
+        if out and (out.split()[-1].lower() in _CONNECTORS or out[-1] in ",;"):
+            glue = " "
+        out = f"{out}{glue}{piece}".strip()
+    return out
+
+
+_STARTS_WITH_LEAD_IN = re.compile(rf"\s*{_LEAD_IN}\b", re.IGNORECASE)
+
+
+def labelled_bylines(tree: HtmlElement) -> list[str]:
+    """Names after a written-out lead-in ("By", "Written by:", "Author"), the first such byline of the page."""
+    # From the text pieces that start with a lead-in (one pass over the text), up to their element's parent,
+    # since "By" often sits in a span of its own beside the linked name.
+    for piece in tree.xpath("//body//text()"):
+        if len(piece) > _MAX_CHARS or not _STARTS_WITH_LEAD_IN.match(piece):
+            continue
+        owner = piece.getparent()
+        if owner is None or not isinstance(owner.tag, str):
+            continue
+        if piece.is_tail:
+            owner = owner.getparent()
+        for el in (owner, owner.getparent() if owner is not None else None):
+            if el is None or el.tag in ("body", "html", "script", "style"):
+                break
+            names = _labelled(el)
+            # Two words at least: a lone capitalised word after "By" is more often a brand or a label ("Role").
+            if (
+                names
+                and len(names) <= _MAX_CHARS
+                and len(names.split()) >= 2
+                and _name_shaped(names)
+                and not _elsewhere(el)
+            ):
+                return [names]
+    return []
+
+
+def _slug_tokens(url: str) -> set[str]:
+    """The words of a page's host and path."""
+    parts = urlsplit(url)
+    return {t for t in re.split(r"[/._\-?=&]+", f"{parts.hostname or ''}/{parts.path}".casefold()) if t}
+
+
+def is_handle(name: str, url: str = "") -> bool:
+    """An account handle rather than a person's name: one token that is all lower case, holds a digit, or is a
+    word of the page's address (a CMS account named after the site)."""
+    if len(name.split()) != 1:
+        return False
+    return name == name.lower() or any(c.isdigit() for c in name) or name.casefold() in _slug_tokens(url)
+
+
+def _folded(names: list[str]) -> set[str]:
+    return {" ".join(n.split()).casefold() for n in names}
+
+
+def pick_authors(structured: list[list[str]], byline: list[str], url: str = "") -> list[str]:
+    """The page's authors from its structured candidates (cleaned, most trusted first) and its visible byline.
+
+    The first candidate that names anyone wins, unless another one names the same people and more (a JSON-LD
+    author that is only the first of several co-authors a byline or citation_author tags list), or it names
+    only account handles while the byline shows a person ("kffnirmitap" over "Nirmita Panchal").
+    """
+    chosen = next((c for c in structured if c), [])
+    if not chosen:
+        return byline
+    for other in [*structured, byline]:
+        if len(other) > len(chosen) and _folded(chosen) <= _folded(other):
+            chosen = other
+    people = [n for n in byline if not is_handle(n, url)]
+    if people and all(is_handle(n, url) for n in chosen):
+        return people
+    return chosen

@@ -14,6 +14,8 @@ class PageMeta:
     """Everything machine-readable in a page's head and markup, before any guessing."""
 
     meta: dict[str, str] = field(default_factory=dict)  # lower-cased name/property -> first content
+    # Every content of a key, in document order: a paper names each co-author in its own citation_author.
+    meta_all: dict[str, list[str]] = field(default_factory=dict)
     jsonld: list[dict[str, Any]] = field(default_factory=list)  # flattened objects (incl. @graph members)
     lang: str | None = None
     canonical: str | None = None
@@ -26,6 +28,14 @@ class PageMeta:
             if value and value.strip():
                 return value.strip()
         return None
+
+    def every(self, key: str) -> list[str]:
+        """Every non-empty meta value of `key`, in document order."""
+        return [v.strip() for v in self.meta_all.get(key, []) if v.strip()]
+
+    def ids(self) -> dict[str, dict[str, Any]]:
+        """JSON-LD objects by their @id, to resolve references."""
+        return {obj["@id"]: obj for obj in self.jsonld if isinstance(obj.get("@id"), str) and len(obj) > 1}
 
     def types(self) -> set[str]:
         """Every JSON-LD @type on the page."""
@@ -79,8 +89,9 @@ def read_meta(tree: HtmlElement) -> PageMeta:
     for el in tree.iter("meta"):
         key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
         content = el.get("content")
-        if key and content and key not in found.meta:
-            found.meta[key] = content
+        if key and content:
+            found.meta.setdefault(key, content)
+            found.meta_all.setdefault(key, []).append(content)
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
             found.jsonld.extend(_flatten(json.loads(script.text_content() or "null")))
@@ -95,13 +106,21 @@ def read_meta(tree: HtmlElement) -> PageMeta:
     return found
 
 
-def ld_names(value: Any) -> list[str]:
-    """Person names from a JSON-LD author value (string, object or list of either)."""
+def ld_names(value: Any, ids: dict[str, dict[str, Any]] | None = None) -> list[str]:
+    """Person names from a JSON-LD author value (string, object or list of either), in order.
+
+    An object that is only a reference ({"@id": ...}, as Yoast writes it) is looked up in `ids`.
+    """
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
+        ref = value.get("@id")
+        if "name" not in value and isinstance(ref, str) and ids and ref in ids:
+            value = ids[ref]
         name = value.get("name")
+        if isinstance(name, list):  # a few CMSes write a list of names in one Person
+            return [n for n in name if isinstance(n, str)] if value.get("@type") != "Organization" else []
         return [name] if isinstance(name, str) and value.get("@type") != "Organization" else []
     if isinstance(value, list):
-        return [n for item in value for n in ld_names(item)]
+        return [n for item in value for n in ld_names(item, ids)]
     return []

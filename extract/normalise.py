@@ -103,6 +103,7 @@ _NOT_A_PERSON = re.compile(
     r"\b(senior|junior|associate|analyst|director|fellow|president|researcher|officer|manager|professor|"
     r"policy|program|programme|head|chief|editor|staff|team|institute|centre|center|university|"
     r"contributor|consultant|coordinator|lead|deputy|vice|intern|email|twitter|admin|administrator|webmaster|"
+    r"writer|co-founder|founder|ceo|journalist|reporter|correspondent|columnist|"
     r"redaktion)\b|^red$",
     re.IGNORECASE,
 )
@@ -110,7 +111,8 @@ _NOT_A_PERSON = re.compile(
 
 _JOB_TITLE = re.compile(
     r"\b(senior|junior|associate|analyst|director|fellow|president|researcher|officer|manager|professor|head|"
-    r"chief|editor|consultant|coordinator|lead|deputy|vice|intern|contributor)\b",
+    r"chief|editor|consultant|coordinator|lead|deputy|vice|intern|contributor|"
+    r"writer|co-founder|founder|ceo|journalist|reporter|correspondent|columnist|contributing|staff)\b",
     re.IGNORECASE,
 )
 _ORGANISATION = re.compile(r"\b(institute|centre|center|university|council|initiative|network|programme)\b", re.I)

@@ -6,8 +6,11 @@ Precedence, field by field (first that yields a value wins; docs/extraction.md s
 - title: source selector > the <h1> that the page's titles name (see _headline) > JSON-LD headline > og:title >
   trafilatura > <title>; a candidate that is only the site's name, or has no letters, is skipped; then the site
   name is cut from the ends.
-- authors: source selector (authoritative even when empty) > JSON-LD author (people only) >
-  meta author/citation_author/dc.creator > visible byline (extract/byline.py) > trafilatura.
+- authors: source selector (authoritative even when empty) > JSON-LD author (people only, every one, @id
+  references resolved) > every citation_author/author/dc.creator/article:author meta tag > visible byline
+  (extract/byline.py: marked-up bylines, then written-out ones such as "By A and B") > trafilatura; a later
+  candidate naming the same people and more wins, and a visible byline's person beats metadata that names
+  only account handles (extract/byline.py pick_authors).
 - published: source selector > a full /YYYY/MM/DD/ date in the URL > first <time datetime> outside asides,
   comments and footers > article:published_time, citation/DC dates > JSON-LD datePublished > listing date >
   feed date > trafilatura (htmldate, original date only).
@@ -38,7 +41,7 @@ from trafilatura.utils import load_html
 
 from extract.body_tree import prepare_body_tree
 from extract.boilerplate import strip_boilerplate
-from extract.byline import byline_texts
+from extract.byline import byline_texts, labelled_bylines, pick_authors
 from extract.doc_type import doc_type as page_doc_type
 from extract.metadata import ARTICLE_TYPES, PageMeta, ld_names, read_meta
 from extract.normalise import clean_authors, clean_title, parse_date
@@ -109,6 +112,16 @@ def _is_site_title(h1: HtmlElement) -> bool:
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "–": "-", "—": "-"})
 
 
+def _unescaped(text: str) -> str:
+    """Entities decoded however many times a CMS escaped them ("&amp;#038;" in a JSON-LD headline is "&")."""
+    for _ in range(3):
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
 def _words(text: str) -> set[str]:
     return set(re.findall(r"\w+", text.casefold()))
 
@@ -176,6 +189,10 @@ _URL_DATE = re.compile(r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01]
 def _url_date(url: str) -> str | None:
     found = _URL_DATE.search(urlsplit(url).path)
     return f"{found[1]}-{int(found[2]):02d}-{int(found[3]):02d}" if found else None
+
+
+# Meta tags that name a page's authors, one name or several per tag, most trusted first.
+_AUTHOR_META = ("citation_author", "author", "dc.creator", "dcterms.creator", "article:author", "parsely-author")
 
 
 def _texts(tree: HtmlElement, css: str | None) -> list[str]:
@@ -267,7 +284,7 @@ def extract_page(
         value = candidate()
         if not (isinstance(value, str) and value.strip()):
             continue
-        cleaned = clean_title(value, site_names)
+        cleaned = clean_title(_unescaped(value), site_names)
         first_title = first_title or cleaned
         if cleaned.casefold() not in folded_names and any(c.isalpha() for c in cleaned):
             title = cleaned
@@ -280,17 +297,18 @@ def extract_page(
     if title_line and "\n" in body and title_line in headings:
         body = body.split("\n", 1)[1].strip()
 
-    author_candidates: list[list[str]] = [
-        _texts(tree, sel.authors) if sel else [],
-        ld_names(meta.ld("author")),
-        [a for a in (meta.first("citation_author", "author", "dc.creator", "article:author"),) if a],
-    ]
     if sel and sel.authors:
         # A configured selector is authoritative: no match means no byline (not the CMS account in JSON-LD).
-        authors = clean_authors(author_candidates[0])
+        authors = clean_authors(_texts(tree, sel.authors))
     else:
-        authors = next((clean_authors(c) for c in author_candidates if clean_authors(c)), [])
-        authors = authors or clean_authors(byline_texts(tree)) or clean_authors([fallback.get("author") or ""])
+        # Every co-author the page names: JSON-LD author arrays, and each of several meta tags of one name.
+        structured = [
+            clean_authors(ld_names(meta.ld("author", ARTICLE_TYPES) or meta.ld("author"), meta.ids())),
+            *(clean_authors(meta.every(key)) for key in _AUTHOR_META),
+        ]
+        byline = clean_authors(byline_texts(tree)) or clean_authors(labelled_bylines(tree))
+        authors = pick_authors(structured, byline, url)
+        authors = authors or clean_authors([fallback.get("author") or ""])
 
     date_candidates: list[Callable[[], Any]] = [
         lambda: next(iter(_texts(tree, sel.date)), None) if sel else None,

@@ -119,3 +119,33 @@ def test_a_quoted_tweet_in_a_social_wrapper_is_kept() -> None:
     assert "Today we resettled 120 refugees" in body
     assert "Main paragraph 1" in body
     assert "After paragraph 1" in body
+
+
+# A journal's page: the outer <article> holds the abstract and the main text as <article>s of their own, then a
+# block of related papers, each an <article> titled by a link to another paper.
+PAPER = (
+    "<article class='paper'><h1>Labour mobility and remittances in West Africa</h1>"
+    f"<article class='abstract'><h2>Abstract</h2>{paragraphs('Abstract', 1)}</article>"
+    f"<article class='main-text'><h2>Introduction</h2>{paragraphs('Main', 5)}</article>"
+    "<section><h2>Related papers</h2>"
+    + "".join(
+        f"<article><h3><a href='/papers/{i}'>Another paper {i}</a></h3>"
+        f"<p>Teaser {i} summarises a different paper on visas and seasonal work in another region.</p></article>"
+        for i in range(3)
+    )
+    + "</section></article>"
+)
+
+
+def test_a_papers_abstract_and_main_text_nested_in_its_article_are_its_text() -> None:
+    body = extract_page(page(PAPER), "https://journal.example.org/papers/labour-mobility").body
+    assert "Abstract paragraph 0" in body
+    assert "Main paragraph 0" in body
+    assert "Main paragraph 4" in body
+    assert "Teaser" not in body
+
+
+def test_only_the_related_articles_of_a_paper_are_removed() -> None:
+    prepared = prepare_body_tree(tree(page(PAPER)), one_article=True)
+    kept = [a.get("class") for a in prepared.iter("article")]
+    assert kept == ["paper", "abstract", "main-text"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from trafilatura.utils import load_html
 
-from extract.byline import byline_texts
+from extract.byline import byline_texts, is_handle
 from extract.page import extract_page
 
 TEXT = "".join(
@@ -75,3 +75,66 @@ def test_a_commentary_or_an_articles_own_footer_holds_the_byline() -> None:
     )
     assert page is not None
     assert byline_texts(page) == ["Ana Pérez"]
+
+
+def test_every_co_author_in_json_ld_is_kept_in_order() -> None:
+    ld = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "Report", "author": ['
+        '{"@type": "Person", "name": "Jeanne Batalova"}, {"@type": "Person", "name": "Ariel G. Ruiz Soto"}, '
+        '{"@type": "Organization", "name": "Migration Policy Institute"}, '
+        '{"@type": "Person", "name": "Jeanne Batalova"}]}</script>'
+    )
+    assert authors("", head=ld) == ["Jeanne Batalova", "Ariel G. Ruiz Soto"]
+
+
+def test_json_ld_authors_given_by_reference_are_looked_up() -> None:
+    ld = (
+        '<script type="application/ld+json">{"@graph": [{"@type": "Article", "author": [{"@id": "#p1"}, '
+        '{"@id": "#p2"}]}, {"@type": "Person", "@id": "#p1", "name": "Ana Pérez"}, '
+        '{"@type": "Person", "@id": "#p2", "name": "Jean Dupont"}]}</script>'
+    )
+    assert authors("", head=ld) == ["Ana Pérez", "Jean Dupont"]
+
+
+def test_each_citation_author_tag_is_a_co_author() -> None:
+    head = "".join(
+        f'<meta name="citation_author" content="{n}">' for n in ("Hein de Haas", "Katharina Natter", "Simona Vezzoli")
+    )
+    assert authors("", head=head) == ["Hein de Haas", "Katharina Natter", "Simona Vezzoli"]
+
+
+def test_a_byline_that_names_more_co_authors_than_the_metadata_wins() -> None:
+    head = '<meta name="author" content="Anna Smith">'
+    byline = "<span class='byline'>By Anna Smith, Bob Jones and Carla Wu</span>"
+    assert authors(byline, head=head) == ["Anna Smith", "Bob Jones", "Carla Wu"]
+    # A byline naming someone else does not replace the metadata's author.
+    assert authors("<span class='byline'>By Bob Jones</span>", head=head) == ["Anna Smith"]
+
+
+def test_a_visible_byline_beats_an_account_handle_in_the_metadata() -> None:
+    ld = (
+        '<script type="application/ld+json">{"@type": "Article", '
+        '"author": {"@type": "Person", "name": "kffnirmitap"}}</script>'
+    )
+    byline = "<span class='byline'>By <a rel='author' href='/people/nirmita-panchal'>Nirmita Panchal</a></span>"
+    assert authors(byline, head=ld) == ["Nirmita Panchal"]
+    # With no human name shown, the handle is all the page says.
+    assert authors("", head=ld) == ["kffnirmitap"]
+
+
+def test_what_counts_as_an_account_handle() -> None:
+    assert is_handle("kffnirmitap")
+    assert is_handle("Migrationblog", "https://migrationblog.example.org/2024/05/rules")
+    assert not is_handle("Nirmita Panchal")
+    assert not is_handle("Madonna", "https://blog.example.org/2024/05/rules")
+
+
+def test_a_written_out_byline_names_the_authors() -> None:
+    assert authors("<p>By <a href='/people/ana'>Ana Pérez</a> and <a href='/people/jd'>Jean Dupont</a></p>") == [
+        "Ana Pérez",
+        "Jean Dupont",
+    ]
+    label = "<div><p class='label'>Written by</p><p class='name'>Edzel Tabing</p></div>"
+    assert authors(label) == ["Edzel Tabing"]
+    # A sentence that starts with "By" is not a byline.
+    assert authors("<p>By the end of the year most of them had moved on.</p>") == []

@@ -198,3 +198,10 @@ def test_body_selector_beats_trafilatura_and_falls_back_when_it_matches_nothing(
     fallback = extract_page(page(), URL, source=source(body=".lead")).body
     assert fallback.startswith("Paragraph 0 says")
     assert "Paragraph 11 says" in fallback
+
+
+def test_a_title_escaped_twice_by_its_cms_is_read_once_decoded() -> None:
+    ld = '<script type="application/ld+json">{"@type": "Article", "headline": "Full &amp;#038; Part Time"}</script>'
+    text = "Some words here. " * 30
+    html = f"<html><head><title>x</title>{ld}</head><body><article><p>{text}</p></article></body></html>"
+    assert extract_page(html, "https://example.org/a").title == "Full & Part Time"

@@ -1,0 +1,14 @@
+"""Extraction quality on a fixed sample of real pages must not fall below the pinned floors (tests/quality/)."""
+
+from __future__ import annotations
+
+from tests.quality.gate import floors, measure
+
+
+def test_extraction_quality_stays_above_its_floors() -> None:
+    scores, pinned = measure(), floors()
+    assert set(pinned) <= set(scores), "a floor names a score the gate no longer measures"
+    below = {key: f"{scores[key]:.3f} < {floor:.3f}" for key, floor in pinned.items() if scores[key] < floor}
+    assert not below, (
+        f"quality fell below its floors (re-pin with python -m tests.quality.gate --update-floors): {below}"
+    )
