@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from cli.console import console
+from cli.console import console, err, fail
 from cli.options import (
     ConfigOption,
     DbOption,
@@ -17,6 +23,7 @@ from cli.options import (
     load_or_fail,
     parse_overrides,
 )
+from cli.progress import show_progress
 from migdigest.paths import DEFAULT_DB
 
 
@@ -41,16 +48,71 @@ def print_report(report: list[dict[str, Any]], seconds: float) -> None:
     )
     for row in report:
         if row["status"] != "ok":
-            console.print(f"[red]ALERT[/red] {row['source']}: {row['status']}: {row['message']}", highlight=False)
+            # Messages carry what processes and sites said (log lines with [brackets]): text, not markup.
+            alert = f"{row['source']}: {row['status']}: {row['message']}"
+            console.print(f"[red]ALERT[/red] {escape(alert)}", highlight=False)
         if row["errors"]:
             console.print(f"  {row['source']} errors: {row['errors']}", highlight=False)
 
 
-def run_nightly(**kwargs: Any) -> list[dict[str, Any]]:
-    """Run the nightly flow with these arguments; its per-source report."""
-    from flows.nightly import nightly  # imported late: Prefect is slow to import and not needed elsewhere
+# Exit codes of `run` and `demo` besides 0: 1 some source did not end ok; 75 (EX_TEMPFAIL) another night holds
+# the digest's lock; 128 + N stopped by signal N.
+LOCKED_EXIT = 75
 
-    result: list[dict[str, Any]] = nightly(**kwargs)
+
+@contextmanager
+def _lock_or_fail(db: Path, wait: bool) -> Iterator[None]:
+    """The digest's lock for the night; taken, it says who holds it and exits 75, or waits when asked."""
+    from storage.lock import LockHeld, digest_lock
+
+    try:
+        with digest_lock(db):
+            yield
+        return
+    except LockHeld as exc:
+        if not wait:
+            raise fail(f"{exc}; run again later, or with --wait to wait for it", LOCKED_EXIT) from None
+        err.print(f"waiting: {escape(str(exc))}", highlight=False, soft_wrap=True)
+    with digest_lock(db, wait=True):
+        yield
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGINT stop the crawl processes first, then unwind (so Prefect's server is stopped at exit)."""
+    from spiders.crawl import stop_crawls
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        err.print(f"stopping on {signal.Signals(signum).name}: ending the crawls", highlight=False)
+        stop_crawls()
+        raise SystemExit(128 + signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_nightly(*, wait: bool = False, **kwargs: Any) -> list[dict[str, Any]]:
+    """Run the nightly flow with these arguments, under the digest's lock, showing progress; its report."""
+    # imported late: Prefect is slow to import and not needed elsewhere
+    from flows.nightly import nightly
+    from flows.progress import listening
+    from flows.server import start_api_server, stop_api_server
+
+    with _lock_or_fail(Path(kwargs["db_path"]), wait), _stop_on_signals():
+        start_api_server()
+        try:
+            with show_progress(console) as listener, listening(listener):
+                result: list[dict[str, Any]] = nightly(**kwargs)
+        finally:
+            stop_api_server()
     return result
 
 
@@ -59,16 +121,19 @@ def run(
     base_url: Annotated[
         list[str] | None, typer.Option("--base-url", help="NAME=URL: crawl a mirror of NAME at URL instead.")
     ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="If another night holds the digest, wait for it instead of exiting 75.")
+    ] = False,
     db: DbOption = DEFAULT_DB,
     config_dir: ConfigOption = None,
 ) -> None:
-    """Run the nightly flow (crawl, extract, store) on the configured sources."""
+    """Run the nightly flow (crawl, extract, store) on the configured sources; exit 1 if a source failed."""
     config = load_or_fail(config_dir)
     overrides = parse_overrides(base_url)
     known_sources_or_fail(config, [*(source or []), *overrides])
     check_taxonomy(config_dir)
     started = time.perf_counter()
-    report = run_nightly(sources=source or None, db_path=db, base_urls=overrides, config_dir=config_dir)
+    report = run_nightly(sources=source or None, db_path=db, base_urls=overrides, config_dir=config_dir, wait=wait)
     print_report(report, time.perf_counter() - started)
     if any(r["status"] != "ok" for r in report):
         raise typer.Exit(1)

@@ -182,9 +182,14 @@ def extract_run(run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: i
         outputs = _pooled(run_dir, source, taxonomy, batches, workers)
     else:
         outputs = _process_batch(run_dir, source, taxonomy, jobs)
-    for out in outputs:
+    for (page, _), out in zip(jobs, outputs, strict=True):
         if isinstance(out, tuple):
             (result.errors if out[0] == "error" else result.skipped)[out[1]] += 1
+            if out[0] == "error":  # a page that should have been a publication: kept against its URL
+                result.failures.append(
+                    {"url": page.url, "kind": str(out[1]), "status": page.status, "at": page.fetched_at,
+                     "message": f"{page.content_type or 'no content type'}, fetched with status {page.status}"}
+                )  # fmt: skip
             continue
         for note in out.notes:
             result.errors[note] += 1

@@ -144,6 +144,11 @@ class Settings(_Strict):
 
     user_agent: str = "migdigest/0.1 (+https://github.com/migdigest/migdigest)"
     contact: str = "https://github.com/migdigest/migdigest"
+    # Time limits, in seconds: past one the work is stopped and the source recorded failed with the reason.
+    crawl_time_limit: float = Field(default=6 * 3600.0, gt=0, description="one source's crawl process")
+    stop_grace: float = Field(default=30.0, gt=0, description="between SIGTERM and SIGKILL of a crawl process")
+    extract_time_limit: float = Field(default=3600.0, gt=0, description="one source's extraction task")
+    store_time_limit: float = Field(default=1800.0, gt=0, description="one source's store task")
 
 
 class Config(_Strict):

@@ -22,8 +22,8 @@ DOC_TYPES = (
 
 # What a page is, as extraction judges it: only articles become publications.
 PageKind = Literal["article", "listing", "author", "tag", "search"]
-# How a crawl run of one source ended (running while it has not).
-RunStatus = Literal["running", "ok", "failed", "blocked"]
+# How a crawl run of one source ended (running while it has not; interrupted when its process died first).
+RunStatus = Literal["running", "ok", "failed", "blocked", "interrupted"]
 
 
 @dataclass(slots=True)
