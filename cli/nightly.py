@@ -101,12 +101,12 @@ def _stop_on_signals() -> Iterator[None]:
 
 def run_nightly(*, wait: bool = False, **kwargs: Any) -> list[dict[str, Any]]:
     """Run the nightly flow with these arguments, under the digest's lock, showing progress; its report."""
-    # imported late: Prefect is slow to import and not needed elsewhere
-    from flows.nightly import nightly
-    from flows.progress import listening
-    from flows.server import start_api_server, stop_api_server
-
     with _lock_or_fail(Path(kwargs["db_path"]), wait), _stop_on_signals():
+        # imported late (and after the lock: a second night says so at once): Prefect is slow to import
+        from flows.nightly import nightly
+        from flows.progress import listening
+        from flows.server import start_api_server, stop_api_server
+
         start_api_server()
         try:
             with show_progress(console) as listener, listening(listener):

@@ -115,6 +115,8 @@ def _stats(name: str, started: str, outcome: CrawlOutcome, result: ExtractResult
         kinds = Counter(f["kind"] for f in result.failures)
         seen = ", ".join(f"{k} ×{n}" for k, n in kinds.most_common(3)) or "no failure recorded"
         status, message = "failed", f"no response from the site at all ({seen})"
+        if outcome.last_words():
+            message += f"; crawl stderr: {outcome.last_words()}"
         errors["unreachable"] += 1
     return RunStats(
         source=name,

@@ -48,9 +48,13 @@ class CrawlOutcome:
             how = f"stopped at its time limit of {self.time_limit:g} s ({_exit(self.returncode)})"
         else:
             how = f"crawl process {_exit(self.returncode)}"
-        lines = [line for line in self.stderr_tail.splitlines() if line.strip()][-5:]
-        tail = " | ".join(lines)[-600:]
+        tail = self.last_words()
         return f"{how}; stderr: {tail}" if tail else f"{how}; no output on stderr"
+
+    def last_words(self, lines: int = 5) -> str:
+        """The last lines the crawl process wrote to stderr, on one line."""
+        kept = [line.strip() for line in self.stderr_tail.splitlines() if line.strip()][-lines:]
+        return " | ".join(kept)[-600:]
 
 
 def _exit(returncode: int) -> str:
