@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 import time
@@ -61,7 +62,7 @@ LOCKED_EXIT = 75
 
 
 @contextmanager
-def _lock_or_fail(db: Path, wait: bool) -> Iterator[None]:
+def lock_or_fail(db: Path, wait: bool) -> Iterator[None]:
     """The digest's lock for the night; taken, it says who holds it and exits 75, or waits when asked."""
     from storage.lock import LockHeld, digest_lock
 
@@ -101,17 +102,23 @@ def _stop_on_signals() -> Iterator[None]:
 
 def run_nightly(*, wait: bool = False, **kwargs: Any) -> list[dict[str, Any]]:
     """Run the nightly flow with these arguments, under the digest's lock, showing progress; its report."""
-    with _lock_or_fail(Path(kwargs["db_path"]), wait), _stop_on_signals():
+    with lock_or_fail(Path(kwargs["db_path"]), wait), _stop_on_signals():
         # imported late (and after the lock: a second night says so at once): Prefect is slow to import
         from flows.nightly import nightly
         from flows.progress import listening
         from flows.server import start_api_server, stop_api_server
 
         start_api_server()
+        # A source's failure is recorded and shown in the summary: Prefect's traceback of the failed task would
+        # only bury the progress lines (a deployment, run without this command, keeps it in its logs).
+        task_log = logging.getLogger("prefect.task_runs")
+        level = task_log.level
+        task_log.setLevel(logging.CRITICAL)
         try:
             with show_progress(console) as listener, listening(listener):
                 result: list[dict[str, Any]] = nightly(**kwargs)
         finally:
+            task_log.setLevel(level)
             stop_api_server()
     return result
 

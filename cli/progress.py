@@ -19,7 +19,8 @@ PLAIN_EVERY_S = 10.0  # a plain log gets a running count at most this often per 
 @dataclass
 class _Source:
     step: str = "waiting"
-    fetched: int = 0
+    fetched: int | None = None
+    runs: int | None = None
     extracted: int | None = None
     stored: int | None = None
     note: str = ""
@@ -28,12 +29,16 @@ class _Source:
     def line(self) -> str:
         if self.step == "dedupe":
             return "dedupe and search index over the whole digest"
-        parts = [f"{self.fetched} fetched"]
+        parts = []
+        if self.fetched is not None:
+            parts.append(f"{self.fetched} fetched")
+        if self.runs is not None:
+            parts.append(f"run {self.runs}")
         if self.extracted is not None:
             parts.append(f"{self.extracted} extracted")
         if self.stored is not None:
             parts.append(f"{self.stored} stored")
-        text = f"{self.step}: {', '.join(parts)}"
+        text = f"{self.step}: {', '.join(parts)}" if parts else self.step
         return f"{text} ({self.note})" if self.note else text
 
 
@@ -43,6 +48,11 @@ def _apply(state: _Source, event: Event) -> bool:
     state.step = event.step
     if event.step == "crawling" and event.count is not None:
         state.fetched = event.count
+    elif event.step == "replaying":
+        state.runs = event.count
+        # a new archived run: its counts start again
+        state.extracted = state.stored = None
+        changed = True
     elif event.step == "extracted":
         state.extracted = event.count
     elif event.step == "stored":

@@ -8,8 +8,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
-# crawling: pages kept so far; extracting: pages to read; extracted/stored: publications; dedupe: the whole digest.
-Step = Literal["crawling", "extracting", "extracted", "storing", "stored", "failed", "dedupe"]
+# crawling: pages kept so far; extracted/storing/stored: publications; replaying: archived runs read (reextract);
+# dedupe: over the whole digest.
+Step = Literal["crawling", "replaying", "extracting", "extracted", "storing", "stored", "failed", "dedupe"]
 
 
 @dataclass(frozen=True)

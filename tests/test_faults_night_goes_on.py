@@ -48,7 +48,13 @@ def test_a_full_disk_while_storing_one_source_fails_that_source_only(
     out = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert out.returncode == 1, out.stderr
     assert "Traceback" not in out.stdout + out.stderr
-    table = out.stdout[out.stdout.index("nightly run") :]
+    progress, table = out.stdout.split("nightly run", 1)
+    # Progress, source by source, as it went (plain lines: this output is not a terminal).
+    for name in ("cgd", "mpi"):
+        assert f"nightly: {name}: crawling: 0 fetched" in progress
+        assert f"nightly: {name}: extracted: " in progress
+        assert f"nightly: {name}: stored: " in progress
+    assert "nightly: ecre: failed: " in progress
     for name in SOURCES:
         assert f"│ {name}" in table, f"{name} missing from the summary:\n{table}"
     assert "ALERT ecre: failed: store failed: IntegrityError: database or disk is full" in " ".join(out.stdout.split())
