@@ -13,7 +13,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import PrefectFuture
+from prefect.futures import PrefectConcurrentFuture, PrefectFuture
 
 from extract.dedupe import DocText, cluster
 from extract.stage import ExtractResult, extract_run, start_workers
@@ -24,7 +24,7 @@ from migdigest.config import Settings, Source, load_config
 from migdigest.models import RunStats, RunStatus
 from migdigest.paths import DEFAULT_DB
 from migdigest.taxonomy import taxonomy_path
-from spiders.crawl import CrawlOutcome, run_crawl
+from spiders.crawl import CrawlOutcome, allow_crawls, run_crawl, stop_crawls
 from spiders.incremental import page_key
 from spiders.rundir import count_discovered, count_pages, read_failures
 from storage import Digest
@@ -279,9 +279,10 @@ def _night(
     crawl = crawl_source
     report_rows: list[dict[str, Any]] = []
     finished: set[str] = set()
+    futures: dict[str, PrefectFuture[CrawlOutcome]] = {}
+    allow_crawls()  # a night stopped earlier in this process (tests run several) barred new crawls
     try:
         # Crawls are separate processes, so they can overlap; storing stays one source at a time.
-        futures = {}
         for name in names:
             try:
                 known = known_pages(db_path, name)
@@ -299,13 +300,24 @@ def _night(
             )
             report_rows.append(row)
             finished.add(name)
+    except BaseException:
+        # Stopped (a signal, a flow timeout): crawls not started are not started, running ones are stopped;
+        # else leaving the flow would wait for them to crawl to the end.
+        for future in futures.values():
+            if isinstance(future, PrefectConcurrentFuture):
+                future.wrapped_future.cancel()
+        stop_crawls(settings.stop_grace)
+        raise
     finally:
         # Stopped before the end (a signal, a flow timeout): this night's unfinished runs say so now.
         unfinished = [run_ids[n] for n in names if n not in finished and n in run_ids]
         if unfinished:
-            with Digest(db_path) as db:
-                for run_id in unfinished:
-                    db.interrupt_run(run_id, "the night was stopped before this source was stored")
+            try:
+                with Digest(db_path) as db:
+                    for run_id in unfinished:
+                        db.interrupt_run(run_id, "the night was stopped before this source was stored")
+            except Exception as exc:  # the next night closes them instead (they are 'running' with no process)
+                get_run_logger().error("could not close this night's unfinished runs: %s", exc)
     report_rows.sort(key=lambda r: names.index(r["source"]))
     # Clusters and the search index change only when documents do: a quiet night skips both, unless a night
     # killed before this step left it asked for (pending_work).

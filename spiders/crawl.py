@@ -195,6 +195,11 @@ def stop_crawls(grace: float = 5.0) -> int:
     return len(procs)
 
 
+def allow_crawls() -> None:
+    """Let crawls start again after stop_crawls() (a new night in the same process)."""
+    _stopping.clear()
+
+
 def run_crawl(
     source: Source,
     out_dir: Path,

@@ -84,7 +84,9 @@ def wait_for_no_members(leader: int, timeout: float = 60) -> None:
     assert not left, f"processes left behind by the killed run: {left}"
 
 
-def start_run(db: Path, mirror: str, env: dict[str, str]) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
+def start_run(
+    db: Path, mirror: str, env: dict[str, str]
+) -> tuple[subprocess.Popen[str], queue.Queue[str], threading.Thread]:
     """`migdigest run` in a session of its own, its plain progress lines read as they come."""
     cmd = [sys.executable, "-m", "cli.app", "run", "-s", SOURCE, "--base-url", f"{SOURCE}={mirror}", "--db", str(db)]
     proc = subprocess.Popen(cmd, cwd=REPO, env={**env, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
@@ -96,8 +98,9 @@ def start_run(db: Path, mirror: str, env: dict[str, str]) -> tuple[subprocess.Po
         for line in proc.stdout:
             lines.put(line)
 
-    threading.Thread(target=read, daemon=True).start()
-    return proc, lines
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    return proc, lines, reader
 
 
 def wait_for(proc: subprocess.Popen[str], lines: queue.Queue[str], marker: str, seen: list[str]) -> None:
@@ -139,7 +142,7 @@ def test_kill_9_at_a_random_moment_then_a_rerun_equals_a_clean_run(
     print(f"fault matrix: stage {stage}, seed {seed}")
     db = tmp_path / "digest.db"
     env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value())}
-    proc, lines = start_run(db, mirror, env)
+    proc, lines, reader = start_run(db, mirror, env)
     seen: list[str] = []
     try:
         if stage == "crawl":
@@ -160,6 +163,9 @@ def test_kill_9_at_a_random_moment_then_a_rerun_equals_a_clean_run(
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        reader.join(timeout=30)  # the pipe ends with the processes that held it
+        assert proc.stdout is not None
+        proc.stdout.close()
     (row,) = nightly(sources=[SOURCE], db_path=db, base_urls={SOURCE: mirror})
     assert row["status"] == "ok", (seed, row)
     assert digest_hash(db) == clean, f"seed {seed}: after a kill -9 in {stage} and a rerun, the digest differs"
