@@ -82,3 +82,22 @@ def test_an_unreachable_origin_fails_the_source(prefect_harness: None, tmp_path:
         (run,) = digest.last_runs()
     assert run["status"] == "failed"
     assert run["message"] == row["message"]
+
+
+def test_an_extraction_past_its_time_limit_fails_its_source_with_the_reason(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    from flows.nightly import nightly
+    from mirrors.server import MirrorServer
+
+    config = _config(tmp_path / "config", "ecre", {"extract_time_limit": 0.01})
+    db = tmp_path / "digest.db"
+    with MirrorServer("ecre") as server:
+        (row,) = nightly(sources=["ecre"], db_path=db, base_urls={"ecre": server.base_url}, config_dir=config)
+    assert row["status"] == "failed"
+    assert row["message"].startswith("extract failed: TaskRunTimeoutError: "), row["message"]
+    assert row["errors"] == {"extract_error": 1}
+    with Digest(db) as digest:
+        (run,) = digest.last_runs()
+        assert digest.documents() == []
+    assert (run["status"], run["message"]) == ("failed", row["message"])

@@ -155,11 +155,11 @@ def test_kill_9_of_the_nightly_leaves_no_orphans_and_the_ghost_run_is_closed(
         (ghost,) = digest.last_runs()
     assert ghost["status"] == "running"
     assert (ghost["pid"], ghost["host"]) == (proc.pid, socket.gethostname())
+    health = subprocess.run([sys.executable, "-m", "cli.app", "health", "--db", str(db)], cwd=REPO,
+                            capture_output=True, text=True, check=False)  # fmt: skip
+    assert f"WARN mpi: running since {ghost['started']} by pid {proc.pid} on {socket.gethostname()}" in health.stdout
     _assert_complete_after_rerun(db, mpi_mirror, run_env)
     with Digest(db) as digest:
         latest, killed = digest.last_runs()
     assert (latest["status"], killed["status"]) == ("ok", "interrupted")
     assert f"pid {proc.pid} on {socket.gethostname()}" in killed["message"]
-    health = subprocess.run([sys.executable, "-m", "cli.app", "health", "--db", str(db)], cwd=REPO,
-                            capture_output=True, text=True, check=False)  # fmt: skip
-    assert "interrupted" in health.stdout
