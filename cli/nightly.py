@@ -7,7 +7,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -66,15 +66,15 @@ def lock_or_fail(db: Path, wait: bool) -> Iterator[None]:
     """The digest's lock for the night; taken, it says who holds it and exits 75, or waits when asked."""
     from storage.lock import LockHeld, digest_lock
 
+    held = ExitStack()
     try:
-        with digest_lock(db):
-            yield
-        return
+        held.enter_context(digest_lock(db))
     except LockHeld as exc:
         if not wait:
             raise fail(f"{exc}; run again later, or with --wait to wait for it", LOCKED_EXIT) from None
         err.print(f"waiting: {escape(str(exc))}", highlight=False, soft_wrap=True)
-    with digest_lock(db, wait=True):
+        held.enter_context(digest_lock(db, wait=True))
+    with held:
         yield
 
 
