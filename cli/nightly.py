@@ -57,23 +57,23 @@ def print_report(report: list[dict[str, Any]], seconds: float) -> None:
 
 
 # Exit codes of `run` and `demo` besides 0: 1 some source did not end ok; 75 (EX_TEMPFAIL) another night holds
-# the digest's lock; 128 + N stopped by signal N.
+# the lock of one of the sources; 128 + N stopped by signal N.
 LOCKED_EXIT = 75
 
 
 @contextmanager
-def lock_or_fail(db: Path, wait: bool) -> Iterator[None]:
-    """The digest's lock for the night; taken, it says who holds it and exits 75, or waits when asked."""
+def lock_or_fail(db: Path, sources: list[str], wait: bool) -> Iterator[None]:
+    """The locks of these sources in the digest; one taken, it says who holds it and exits 75, or waits if asked."""
     from storage.lock import LockHeld, digest_lock
 
     held = ExitStack()
     try:
-        held.enter_context(digest_lock(db))
+        held.enter_context(digest_lock(db, sources))
     except LockHeld as exc:
         if not wait:
             raise fail(f"{exc}; run again later, or with --wait to wait for it", LOCKED_EXIT) from None
         err.print(f"waiting: {escape(str(exc))}", highlight=False, soft_wrap=True)
-        held.enter_context(digest_lock(db, wait=True))
+        held.enter_context(digest_lock(db, sources, wait=True))
     with held:
         yield
 
@@ -100,9 +100,9 @@ def _stop_on_signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def run_nightly(*, wait: bool = False, **kwargs: Any) -> list[dict[str, Any]]:
-    """Run the nightly flow with these arguments, under the digest's lock, showing progress; its report."""
-    with lock_or_fail(Path(kwargs["db_path"]), wait), _stop_on_signals():
+def run_nightly(*, names: list[str], wait: bool = False, **kwargs: Any) -> list[dict[str, Any]]:
+    """Run the nightly flow with these arguments, holding the locks of `names`, showing progress; its report."""
+    with lock_or_fail(Path(kwargs["db_path"]), names, wait), _stop_on_signals():
         # imported late (and after the lock: a second night says so at once): Prefect is slow to import
         from flows.nightly import nightly
         from flows.progress import listening
@@ -129,7 +129,8 @@ def run(
         list[str] | None, typer.Option("--base-url", help="NAME=URL: crawl a mirror of NAME at URL instead.")
     ] = None,
     wait: Annotated[
-        bool, typer.Option("--wait", help="If another night holds the digest, wait for it instead of exiting 75.")
+        bool,
+        typer.Option("--wait", help="If another night crawls one of these sources, wait for it instead of exiting 75."),
     ] = False,
     db: DbOption = DEFAULT_DB,
     config_dir: ConfigOption = None,
@@ -140,7 +141,10 @@ def run(
     known_sources_or_fail(config, [*(source or []), *overrides])
     check_taxonomy(config_dir)
     started = time.perf_counter()
-    report = run_nightly(sources=source or None, db_path=db, base_urls=overrides, config_dir=config_dir, wait=wait)
+    names = source or list(config.sources)
+    report = run_nightly(
+        names=names, sources=source or None, db_path=db, base_urls=overrides, config_dir=config_dir, wait=wait
+    )
     print_report(report, time.perf_counter() - started)
     if any(r["status"] != "ok" for r in report):
         raise typer.Exit(1)

@@ -37,7 +37,11 @@ def reextract(
     runs = runs_dir or db.parent / "runs"
     if not runs.is_dir():
         raise fail(f"no archived runs in {runs}")
-    with lock_or_fail(db, wait=False), show_progress(console, "reextract") as listener, listening(listener):
+    with (
+        lock_or_fail(db, source or list(config.sources), wait=False),
+        show_progress(console, "reextract") as listener,
+        listening(listener),
+    ):
         report = replay(db, runs, sources=source or None, config_dir=config_dir)
     table = Table(title=f"re-extracted from {runs}")
     for col in ("source", "runs", "new", "changed", "unchanged", "gone"):

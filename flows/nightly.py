@@ -187,10 +187,10 @@ def _record_failed(db_path: Path, source: Source, run_id: int | None, stats: Run
 def _begin(db_path: Path, names: list[str], started: dict[str, tuple[str, float]]) -> tuple[dict[str, int], bool]:
     """Close the runs of nights that died (interrupted) and record this night's: run ids, and a dedupe left undone.
 
-    Called with the digest's lock held, so a run still 'running' belongs to no live night.
+    Called with the locks of these sources held, so a run of theirs still 'running' belongs to no live night.
     """
     with Digest(db_path) as db:
-        for ghost in db.running_runs():
+        for ghost in (run for run in db.running_runs() if run["source"] in names):
             who = f"pid {ghost['pid']} on {ghost['host']}" if ghost["pid"] else "a process"
             db.interrupt_run(ghost["id"], f"{who} started it at {ghost['started']} and ended before finishing it")
         pending = DEDUPE in db.pending_work()
@@ -244,7 +244,7 @@ def nightly(
 ) -> list[dict[str, Any]]:
     """Crawl, extract and store every configured source (or `sources`); returns one stats dict per source.
 
-    One night at a time per digest (its lock file; `wait_for_lock` waits instead of failing with LockHeld).
+    One night at a time per source of a digest (lock files; `wait_for_lock` waits instead of raising LockHeld).
     A source that fails, at any step, is recorded failed and the night goes on with the next.
     """
     # The configuration is read once, here: tasks get its objects, so every stage sees the same files.
@@ -252,7 +252,7 @@ def nightly(
     names = sources or list(config.sources)
     chosen = {name: config.source(name) for name in names}  # fail on an unknown name before any crawl starts
     taxonomy = load_taxonomy(taxonomy_path(config_dir))  # and on a broken taxonomy
-    with digest_lock(Path(db_path), wait=wait_for_lock):
+    with digest_lock(Path(db_path), names, wait=wait_for_lock):
         return _night(config.settings, chosen, Path(db_path), base_urls or {}, taxonomy, runs_dir)
 
 
@@ -322,12 +322,13 @@ def _night(
     # Clusters and the search index change only when documents do: a quiet night skips both, unless a night
     # killed before this step left it asked for (pending_work).
     try:
+        began = Digest.work_began()
         if dedupe_pending or any(r["new"] or r["changed"] or r["gone"] for r in report_rows):
             report("*", "dedupe")
             dedupe_digest(db_path)
             optimize_search(db_path)
         with Digest(db_path) as db:
-            db.work_done(DEDUPE)
+            db.work_done(DEDUPE, began)  # a night storing beside this one may have asked again meanwhile
     except Exception as exc:  # stays asked for: the next night does it; the sources' rows are stored already
         get_run_logger().error("dedupe and search index merge failed, left for the next night: %s", exc)
     return report_rows

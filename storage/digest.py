@@ -235,16 +235,26 @@ class Digest:
     def request_work(self, task: str) -> None:
         """Note that `task` (e.g. 'dedupe') must run before the digest is up to date; kept until work_done()."""
         with write_transaction(self._db) as conn:
-            conn.execute("INSERT OR IGNORE INTO pending_work (task, requested) VALUES (?, ?)", [task, _now()])
+            # The latest request counts: work_done() clears only requests made before the work began.
+            conn.execute(
+                "INSERT INTO pending_work (task, requested) VALUES (?, ?)"
+                " ON CONFLICT (task) DO UPDATE SET requested = excluded.requested",
+                [task, datetime.now(UTC).isoformat()],
+            )
 
     def pending_work(self) -> set[str]:
         """Tasks requested and not yet done (by a night that was killed, for instance)."""
         return {row[0] for row in self._db.execute("SELECT task FROM pending_work").fetchall()}
 
-    def work_done(self, task: str) -> None:
-        """Clear a requested task."""
+    def work_done(self, task: str, began: str | None = None) -> None:
+        """Clear a requested task; with `began` (work_began()), only if nobody asked for it again since."""
         with write_transaction(self._db) as conn:
-            conn.execute("DELETE FROM pending_work WHERE task = ?", [task])
+            conn.execute("DELETE FROM pending_work WHERE task = ? AND requested <= ?", [task, began or "9999"])
+
+    @staticmethod
+    def work_began() -> str:
+        """The moment work starts, for work_done(): a request after it (another night's store) is kept."""
+        return datetime.now(UTC).isoformat()
 
     def record_failures(self, run_id: int, source: str, failures: Sequence[Mapping[str, Any]]) -> None:
         """Keep every URL a run failed on, with the kind of failure, against the run and the source."""

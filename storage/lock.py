@@ -1,7 +1,9 @@
-"""One writer at a time per digest: an advisory lock file next to it (`<digest>.lock`, fcntl.flock).
+"""One night at a time per source of a digest: advisory lock files next to it (`<digest>.locks/<source>.lock`).
 
-The kernel drops a flock when its holder dies, however it dies, so a lock left by a killed night is never stale.
-The file also says who holds the lock (pid, host, since when, what), for the one that finds it taken.
+Per source, not per digest, so that the nightly fan-out (one run per source, on several workers) still stores
+into one digest in parallel, while two nights never crawl the same site at once. The locks are fcntl.flock: the
+kernel drops one when its holder dies, however it dies, so a lock left by a killed night is never stale. Each
+file also says who holds it (pid, host, since when, what), for the one that finds it taken.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ import os
 import socket
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,17 +41,18 @@ class Holder:
 
 
 class LockHeld(RuntimeError):
-    """Another process holds the digest's lock."""
+    """Another process holds the lock of one of the sources."""
 
-    def __init__(self, path: Path, holder: Holder | None) -> None:
-        self.path, self.holder = path, holder
+    def __init__(self, path: Path, source: str, holder: Holder | None) -> None:
+        self.path, self.source, self.holder = path, source, holder
         who = holder.describe() if holder else "another process"
-        super().__init__(f"another nightly is writing this digest: {who}; lock file {path}")
+        super().__init__(f"another nightly is crawling {source} into this digest: {who}; lock file {path}")
 
 
-def lock_path(db_path: Path) -> Path:
-    """The lock file of a digest: next to it, named after it."""
-    return Path(db_path).with_name(Path(db_path).name + ".lock")
+def lock_path(db_path: Path, source: str) -> Path:
+    """The lock file of one source of a digest: in a folder next to the digest, named after it."""
+    db_path = Path(db_path)
+    return db_path.with_name(db_path.name + ".locks") / f"{source}.lock"
 
 
 def read_holder(path: Path) -> Holder | None:
@@ -75,18 +78,14 @@ def _write_holder(handle: IO[str]) -> None:
 
 
 @contextmanager
-def digest_lock(db_path: Path, *, wait: bool = False) -> Iterator[Path]:
-    """Hold the digest's lock for the block; LockHeld at once if taken, unless `wait` (then block until free)."""
-    path = lock_path(db_path).resolve()
+def _source_lock(path: Path, source: str, wait: bool) -> Iterator[None]:
     with _guard:
-        if path in _held:
+        nested = path in _held
+        if nested:
             _held[path] += 1
-            nested = True
-        else:
-            nested = False
-    if nested:
+    if nested:  # this process holds it already (the CLI, then the flow it calls)
         try:
-            yield path
+            yield
         finally:
             with _guard:
                 _held[path] -= 1
@@ -97,12 +96,12 @@ def digest_lock(db_path: Path, *, wait: bool = False) -> Iterator[Path]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
-            raise LockHeld(path, read_holder(path)) from None
+            raise LockHeld(path, source, read_holder(path)) from None
         _write_holder(handle)
         with _guard:
             _held[path] = 1
         try:
-            yield path
+            yield
         finally:
             with _guard:
                 del _held[path]
@@ -111,3 +110,16 @@ def digest_lock(db_path: Path, *, wait: bool = False) -> Iterator[Path]:
             handle.truncate()
             handle.flush()
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def digest_lock(db_path: Path, sources: Iterable[str], *, wait: bool = False) -> Iterator[None]:
+    """Hold the locks of `sources` in this digest for the block; LockHeld at once if one is taken, unless `wait`.
+
+    Taken in sorted order, so two nights waiting for each other's sources cannot deadlock.
+    """
+    with ExitStack() as stack:
+        for source in sorted(set(sources)):
+            path = lock_path(Path(db_path), source).resolve()
+            stack.enter_context(_source_lock(path, source, wait))
+        yield

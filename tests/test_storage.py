@@ -645,5 +645,9 @@ def test_pending_work_stays_until_done(db: Digest) -> None:
     db.request_work("dedupe")
     db.request_work("dedupe")
     assert db.pending_work() == {"dedupe"}
-    db.work_done("dedupe")
+    began = db.work_began()
+    db.request_work("dedupe")  # asked again while the work ran (another night's store): kept
+    db.work_done("dedupe", began)
+    assert db.pending_work() == {"dedupe"}
+    db.work_done("dedupe", db.work_began())
     assert db.pending_work() == set()
