@@ -45,7 +45,9 @@ def demo(
         base_urls = {name: s.base_url for name, s in zip(mirrored, servers, strict=True)}
         for name, url in base_urls.items():
             console.print(f"mirror of {name} ({mirrored[name].base_url}) at {url}", highlight=False)
-        report = run_nightly(sources=list(mirrored), db_path=db, base_urls=base_urls, config_dir=config_dir)
+        report = run_nightly(
+            names=list(mirrored), sources=list(mirrored), db_path=db, base_urls=base_urls, config_dir=config_dir
+        )
     finally:
         for server in servers:
             server.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -15,6 +16,13 @@ from cli.options import (
     reading,
 )
 from migdigest.paths import DEFAULT_DB
+
+_CAPTION = "pages fetched · chg changed · err errors (kinds below) · live publications"
+
+
+def _when(stamp: str | None) -> str:
+    """An ISO time as 'MM-DD HH:MM' (UTC): enough to tell last night from a week ago."""
+    return (stamp or "")[5:16].replace("T", " ")
 
 
 def health(
@@ -31,27 +39,29 @@ def health(
             *pdf_findings(digest.pdf_problems()),
             *conflict_findings(digest.identity_conflicts()),
         ]
-    table = Table(title="last run per source")
-    cols = ("source", "finished", "status", "fetched", "304", "new", "changed", "unchanged", "gone", "errors",
-            "discovered", "live", "seconds")  # fmt: skip
-    for col in cols:
-        table.add_column(col, justify="left" if col in ("source", "finished", "status") else "right")
+    # Ten narrow columns: the table fits a terminal of 80 columns (304s and unchanged pages are in the digest).
+    table = Table(
+        title="last run per source", box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0), caption=_CAPTION
+    )
+    for col in ("source", "last run", "status", "pages", "new", "chg", "gone", "err", "live", "secs"):
+        table.add_column(col, justify="left" if col in ("source", "last run", "status") else "right")
     shown: set[str] = set()
     for r in history:
         if r["source"] in shown:
             continue
         shown.add(r["source"])
         table.add_row(  # Text cells: values from the digest are never markup
-            Text(r["source"]), Text(str(r["finished"] or "")), Text(r["status"]), str(r["pages_fetched"]),
-            str(r["not_modified"]),
-            str(r["new"]), str(r["changed"]), str(r["unchanged"]), str(r["gone"]), str(sum(r["errors"].values())),
-            str(r["discovered"]), str(r["live_documents"]), f"{r['duration_s'] or 0:.1f}",
+            Text(r["source"]), _when(r["finished"] or r["started"]), Text(r["status"]), str(r["pages_fetched"]),
+            str(r["new"]), str(r["changed"]), str(r["gone"]), str(sum(r["errors"].values())),
+            str(r["live_documents"]), f"{r['duration_s'] or 0:.0f}",
         )  # fmt: skip
     console.print(table)
     findings = [*assess(history), *extra]
     for f in findings:
         colour = "red" if f.level == "alert" else "yellow"
-        console.print(f"[{colour}]{f.level.upper()}[/{colour}] {escape(f'{f.source}: {f.message}')}", highlight=False)
+        console.print(
+            f"[{colour}]{f.level.upper()}[/{colour}] {escape(f.source)}: {escape(f.message)}", highlight=False
+        )
     if not findings:
         console.print("no anomalies")
     if any(f.level == "alert" for f in findings):

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from cli.console import console, fail
+from cli.nightly import lock_or_fail
 from cli.options import (
     ConfigOption,
     DbOption,
@@ -16,6 +17,7 @@ from cli.options import (
     known_sources_or_fail,
     load_or_fail,
 )
+from cli.progress import show_progress
 from migdigest.paths import DEFAULT_DB
 
 
@@ -26,6 +28,7 @@ def reextract(
     config_dir: ConfigOption = None,
 ) -> None:
     """Rebuild the digest from the archived raw responses of every run, without the network."""
+    from flows.progress import listening
     from flows.reextract import reextract as replay
 
     config = load_or_fail(config_dir)
@@ -34,7 +37,12 @@ def reextract(
     runs = runs_dir or db.parent / "runs"
     if not runs.is_dir():
         raise fail(f"no archived runs in {runs}")
-    report = replay(db, runs, sources=source or None, config_dir=config_dir)
+    with (
+        lock_or_fail(db, source or list(config.sources), wait=False),
+        show_progress(console, "reextract") as listener,
+        listening(listener),
+    ):
+        report = replay(db, runs, sources=source or None, config_dir=config_dir)
     table = Table(title=f"re-extracted from {runs}")
     for col in ("source", "runs", "new", "changed", "unchanged", "gone"):
         table.add_column(col, justify="left" if col == "source" else "right")

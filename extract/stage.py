@@ -214,6 +214,11 @@ def extract_run(run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: i
             (result.errors if out[0] == "error" else result.skipped)[out[1]] += 1
             if out[0] == "skipped":
                 result.skips.append((page.url, str(out[1])))
+            if out[0] == "error":  # a page that should have been a publication: kept against its URL
+                result.failures.append(
+                    {"url": page.url, "kind": str(out[1]), "status": page.status, "at": page.fetched_at,
+                     "message": f"{page.content_type or 'no content type'}, fetched with status {page.status}"}
+                )  # fmt: skip
             continue
         if out.pdf_status not in ("ok", "gone") and out.url in pdf_wanted:
             # The page was fetched, its PDF was not (a 5xx, a reset, a crawl killed in between): pending, so

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from collections import Counter
 from dataclasses import asdict
@@ -11,21 +13,26 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectConcurrentFuture, PrefectFuture
 
 from extract.dedupe import DocText, cluster
 from extract.stage import ExtractResult, extract_run, start_workers
 from extract.taxonomy import Taxonomy, load_taxonomy
+from flows.progress import report
 from flows.storing import apply_result
 from migdigest.config import Settings, Source, load_config
 from migdigest.models import RunStats, RunStatus
 from migdigest.paths import DEFAULT_DB
 from migdigest.taxonomy import taxonomy_path
 from spiders.challenge import source_blocked
-from spiders.crawl import CrawlOutcome, run_crawl
+from spiders.crawl import CrawlOutcome, allow_crawls, run_crawl, stop_crawls
 from spiders.incremental import page_key
-from spiders.rundir import count_discovered, read_failures
+from spiders.rundir import count_discovered, count_pages, read_failures
 from storage import Digest
 from storage.digest import PDF_MAX_ATTEMPTS, REVISIT_MAX_DAYS
+from storage.lock import digest_lock
+
+DEDUPE = "dedupe"  # the pending-work name of clustering and the search index merge
 
 
 def _now() -> str:
@@ -46,13 +53,24 @@ def crawl_source(
     source: Source, settings: Settings, run_dir: Path, base_url: str | None, known: dict[str, dict[str, str]]
 ) -> CrawlOutcome:
     """Fetch one source into `run_dir` (Scrapy in a subprocess, handed the source the flow loaded)."""
-    return run_crawl(source, run_dir, settings=settings, base_url=base_url, known=known)
+    report(source.name, "crawling", 0)
+    return run_crawl(
+        source,
+        run_dir,
+        settings=settings,
+        base_url=base_url,
+        known=known,
+        on_progress=lambda pages: report(source.name, "crawling", pages),
+    )
 
 
 @task(name="extract", cache_policy=NO_CACHE)
 def extract_source(source: Source, run_dir: Path, taxonomy: Taxonomy) -> ExtractResult:
     """Extract the publications a crawl fetched, tagged with the run's taxonomy."""
-    return extract_run(run_dir, source, taxonomy=taxonomy)
+    report(source.name, "extracting")
+    result = extract_run(run_dir, source, taxonomy=taxonomy)
+    report(source.name, "extracted", len(result.publications))
+    return result
 
 
 @task(name="store", cache_policy=NO_CACHE)
@@ -61,14 +79,19 @@ def store_source(
     source: Source,
     stats: RunStats,
     result: ExtractResult,
+    run_id: int | None,
     pdf_max_attempts: int = PDF_MAX_ATTEMPTS,
     revisit_max_days: int = REVISIT_MAX_DAYS,
 ) -> RunStats:
     """Store one source's batch and its run record in one go."""
+    report(source.name, "storing", len(result.publications))
     db = Digest(db_path)
     try:
         db.upsert_source(source.name, source.title, source.base_url, source.homepage)
-        run_id = db.start_run(source.name, stats.started)
+        if run_id is None:  # the digest could not record the run when the night began
+            run_id = db.start_run(source.name, stats.started, pid=os.getpid(), host=socket.gethostname())
+        if result.publications or result.gone:
+            db.request_work(DEDUPE)  # before storing: a night killed after the store still leaves it asked for
         counts = apply_result(
             db, result, stats.started, pdf_max_attempts=pdf_max_attempts, revisit_max_days=revisit_max_days
         )
@@ -81,27 +104,38 @@ def store_source(
         db.finish_run(run_id, stats)
     finally:
         db.close()
+    report(source.name, "stored", len(result.publications))
     return stats
 
 
 def _stats(name: str, started: str, outcome: CrawlOutcome, result: ExtractResult) -> RunStats:
-    result.failures = [asdict(f) for f in read_failures(outcome.run_dir)]
-    errors: Counter[str] = Counter(f["kind"] for f in result.failures)
-    errors.update(result.errors)
+    crawl_failures = [asdict(f) for f in read_failures(outcome.run_dir)]
+    errors: Counter[str] = Counter(f["kind"] for f in crawl_failures)
+    errors.update(result.errors)  # extraction's counts; its per-URL records are already in result.failures
+    result.failures = crawl_failures + result.failures
     status: RunStatus = "ok"
     message = ""
+    responses = int(outcome.stats.get("downloader/response_count", 0))
     if source_blocked(outcome.stats, errors):  # challenges dominate (spiders/challenge.py); one is only a failure
         # A challenge page is not content: the whole run of this source is void, and operators must know.
         status, message = "blocked", "the site answered with a bot challenge; nothing from this run was stored"
         result.publications.clear()
     elif not outcome.ok:
-        status, message = "failed", outcome.stderr_tail.strip()[-300:]
+        status, message = "failed", outcome.describe()
         errors["crawl_process"] += 1
+    elif responses == 0:
+        # Not even robots.txt answered: the site (or the mirror/origin it was mapped to) is unreachable.
+        kinds = Counter(f["kind"] for f in result.failures)
+        seen = ", ".join(f"{k} ×{n}" for k, n in kinds.most_common(3)) or "no failure recorded"
+        status, message = "failed", f"no response from the site at all ({seen})"
+        if outcome.last_words():
+            message += f"; crawl stderr: {outcome.last_words()}"
+        errors["unreachable"] += 1
     return RunStats(
         source=name,
         started=started,
         status=status,
-        pages_fetched=int(outcome.stats.get("downloader/response_count", 0)),
+        pages_fetched=responses or count_pages(outcome.run_dir),
         discovered=count_discovered(outcome.run_dir),
         not_modified=int(outcome.stats.get("downloader/response_status_count/304", 0)),
         errors=dict(errors),
@@ -139,6 +173,81 @@ def optimize_search(db_path: Path) -> None:
         db.optimize_search()
 
 
+def _failed(name: str, started: str, step: str, exc: BaseException) -> RunStats:
+    """The record of a source whose `step` raised: failed, with the exception's type and message."""
+    text = " ".join(str(exc).split())[:500] or "no message"
+    return RunStats(
+        source=name,
+        started=started,
+        status="failed",
+        finished=_now(),
+        errors={f"{step}_error": 1},
+        message=f"{step} failed: {type(exc).__name__}: {text}",
+    )
+
+
+def _record_failed(db_path: Path, source: Source, run_id: int | None, stats: RunStats) -> None:
+    """Write a failed source's run record; when even that fails (a full disk), the summary still has it."""
+    try:
+        with Digest(db_path) as db:
+            db.upsert_source(source.name, source.title, source.base_url, source.homepage)
+            if run_id is None:
+                run_id = db.start_run(source.name, stats.started, pid=os.getpid(), host=socket.gethostname())
+            db.finish_run(run_id, stats)
+    except Exception as exc:
+        get_run_logger().error("source %s: could not record its failure in the digest: %s", source.name, exc)
+
+
+def _begin(db_path: Path, names: list[str], started: dict[str, tuple[str, float]]) -> tuple[dict[str, int], bool]:
+    """Close the runs of nights that died (interrupted) and record this night's: run ids, and a dedupe left undone.
+
+    Called with the locks of these sources held, so a run of theirs still 'running' belongs to no live night.
+    """
+    with Digest(db_path) as db:
+        for ghost in (run for run in db.running_runs() if run["source"] in names):
+            who = f"pid {ghost['pid']} on {ghost['host']}" if ghost["pid"] else "a process"
+            db.interrupt_run(ghost["id"], f"{who} started it at {ghost['started']} and ended before finishing it")
+        pending = DEDUPE in db.pending_work()
+        pid, host = os.getpid(), socket.gethostname()
+        return {name: db.start_run(name, started[name][0], pid=pid, host=host) for name in names}, pending
+
+
+def _source_night(
+    name: str,
+    source: Source,
+    future: PrefectFuture[CrawlOutcome],
+    db_path: Path,
+    taxonomy: Taxonomy,
+    settings: Settings,
+    started: tuple[str, float],
+    run_id: int | None,
+) -> dict[str, Any]:
+    """Extract and store one crawled source; any exception fails this source only, with its step and reason."""
+    step, stored, skipped = "crawl", 0, {}
+    try:
+        outcome = future.result()
+        step = "extract"
+        result = extract_source.with_options(timeout_seconds=settings.extract_time_limit)(
+            source, outcome.run_dir, taxonomy
+        )
+        stats = _stats(name, started[0], outcome, result)
+        stats.duration_s = round(time.perf_counter() - started[1], 2)
+        step = "store"
+        revisit = source.revisit_max_days or settings.revisit_max_days
+        stats = store_source.with_options(timeout_seconds=settings.store_time_limit)(
+            db_path, source, stats, result, run_id, settings.pdf_max_attempts, revisit
+        )
+        stored, skipped = len(result.publications), dict(result.skipped)
+    except Exception as exc:
+        stats = _failed(name, started[0], step, exc)
+        stats.duration_s = round(time.perf_counter() - started[1], 2)
+        _record_failed(db_path, source, run_id, stats)
+    if stats.status != "ok":
+        get_run_logger().warning("source %s: %s %s", name, stats.status, stats.message)
+        report(name, "failed", note=f"{stats.status}: {stats.message}")
+    return {**asdict(stats), "stored": stored, "skipped": skipped}
+
+
 @flow(name="nightly")
 def nightly(
     sources: list[str] | None = None,
@@ -146,43 +255,95 @@ def nightly(
     base_urls: dict[str, str] | None = None,
     config_dir: Path | None = None,
     runs_dir: Path | None = None,
+    wait_for_lock: bool = False,
 ) -> list[dict[str, Any]]:
-    """Crawl, extract and store every configured source (or `sources`); returns one stats dict per source."""
+    """Crawl, extract and store every configured source (or `sources`); returns one stats dict per source.
+
+    One night at a time per source of a digest (lock files; `wait_for_lock` waits instead of raising LockHeld).
+    A source that fails, at any step, is recorded failed and the night goes on with the next.
+    """
     # The configuration is read once, here: tasks get its objects, so every stage sees the same files.
     config = load_config(config_dir)
     names = sources or list(config.sources)
     chosen = {name: config.source(name) for name in names}  # fail on an unknown name before any crawl starts
     taxonomy = load_taxonomy(taxonomy_path(config_dir))  # and on a broken taxonomy
-    base_urls = base_urls or {}
-    runs_dir = runs_dir or Path(db_path).parent / "runs"
+    with digest_lock(Path(db_path), names, wait=wait_for_lock):
+        return _night(config.settings, chosen, Path(db_path), base_urls or {}, taxonomy, runs_dir)
+
+
+def _night(
+    settings: Settings,
+    chosen: dict[str, Source],
+    db_path: Path,
+    base_urls: dict[str, str],
+    taxonomy: Taxonomy,
+    runs_dir: Path | None,
+) -> list[dict[str, Any]]:
+    names = list(chosen)
+    runs_dir = runs_dir or db_path.parent / "runs"
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     started = {name: (_now(), time.perf_counter()) for name in names}
+    try:
+        run_ids, dedupe_pending = _begin(db_path, names, started)
+    except Exception as exc:  # each source meets the same trouble when it stores, and is recorded failed then
+        get_run_logger().error("the digest could not record the start of the night: %s", exc)
+        run_ids, dedupe_pending = {}, False
     start_workers()  # the extraction workers' server imports its modules while the crawls below fetch
-    # Crawls are separate processes, so they can overlap; storing stays one source at a time.
-    futures = {
-        name: crawl_source.submit(
-            chosen[name],
-            config.settings,
-            runs_dir / name / stamp,
-            base_urls.get(name),
-            known_pages(Path(db_path), name),
-        )
-        for name in names
-    }
-    report = []
-    for name, future in futures.items():
-        outcome = future.result()
-        result = extract_source(chosen[name], outcome.run_dir, taxonomy)
-        stats = _stats(name, started[name][0], outcome, result)
-        stats.duration_s = round(time.perf_counter() - started[name][1], 2)
-        revisit = chosen[name].revisit_max_days or config.settings.revisit_max_days
-        stats = store_source(Path(db_path), chosen[name], stats, result, config.settings.pdf_max_attempts, revisit)
-        if stats.status != "ok":
-            get_run_logger().warning("source %s: %s %s", name, stats.status, stats.message)
-        report.append({**asdict(stats), "stored": len(result.publications), "skipped": dict(result.skipped)})
-    # Clusters and the search index change only when documents do: a quiet night skips both. Clustering
-    # always reads the whole digest, so a night killed before this step is caught up by the next busy one.
-    if any(r["new"] or r["changed"] or r["gone"] for r in report):
-        dedupe_digest(Path(db_path))
-        optimize_search(Path(db_path))
-    return report
+    # The crawl's time limit is kept by run_crawl itself (SIGTERM, then SIGKILL to its process group): a Prefect
+    # timeout cannot interrupt a task in a worker thread, and would only warn about it every night.
+    crawl = crawl_source
+    report_rows: list[dict[str, Any]] = []
+    finished: set[str] = set()
+    futures: dict[str, PrefectFuture[CrawlOutcome]] = {}
+    allow_crawls()  # a night stopped earlier in this process (tests run several) barred new crawls
+    try:
+        # Crawls are separate processes, so they can overlap; storing stays one source at a time.
+        for name in names:
+            try:
+                known = known_pages(db_path, name)
+            except Exception as exc:  # the digest cannot say what it knows: crawling in full would be wrong
+                stats = _failed(name, started[name][0], "known_pages", exc)
+                _record_failed(db_path, chosen[name], run_ids.get(name), stats)
+                report(name, "failed", note=stats.message)
+                report_rows.append({**asdict(stats), "stored": 0, "skipped": {}})
+                finished.add(name)
+                continue
+            futures[name] = crawl.submit(chosen[name], settings, runs_dir / name / stamp, base_urls.get(name), known)
+        for name, future in futures.items():
+            row = _source_night(
+                name, chosen[name], future, db_path, taxonomy, settings, started[name], run_ids.get(name)
+            )
+            report_rows.append(row)
+            finished.add(name)
+    except BaseException:
+        # Stopped (a signal, a flow timeout): crawls not started are not started, running ones are stopped;
+        # else leaving the flow would wait for them to crawl to the end.
+        for future in futures.values():
+            if isinstance(future, PrefectConcurrentFuture):
+                future.wrapped_future.cancel()
+        stop_crawls(settings.stop_grace)
+        raise
+    finally:
+        # Stopped before the end (a signal, a flow timeout): this night's unfinished runs say so now.
+        unfinished = [run_ids[n] for n in names if n not in finished and n in run_ids]
+        if unfinished:
+            try:
+                with Digest(db_path) as db:
+                    for run_id in unfinished:
+                        db.interrupt_run(run_id, "the night was stopped before this source was stored")
+            except Exception as exc:  # the next night closes them instead (they are 'running' with no process)
+                get_run_logger().error("could not close this night's unfinished runs: %s", exc)
+    report_rows.sort(key=lambda r: names.index(r["source"]))
+    # Clusters and the search index change only when documents do: a quiet night skips both, unless a night
+    # killed before this step left it asked for (pending_work).
+    try:
+        began = Digest.work_began()
+        if dedupe_pending or any(r["new"] or r["changed"] or r["gone"] for r in report_rows):
+            report("*", "dedupe")
+            dedupe_digest(db_path)
+            optimize_search(db_path)
+        with Digest(db_path) as db:
+            db.work_done(DEDUPE, began)  # a night storing beside this one may have asked again meanwhile
+    except Exception as exc:  # stays asked for: the next night does it; the sources' rows are stored already
+        get_run_logger().error("dedupe and search index merge failed, left for the next night: %s", exc)
+    return report_rows

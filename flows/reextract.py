@@ -8,6 +8,7 @@ from pathlib import Path
 
 from extract.stage import extract_run
 from extract.taxonomy import load_taxonomy
+from flows import progress
 from flows.storing import apply_result
 from migdigest.config import load_config
 from migdigest.taxonomy import taxonomy_path
@@ -36,10 +37,13 @@ def reextract(
             db.upsert_source(source.name, source.title, source.base_url, source.homepage)
             totals = {"runs": 0, "new": 0, "changed": 0, "unchanged": 0, "gone": 0}
             for run_dir in archived_runs(runs_dir, name):
+                progress.report(name, "replaying", totals["runs"] + 1, note=run_dir.name)
                 result = extract_run(run_dir, source, taxonomy=taxonomy)
+                progress.report(name, "extracted", len(result.publications))
                 seen_at = datetime.fromtimestamp(started_at(run_dir), UTC).isoformat(timespec="seconds")
                 counts = apply_result(db, result, seen_at)
                 totals["runs"] += 1
+                progress.report(name, "stored", len(result.publications))
                 for key in ("new", "changed", "unchanged", "gone"):
                     totals[key] += counts[key]
             report[name] = totals

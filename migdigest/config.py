@@ -191,6 +191,11 @@ class Settings(_Strict):
     revisit_max_days: int = Field(
         default=30, ge=1, description="most days between two checks of an unchanged page without validators"
     )
+    # Time limits, in seconds: past one the work is stopped and the source recorded failed with the reason.
+    crawl_time_limit: float = Field(default=6 * 3600.0, gt=0, description="one source's crawl process")
+    stop_grace: float = Field(default=30.0, gt=0, description="between SIGTERM and SIGKILL of a crawl process")
+    extract_time_limit: float = Field(default=3600.0, gt=0, description="one source's extraction task")
+    store_time_limit: float = Field(default=1800.0, gt=0, description="one source's store task")
 
 
 class Config(_Strict):

@@ -30,8 +30,8 @@ PageKind = Literal[
 ]  # fmt: skip
 INDEX_KINDS: tuple[PageKind, ...] = ("listing", "collection", "archive", "tag", "author", "search")
 OTHER_KINDS: tuple[PageKind, ...] = ("service", "product", "forum", "documentation")
-# How a crawl run of one source ended (running while it has not).
-RunStatus = Literal["running", "ok", "failed", "blocked"]
+# How a crawl run of one source ended (running while it has not; interrupted when its process died first).
+RunStatus = Literal["running", "ok", "failed", "blocked", "interrupted"]
 
 
 @dataclass(slots=True)

@@ -36,6 +36,10 @@ def assess(runs: Sequence[dict[str, Any]]) -> list[Finding]:
         latest, earlier = history[0], history[1:]
         if latest["status"] == "blocked":
             findings.append(Finding(source, "alert", "blocked by a bot challenge: nothing was stored"))
+        elif latest["status"] == "running":
+            # Running now, or its process died since: the next night closes it as interrupted if so.
+            who = f" by pid {latest['pid']} on {latest['host']}" if latest.get("pid") else ""
+            findings.append(Finding(source, "warn", f"running since {latest['started']}{who}"))
         elif latest["status"] != "ok":
             findings.append(Finding(source, "alert", f"last run {latest['status']}: {latest.get('message') or ''}"))
         errors = latest.get("errors") or {}

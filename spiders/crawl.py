@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from migdigest.config import Settings, Source
-from spiders.rundir import CRAWL_SPEC, KNOWN, STATS, RunInfo, write_run_info
+from spiders.rundir import CRAWL_LOG, CRAWL_SPEC, KNOWN, PAGES, STATS, RunInfo, write_run_info
+
+# Crawl processes this process started and has not seen end, so a stopping flow can stop them first.
+_live: set[subprocess.Popen[bytes]] = set()
+_live_guard = threading.Lock()
+_stopping = threading.Event()  # set by stop_crawls(): a flow being stopped starts no new crawl
+_POLL_S = 0.5  # how often a waiting flow looks at the crawl: its time limit, its progress
 
 
 @dataclass(frozen=True)
@@ -25,11 +35,35 @@ class CrawlOutcome:
     seconds: float
     stats: dict[str, Any]
     stderr_tail: str
+    time_limit: float | None = None  # set when the crawl was stopped for running past it
 
     @property
     def ok(self) -> bool:
         """True when the crawl process ended normally."""
-        return self.returncode == 0
+        return self.returncode == 0 and self.time_limit is None
+
+    def describe(self) -> str:
+        """Why a crawl that is not ok ended: time limit, signal or exit code, then the tail of its stderr."""
+        if self.time_limit is not None:
+            how = f"stopped at its time limit of {self.time_limit:g} s ({_exit(self.returncode)})"
+        else:
+            how = f"crawl process {_exit(self.returncode)}"
+        tail = self.last_words()
+        return f"{how}; stderr: {tail}" if tail else f"{how}; no output on stderr"
+
+    def last_words(self, lines: int = 5) -> str:
+        """The last lines the crawl process wrote to stderr, on one line."""
+        kept = [line.strip() for line in self.stderr_tail.splitlines() if line.strip()][-lines:]
+        return " | ".join(kept)[-600:]
+
+
+def _exit(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exited with code {returncode}"
 
 
 def is_local(base_url: str | None) -> bool:
@@ -121,6 +155,53 @@ def _crawl_here(
     (out_dir / STATS).write_text(json.dumps(stats, indent=1, default=str), encoding="utf-8")
 
 
+def _count_lines(path: Path, state: list[int]) -> int:
+    """Lines in a file that grows, reading only what was added since the last call (state: offset, count)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(state[0])
+            added = handle.read()
+    except FileNotFoundError:
+        return state[1]
+    # Only whole lines count; a half-written last line is read again next time.
+    whole = added.rfind(b"\n") + 1
+    state[0] += whole
+    state[1] += added.count(b"\n", 0, whole)
+    return state[1]
+
+
+def stop_process(proc: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM to the crawl's process group, SIGKILL to it `grace` seconds later if it still runs."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 30.0)):
+        try:
+            os.killpg(proc.pid, sig)  # the crawl leads its own group (process_group=0)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def stop_crawls(grace: float = 5.0) -> int:
+    """Stop every crawl process this process started that still runs (a flow being stopped); how many."""
+    _stopping.set()
+    with _live_guard:
+        procs = [p for p in _live if p.poll() is None]
+    threads = [threading.Thread(target=stop_process, args=(p, grace)) for p in procs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(procs)
+
+
+def allow_crawls() -> None:
+    """Let crawls start again after stop_crawls() (a new night in the same process)."""
+    _stopping.clear()
+
+
 def run_crawl(
     source: Source,
     out_dir: Path,
@@ -129,11 +210,17 @@ def run_crawl(
     base_url: str | None = None,
     known: dict[str, dict[str, str]] | None = None,
     max_pages: int | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> CrawlOutcome:
-    """Crawl `source` into `out_dir` in a subprocess; `known` pages are fetched again only if changed."""
+    """Crawl `source` into `out_dir` in a subprocess; `known` pages are fetched again only if changed.
+
+    The crawl runs in a process group of its own and dies with this process (it watches its stdin); past
+    `settings.crawl_time_limit` it gets SIGTERM, then SIGKILL. `on_progress` hears the pages kept so far.
+    """
+    settings = settings or Settings()
     write_run_info(out_dir, RunInfo(source=source.name, started=time.time()))
-    spec = write_spec(out_dir, source, settings or Settings())
-    cmd = [sys.executable, "-m", "spiders.crawl", "--spec", str(spec), "--out", str(out_dir)]
+    spec = write_spec(out_dir, source, settings)
+    cmd = [sys.executable, "-m", "spiders.crawl", "--spec", str(spec), "--out", str(out_dir), "--watch-stdin"]
     if known:
         known_path = out_dir / KNOWN
         known_path.write_text(json.dumps(known), encoding="utf-8")
@@ -143,7 +230,38 @@ def run_crawl(
     if max_pages:
         cmd += ["--max-pages", str(max_pages)]
     started = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    deadline = time.monotonic() + settings.crawl_time_limit
+    timed_out = False
+    counted = [0, 0]
+    # stderr goes to a file in the run directory: kept for the operator, and no pipe to fill up or drain.
+    with _live_guard:
+        if _stopping.is_set():
+            raise RuntimeError(f"not crawling {source.name}: this process is being stopped")
+        with open(out_dir / CRAWL_LOG, "wb") as log:
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log, process_group=0)
+        _live.add(proc)
+    try:
+        while True:
+            try:
+                proc.wait(timeout=max(0.0, min(_POLL_S, deadline - time.monotonic())))
+                break
+            except subprocess.TimeoutExpired:
+                if on_progress is not None:
+                    on_progress(_count_lines(out_dir / PAGES, counted))
+                if time.monotonic() >= deadline:
+                    timed_out = True
+                    stop_process(proc, settings.stop_grace)
+                    break
+    finally:
+        # Also when this wait is interrupted (a task timeout, a stopping flow): no crawl outlives its caller.
+        if proc.poll() is None:
+            stop_process(proc, settings.stop_grace)
+        with _live_guard:
+            _live.discard(proc)
+        if proc.stdin is not None:
+            proc.stdin.close()
+    if on_progress is not None:
+        on_progress(_count_lines(out_dir / PAGES, counted))
     stats_path = out_dir / STATS
     stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
     return CrawlOutcome(
@@ -152,8 +270,26 @@ def run_crawl(
         returncode=proc.returncode,
         seconds=time.perf_counter() - started,
         stats=stats,
-        stderr_tail=proc.stderr[-4000:],
+        stderr_tail=_tail(out_dir / CRAWL_LOG),
+        time_limit=settings.crawl_time_limit if timed_out else None,
     )
+
+
+def _tail(path: Path, size: int = 4000) -> str:
+    with open(path, "rb") as handle:
+        handle.seek(max(0, path.stat().st_size - size))
+        return handle.read().decode("utf-8", "replace")
+
+
+def _die_with_parent() -> None:
+    """End this crawl (its whole process group) when the flow that started it is gone, however it went."""
+    # The flow never writes: EOF comes when its end of the pipe closes, i.e. when it died. The raw fd, not
+    # sys.stdin: a daemon thread blocked in a buffered read aborts the interpreter's shutdown.
+    while os.read(0, 4096):
+        pass
+    if os.getpgrp() == os.getpid():
+        os.killpg(os.getpid(), signal.SIGKILL)
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -164,7 +300,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--base-url")
     parser.add_argument("--known", type=Path, help="JSON of known pages: path -> validators and hints")
     parser.add_argument("--max-pages", type=int, help="stop after this many responses (a quick check)")
+    parser.add_argument("--watch-stdin", action="store_true", help="die when stdin closes (the parent is gone)")
     args = parser.parse_args(argv)
+    if args.watch_stdin:
+        threading.Thread(target=_die_with_parent, name="parent-watch", daemon=True).start()
     _crawl_here(args.spec, args.out, args.base_url, args.known, args.max_pages)
 
 

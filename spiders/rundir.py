@@ -7,6 +7,7 @@
     failures.jsonl    FailureRecord: a URL that could not be fetched, and why
     discovered.jsonl  DiscoveredRecord: what discovery said about a publication URL
     stats.json        Scrapy's counters; known.json: what the digest knew before the crawl
+    crawl.log         the crawl process's stderr
 
 Every URL in these files is the real site's: a mirror is mapped away in the downloader (spiders/mirror.py).
 """
@@ -37,6 +38,7 @@ DISCOVERED = "discovered.jsonl"
 STATS = "stats.json"
 KNOWN = "known.json"
 CRAWL_SPEC = "crawl.json"  # the source and crawler settings the crawl process runs with
+CRAWL_LOG = "crawl.log"  # the crawl process's stderr
 
 _REASONS = {200: "OK", 203: "Non-Authoritative Information"}
 
@@ -290,6 +292,15 @@ def read_seen(run_dir: Path) -> list[SeenRecord]:
 def count_discovered(run_dir: Path) -> int:
     """How many distinct publication URLs discovery listed in a run."""
     return len({found.url for found in read_discovered(run_dir)})
+
+
+def count_pages(run_dir: Path) -> int:
+    """How many responses a run kept (lines of pages.jsonl; also for a crawl that died before its stats)."""
+    path = run_dir / PAGES
+    if not path.exists():
+        return 0
+    with open(path, "rb") as handle:
+        return sum(1 for line in handle if line.endswith(b"\n"))
 
 
 def read_failures(run_dir: Path) -> list[FailureRecord]:

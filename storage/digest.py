@@ -285,12 +285,13 @@ class Digest:
             "INSERT OR IGNORE INTO sources (name, title) VALUES (?, ?)", [(n, n) for n in sorted(set(names))]
         )
 
-    def start_run(self, source: str, started: str) -> int:
-        """Record the start of a crawl run of `source` (status 'running') and return its id."""
+    def start_run(self, source: str, started: str, *, pid: int | None = None, host: str | None = None) -> int:
+        """Record the start of a crawl run of `source` (status 'running', by process `pid` on `host`); its id."""
         with write_transaction(self._db) as conn:
             self._ensure_sources(conn, [source])
             cursor = conn.execute(
-                "INSERT INTO crawl_runs (source, started, status) VALUES (?, ?, 'running')", [source, started]
+                "INSERT INTO crawl_runs (source, started, status, pid, host) VALUES (?, ?, 'running', ?, ?)",
+                [source, started, pid, host],
             )
             run_id = cursor.lastrowid
         assert run_id is not None
@@ -333,6 +334,44 @@ class Digest:
                     run_id,
                 ],
             )
+
+    def running_runs(self) -> list[dict[str, Any]]:
+        """Runs recorded as 'running': their id, source, start, and the pid and host that run them."""
+        return list(self._db.query("SELECT id, source, started, pid, host FROM crawl_runs WHERE status = 'running'"))
+
+    def interrupt_run(self, run_id: int, message: str) -> bool:
+        """Mark a run that is still 'running' as 'interrupted' (its process is gone); False if it was not running."""
+        with write_transaction(self._db) as conn:
+            cursor = conn.execute(
+                "UPDATE crawl_runs SET status = 'interrupted', finished = ?, message = ? "
+                "WHERE id = ? AND status = 'running'",
+                [_now(), message, run_id],
+            )
+            return cursor.rowcount == 1
+
+    def request_work(self, task: str) -> None:
+        """Note that `task` (e.g. 'dedupe') must run before the digest is up to date; kept until work_done()."""
+        with write_transaction(self._db) as conn:
+            # The latest request counts: work_done() clears only requests made before the work began.
+            conn.execute(
+                "INSERT INTO pending_work (task, requested) VALUES (?, ?)"
+                " ON CONFLICT (task) DO UPDATE SET requested = excluded.requested",
+                [task, datetime.now(UTC).isoformat()],
+            )
+
+    def pending_work(self) -> set[str]:
+        """Tasks requested and not yet done (by a night that was killed, for instance)."""
+        return {row[0] for row in self._db.execute("SELECT task FROM pending_work").fetchall()}
+
+    def work_done(self, task: str, began: str | None = None) -> None:
+        """Clear a requested task; with `began` (work_began()), only if nobody asked for it again since."""
+        with write_transaction(self._db) as conn:
+            conn.execute("DELETE FROM pending_work WHERE task = ? AND requested <= ?", [task, began or "9999"])
+
+    @staticmethod
+    def work_began() -> str:
+        """The moment work starts, for work_done(): a request after it (another night's store) is kept."""
+        return datetime.now(UTC).isoformat()
 
     def record_failures(self, run_id: int, source: str, failures: Sequence[Mapping[str, Any]]) -> None:
         """Keep every URL a run failed on, with the kind of failure, against the run and the source."""

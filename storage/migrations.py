@@ -391,6 +391,22 @@ def m0011_run_skips(db: Database) -> None:
     )
 
 
+@migration(12)
+def m0012_run_owner(db: Database) -> None:
+    """Who runs a crawl run (pid, host), so a run whose process died is found; work a killed night left undone."""
+    _script(
+        db,
+        """
+        ALTER TABLE crawl_runs ADD COLUMN pid INTEGER;
+        ALTER TABLE crawl_runs ADD COLUMN host TEXT;
+        CREATE TABLE pending_work (
+            task TEXT PRIMARY KEY,   -- e.g. 'dedupe': asked for by a store, done by the end of a night
+            requested TEXT NOT NULL
+        );
+        """,
+    )
+
+
 def _ensure_table(db: Database) -> None:
     db.execute(
         """

@@ -87,6 +87,10 @@ def test_night_one_finishes_and_records_each_fault(nights: Any) -> None:
         assert failure["kind"] == kind, (name, failure)
         assert failure["source"] == "mpi", (name, failure)
     assert failures[victims["robots"].lstrip("/")]["kind"] == "robots_disallowed"
+    # A binary body is fetched fine but gives no publication: kept against its URL, with what came back.
+    binary = failures[victims["binary"].lstrip("/")]
+    assert binary["kind"] in ("extraction_failed", "empty_extraction"), binary
+    assert binary["status"] == 200
     assert night1["errors"].get("empty_extraction", 0) + night1["errors"].get("extraction_failed", 0) >= 1
 
 

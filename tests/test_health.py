@@ -47,3 +47,14 @@ def test_a_yield_drop_is_an_alert() -> None:
 
 def test_low_coverage_is_flagged() -> None:
     assert ("warn", "coverage 50%") in levels([run(discovered=80, live_documents=40)])
+
+
+def test_a_running_run_says_who_runs_it_and_an_interrupted_one_is_an_alert() -> None:
+    running = run("mpi", status="running", started="2026-12-01T03:00:00+00:00", pid=4242, host="night-host")
+    (finding,) = assess([running])
+    assert (finding.level, finding.message) == (
+        "warn",
+        "running since 2026-12-01T03:00:00+00:00 by pid 4242 on night-host",
+    )
+    (finding,) = assess([run("mpi", status="interrupted", message="pid 4242 on night-host started it")])
+    assert (finding.level, finding.message) == ("alert", "last run interrupted: pid 4242 on night-host started it")

@@ -80,3 +80,22 @@ def test_reextract_rebuilds_the_same_digest(two_nights: tuple[Path, list[dict[st
         before = sorted([{k: d[k] for k in FIELDS} for d in a.documents()], key=lambda d: d["canonical_url"])
         after = sorted([{k: d[k] for k in FIELDS} for d in b.documents()], key=lambda d: d["canonical_url"])
     assert before == after
+
+
+def test_reextract_shows_its_progress_per_source(two_nights: tuple[Path, list[dict[str, Any]]], tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cli.app import app
+
+    db_path, _ = two_nights
+    args = ["reextract", "-s", "mpi", "--runs-dir", str(db_path.parent / "runs"), "--db", str(tmp_path / "again.db")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    # Plain lines off a terminal: each archived run, then what it gave, before the final table.
+    assert "reextract: mpi: replaying: run 1" in lines
+    assert "reextract: mpi: stored: run 1, 47 extracted, 47 stored" in lines
+    assert "reextract: mpi: replaying: run 2" in lines
+    assert lines.index("reextract: mpi: replaying: run 2") < next(
+        i for i, ln in enumerate(lines) if "re-extracted" in ln
+    )

@@ -1,10 +1,13 @@
-"""Kill -9 mid-run (the crawl, and separately the store step): rerun, and every publication is there exactly once."""
+"""Kills: of the crawl mid-run (rerun, and every publication is there exactly once); of the nightly by SIGTERM,
+SIGINT or SIGKILL (nothing it started is left running, and its run is closed as interrupted). The kill -9 at each
+stage of a night is the fault matrix (tests/test_fault_matrix.py)."""
 
 from __future__ import annotations
 
 import os
 import random
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -87,26 +90,76 @@ def test_kill_the_crawl_mid_run(mpi_mirror: str, run_env: dict[str, str], tmp_pa
         stored = len(digest.documents("mpi"))
         assert digest.integrity_check() == []
     assert stored < 47, f"seed {seed}: killed after {after} pages, yet everything was stored"
+    with Digest(db) as digest:
+        (run,) = digest.last_runs()
+    assert run["status"] == "failed"
+    assert run["message"].startswith("crawl process killed by SIGKILL"), run["message"]
     _assert_complete_after_rerun(db, mpi_mirror, run_env)
 
 
-def test_kill_the_store_step(mpi_mirror: str, run_env: dict[str, str], tmp_path: Path) -> None:
+def _session_members(leader: int) -> list[str]:
+    """Live (not zombie) processes of the session `leader` started, whatever their parent now is."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[3]) == leader and fields[0] != "Z":
+                    command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")[:150]
+                    found.append(f"{entry.name}: {command!r}")
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def _assert_nothing_left(leader: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while (left := _session_members(leader)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for line in left:  # ours (the session this test started): ended so a failure leaves nothing running either
+        os.kill(int(line.split(":")[0]), signal.SIGKILL)
+    assert not left, f"left behind: {left}"
+
+
+def _own_server_env() -> dict[str, str]:
+    """No API URL: the run starts Prefect's temporary server of its own, as `migdigest run` does for a user."""
+    return {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_stopped_nightly_stops_its_crawls_and_prefects_server(
+    sig: signal.Signals, mpi_mirror: str, tmp_path: Path
+) -> None:
     db = tmp_path / "digest.db"
+    with _start(db, mpi_mirror, _own_server_env()) as proc:
+        _wait(lambda: _crawl_pids(proc) and _pages_fetched(db) >= 3, proc, timeout=300)
+        proc.send_signal(sig)
+        assert proc.wait(timeout=120) == 128 + sig
+        _assert_nothing_left(proc.pid)
+    with Digest(db) as digest:
+        (run,) = digest.last_runs()
+    assert run["status"] == "interrupted"
 
-    def storing() -> bool:
-        if not db.exists():
-            return False
-        try:
-            with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05) as conn:
-                return bool(conn.execute("SELECT 1 FROM crawl_runs WHERE status = 'running'").fetchone())
-        except sqlite3.Error:
-            return False
 
-    with _start(db, mpi_mirror, run_env) as proc:
-        _wait(storing, proc)
-        time.sleep(random.uniform(0, 0.05))
-        os.killpg(proc.pid, signal.SIGKILL)  # the run's own process group: it leads the session it started
+def test_kill_9_of_the_nightly_leaves_no_orphans_and_the_ghost_run_is_closed(
+    mpi_mirror: str, run_env: dict[str, str], tmp_path: Path
+) -> None:
+    db = tmp_path / "digest.db"
+    with _start(db, mpi_mirror, _own_server_env()) as proc:
+        _wait(lambda: _crawl_pids(proc) and _pages_fetched(db) >= 3, proc, timeout=300)
+        proc.kill()
         proc.wait(timeout=30)
-    with Digest(db) as digest:  # opening also recovers the WAL left by the killed writer
-        assert digest.integrity_check() == []
+        _assert_nothing_left(proc.pid)
+    with Digest(db) as digest:
+        (ghost,) = digest.last_runs()
+    assert ghost["status"] == "running"
+    assert (ghost["pid"], ghost["host"]) == (proc.pid, socket.gethostname())
+    health = subprocess.run([sys.executable, "-m", "cli.app", "health", "--db", str(db)], cwd=REPO,
+                            capture_output=True, text=True, check=False)  # fmt: skip
+    assert f"WARN mpi: running since {ghost['started']} by pid {proc.pid} on {socket.gethostname()}" in health.stdout
     _assert_complete_after_rerun(db, mpi_mirror, run_env)
+    with Digest(db) as digest:
+        latest, killed = digest.last_runs()
+    assert (latest["status"], killed["status"]) == ("ok", "interrupted")
+    assert f"pid {proc.pid} on {socket.gethostname()}" in killed["message"]

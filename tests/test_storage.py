@@ -625,3 +625,29 @@ def test_integrity_check_after_everything(tmp_path: Path) -> None:
         digest.finish_run(digest.start_run("mmc", "t3"), RunStats(source="mmc", started="t3"))
         assert digest.integrity_check() == []
         assert digest._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_run_records_who_runs_it_and_can_be_closed_as_interrupted(db: Digest) -> None:
+    run_id = db.start_run("mpi", "2026-12-01T03:00:00+00:00", pid=4242, host="night-host")
+    assert db.running_runs() == [
+        {"id": run_id, "source": "mpi", "started": "2026-12-01T03:00:00+00:00", "pid": 4242, "host": "night-host"}
+    ]
+    assert db.interrupt_run(run_id, "its process is gone")
+    assert not db.interrupt_run(run_id, "again")  # only a running run is interrupted
+    assert db.running_runs() == []
+    (run,) = db.last_runs()
+    assert (run["status"], run["message"]) == ("interrupted", "its process is gone")
+    assert run["finished"]
+
+
+def test_pending_work_stays_until_done(db: Digest) -> None:
+    assert db.pending_work() == set()
+    db.request_work("dedupe")
+    db.request_work("dedupe")
+    assert db.pending_work() == {"dedupe"}
+    began = db.work_began()
+    db.request_work("dedupe")  # asked again while the work ran (another night's store): kept
+    db.work_done("dedupe", began)
+    assert db.pending_work() == {"dedupe"}
+    db.work_done("dedupe", db.work_began())
+    assert db.pending_work() == set()
