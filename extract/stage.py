@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -14,7 +15,7 @@ from typing import Any, Literal
 
 from extract.normalise import canonical_url, word_count
 from extract.page import Extracted, ExtractionError, extract_page
-from extract.pdftext import read_pdf
+from extract.pdf_limits import DEFAULT_LIMITS, PdfLimits, PdfReading, start_reading
 from extract.taxonomy import Taxonomy, tag
 from migdigest.config import Source
 from migdigest.models import Publication
@@ -78,6 +79,9 @@ def to_publication(page: FetchedPage, ex: Extracted, source: Source) -> Publicat
     )
 
 
+# What one report PDF may cost (extract/pdf_limits.py): a hostile file is stopped there, with its status.
+PDF_LIMITS: PdfLimits = DEFAULT_LIMITS
+
 # Below this many pages a process pool costs more (start-up, imports) than it saves.
 POOL_MIN_PAGES = 64
 
@@ -103,6 +107,19 @@ def _process(
         return "skipped", f"http_{page.status}"
     if "html" not in page.content_type.lower() and page.content_type:
         return "skipped", Skip.NOT_HTML
+    # The PDF is read by a child process of its own, under limits, while this one extracts the HTML: a slow
+    # or hostile PDF costs its child, never the page's extraction or the worker.
+    reading = start_reading(read_body(run_dir, pdf), PDF_LIMITS) if pdf is not None else None
+    try:
+        return _finish(run_dir, source, taxonomy, page, reading)
+    finally:
+        if reading is not None:
+            reading.cancel()  # a page that is no publication: its PDF is not waited for
+
+
+def _finish(
+    run_dir: Path, source: Source, taxonomy: Taxonomy, page: FetchedPage, reading: PdfReading | None
+) -> Publication | Miss:
     try:
         ex = extract_page(read_body(run_dir, page), page.url, source=source, hints=page.hints)
     except (ExtractionError, ValueError):
@@ -112,11 +129,12 @@ def _process(
     if not ex.title or not ex.body:
         return "error", Failure.EMPTY_EXTRACTION
     pub = to_publication(page, ex, source)
-    if pdf is not None:
-        text = read_pdf(read_body(run_dir, pdf))
+    if reading is not None:
+        text = reading.result()
         pub.pdf_text, pub.pdf_pages = text.text, text.pages or None
         if text.status != "ok":
-            pub.notes.append(f"pdf_{text.status}")  # scanned, broken, encrypted...: recorded, never fatal
+            # scanned, broken, encrypted, timeout, memory...: recorded, never fatal
+            pub.notes.append(f"pdf_{text.status}")
     # The PDF's opening pages count as body for tagging: a report's landing page is often only a teaser.
     tags = tag(pub.title, pub.summary, f"{pub.body}\n{pub.pdf_text[:20_000]}", taxonomy)
     pub.topics = tags.topics
@@ -176,7 +194,11 @@ def extract_run(run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: i
     # PDFs are read with the publication that links them.
     jobs = [(page, pdfs.get(page.url)) for page in pages if not page.hints.get("pdf_of")]
     workers = workers or os.cpu_count() or 1
-    if workers > 1 and len(jobs) >= POOL_MIN_PAGES:
+    # PDF readers are forked from the extracting process, which is only safe where it has no other thread: a
+    # threaded caller (the flow, a test with a server) extracts on a worker, even a single one.
+    threaded = threading.active_count() > 1 and any(pdf for _, pdf in jobs)
+    if (workers > 1 and len(jobs) >= POOL_MIN_PAGES) or (threaded and jobs):
+        workers = workers if len(jobs) >= POOL_MIN_PAGES else 1
         size = max(8, len(jobs) // (workers * 4))  # a few batches per worker: balance without chatter
         batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
         outputs = _pooled(run_dir, source, taxonomy, batches, workers)
