@@ -51,6 +51,7 @@ class ExtractResult:
     unchanged: list[str] = field(default_factory=list)  # canonical URLs confirmed without a download
     gone: list[str] = field(default_factory=list)  # canonical URLs that answered 404 or 410
     failures: list[dict[str, Any]] = field(default_factory=list)  # the crawl's failed URLs, as recorded
+    early: int = 0  # pages started while the crawl still fetched (extract/follow.py)
 
 
 def to_publication(page: FetchedPage, ex: Extracted, source: Source) -> Publication:
@@ -185,14 +186,15 @@ def _isolated(run_dir: Path, source: Source, taxonomy: Taxonomy, job: _Job) -> P
         return "error", Failure.WORKER_DIED
 
 
+def jobs_of(pages: list[FetchedPage]) -> list[_Job]:
+    """A run's publication pages, each with the PDF it links (PDFs are read with the publication)."""
+    pdfs = {page.hints["pdf_of"]: page for page in pages if page.hints.get("pdf_of")}
+    return [(page, pdfs.get(page.url)) for page in pages if not page.hints.get("pdf_of")]
+
+
 def extract_run(run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: int | None = None) -> ExtractResult:
     """Extract and tag every page a run fetched (on every core for big runs); non-publications are counted."""
-    result = ExtractResult()
-    seen: set[str] = set()
-    pages = read_pages(run_dir)
-    pdfs = {page.hints["pdf_of"]: page for page in pages if page.hints.get("pdf_of")}
-    # PDFs are read with the publication that links them.
-    jobs = [(page, pdfs.get(page.url)) for page in pages if not page.hints.get("pdf_of")]
+    jobs = jobs_of(read_pages(run_dir))
     workers = workers or os.cpu_count() or 1
     # PDF readers are forked from the extracting process, which is only safe where it has no other thread: a
     # threaded caller (the flow, a test with a server) extracts on a worker, even a single one.
@@ -204,6 +206,13 @@ def extract_run(run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: i
         outputs = _pooled(run_dir, source, taxonomy, batches, workers)
     else:
         outputs = _process_batch(run_dir, source, taxonomy, jobs)
+    return result_of(run_dir, outputs)
+
+
+def result_of(run_dir: Path, outputs: list[Publication | Miss]) -> ExtractResult:
+    """A run's result from its pages' outputs (in page order) and the pages it confirmed without a download."""
+    result = ExtractResult()
+    seen: set[str] = set()
     for out in outputs:
         if isinstance(out, tuple):
             (result.errors if out[0] == "error" else result.skipped)[out[1]] += 1

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,9 +13,11 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
 
 from extract.dedupe import DocText, cluster
-from extract.stage import ExtractResult, extract_run, start_workers
+from extract.follow import extract_following
+from extract.stage import ExtractResult, start_workers
 from extract.taxonomy import Taxonomy, load_taxonomy
 from flows.storing import apply_result
 from migdigest.config import Settings, Source, load_config
@@ -48,9 +52,16 @@ def crawl_source(
 
 
 @task(name="extract", cache_policy=NO_CACHE)
-def extract_source(source: Source, run_dir: Path, taxonomy: Taxonomy) -> ExtractResult:
-    """Extract the publications a crawl fetched, tagged with the run's taxonomy."""
-    return extract_run(run_dir, source, taxonomy=taxonomy)
+def extract_source(source: Source, run_dir: Path, taxonomy: Taxonomy, crawl_done: Callable[[], bool]) -> ExtractResult:
+    """Extract the publications a crawl fetches, as it fetches them, tagged with the run's taxonomy."""
+    return extract_following(run_dir, source, taxonomy=taxonomy, crawl_done=crawl_done)
+
+
+def _ended(future: PrefectFuture[Any]) -> Callable[[], bool]:
+    """A probe that turns true once the crawl task behind `future` has ended (retries included)."""
+    ended = threading.Event()
+    future.add_done_callback(lambda _: ended.set())
+    return ended.is_set
 
 
 @task(name="store", cache_policy=NO_CACHE)
@@ -158,8 +169,9 @@ def nightly(
     }
     report = []
     for name, future in futures.items():
+        # Extraction follows the crawl's run directory while the crawl still fetches (extract/follow.py).
+        result = extract_source(chosen[name], runs_dir / name / stamp, taxonomy, _ended(future))
         outcome = future.result()
-        result = extract_source(chosen[name], outcome.run_dir, taxonomy)
         stats = _stats(name, started[name][0], outcome, result)
         stats.duration_s = round(time.perf_counter() - started[name][1], 2)
         stats = store_source(Path(db_path), chosen[name], stats, result)

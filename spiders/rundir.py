@@ -255,22 +255,68 @@ def read_pages(run_dir: Path) -> list[FetchedPage]:
     """The fetched pages of a run, with every hint discovery recorded for their URLs merged in."""
     hints: dict[str, dict[str, str]] = {}
     for found in read_discovered(run_dir):
-        merged = hints.setdefault(found.url, {})
-        for key, value in found.hints.items():
-            merged.setdefault(key, value)
+        _merge_hints(hints, found)
     pages: dict[str, FetchedPage] = {}
     for page in _records(run_dir / PAGES, FetchedPage):
-        if not (run_dir / page.body_path).exists():
-            continue
-        page.hints = {**hints.get(page.url, {}), **page.hints}
-        # A page written before its fetch state was (an older run) gets its validators here. A sign that
-        # discovery reported only after the page was archived (the sitemap and a listing race) is added too.
-        state = page.fetch_state or fetch_state(page.headers, {})
-        for sign, value in fetch_state({}, page.hints).items():
-            state.setdefault(sign, value)
-        page.fetch_state = state
-        pages[page.url] = page  # a page fetched twice (redirect target) is kept once
+        if (run_dir / page.body_path).exists():
+            pages[page.url] = _with_hints(page, hints)  # a page fetched twice (redirect target) is kept once
     return list(pages.values())
+
+
+def _merge_hints(hints: dict[str, dict[str, str]], found: DiscoveredRecord) -> None:
+    merged = hints.setdefault(found.url, {})
+    for key, value in found.hints.items():
+        merged.setdefault(key, value)
+
+
+def _with_hints(page: FetchedPage, hints: dict[str, dict[str, str]]) -> FetchedPage:
+    page.hints = {**hints.get(page.url, {}), **page.hints}
+    # A page written before its fetch state was (an older run) gets its validators here. A sign that
+    # discovery reported only after the page was archived (the sitemap and a listing race) is added too.
+    state = page.fetch_state or fetch_state(page.headers, {})
+    for sign, value in fetch_state({}, page.hints).items():
+        state.setdefault(sign, value)
+    page.fetch_state = state
+    return page
+
+
+class PageTail:
+    """The pages of a run as a running crawl appends them: each `new_pages()` gives the ones written since.
+
+    Only whole lines are read (the writer flushes a page's line after its WARC record), so a page is never seen
+    before its body. Hints are merged as known at that moment: discovery may add some later, which
+    `read_pages` at the end of the crawl sees.
+    """
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+        self.offsets = {PAGES: 0, DISCOVERED: 0}
+        self.hints: dict[str, dict[str, str]] = {}
+
+    def _new_records(self, name: str, cls: type[_R]) -> list[_R]:
+        path = self.run_dir / name
+        if not path.exists():
+            return []
+        with path.open("rb") as handle:
+            handle.seek(self.offsets[name])
+            data = handle.read()
+        whole = data.rfind(b"\n") + 1  # a last line still being written waits for the next call
+        self.offsets[name] += whole
+        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        records = []
+        for line in data[:whole].splitlines():
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            records.append(cls(**{k: v for k, v in rec.items() if k in known}))
+        return records
+
+    def new_pages(self) -> list[FetchedPage]:
+        """Pages written since the last call, with the hints discovery recorded so far."""
+        for found in self._new_records(DISCOVERED, DiscoveredRecord):
+            _merge_hints(self.hints, found)
+        return [_with_hints(page, self.hints) for page in self._new_records(PAGES, FetchedPage)]
 
 
 def read_body(run_dir: Path, page: FetchedPage) -> bytes:

@@ -210,6 +210,9 @@ class SiteSpider(scrapy.Spider):
         redirects = response.meta.get("redirect_urls") or []
         if redirects and set(response.meta.get("redirect_reasons") or []) & {301, 308}:
             hints["moved_from"] = redirects[0]  # a permanent move keeps the publication's identity
+        pdf = self.pdf_link(response)
+        if pdf:
+            hints["pdf_url"] = pdf  # extraction that follows the crawl waits for it (extract/follow.py)
         yield RawPage(
             url=response.url,
             status=response.status,
@@ -217,7 +220,7 @@ class SiteSpider(scrapy.Spider):
             body=response.body,
             hints=hints,
         )
-        if pdf := self.pdf_link(response):
+        if pdf:
             # The report's PDF travels with its page: fetched now, archived, read by the extract stage.
             yield scrapy.Request(
                 pdf,

@@ -161,3 +161,33 @@ def test_a_hostile_pdf_costs_its_own_text_only(tmp_path: Path) -> None:
         assert (by_name["bomb"].pdf_text, by_name["bomb"].notes) == ("", ["pdf_memory"])
         assert by_name["loops"].notes == ["pdf_partial"]
         assert result.errors == {"pdf_memory": 1, "pdf_partial": 1}
+
+
+def test_extraction_following_the_crawl_gives_what_extraction_after_it_gives(tmp_path: Path) -> None:
+    from extract.follow import extract_following
+
+    name = scaled.register(120, seed=12)
+    source = load_config().source("mpi")
+    ended = threading.Event()
+    try:
+        with MirrorServer(name) as server:
+            start_workers()
+
+            def crawl() -> None:
+                try:
+                    assert run_crawl(source, tmp_path / "run", base_url=server.base_url).ok
+                finally:
+                    ended.set()
+
+            crawler = threading.Thread(target=crawl)
+            crawler.start()
+            followed = extract_following(tmp_path / "run", source, taxonomy=load_taxonomy(), crawl_done=ended.is_set)
+            crawler.join()
+    finally:
+        SITES.pop(name, None)
+    after = extract_run(tmp_path / "run", source, taxonomy=load_taxonomy(), workers=2)
+    assert len(after.publications) == 120
+    assert [asdict(p) for p in followed.publications] == [asdict(p) for p in after.publications]
+    assert (followed.errors, followed.skipped, followed.unchanged) == (after.errors, after.skipped, after.unchanged)
+    assert sum(bool(p.pdf_text) for p in followed.publications) > 0
+    assert followed.early > 0  # pages were extracted before the crawl had ended
