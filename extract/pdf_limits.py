@@ -143,6 +143,12 @@ def read_bounded(data: bytes, limits: PdfLimits = DEFAULT_LIMITS) -> PdfText:
     return start_reading(data, limits).result()
 
 
+def close_reader() -> None:
+    """Stop this process's reader child, if it has one, and reap it (the next file starts a new one)."""
+    if _READER is not None:
+        _drop(_READER, kill=False)
+
+
 def _drop(reader: _Reader, kill: bool = True) -> tuple[int, resource.struct_rusage]:
     global _READER
     if _READER is reader:
