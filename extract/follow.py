@@ -25,6 +25,9 @@ from migdigest.config import Source
 from migdigest.models import Publication
 from spiders.rundir import FetchedPage, PageTail, read_pages
 
+# Workers run at a lower priority than the crawl: while it fetches, extraction should take what the crawl leaves
+# of the cores, not slow the crawl, which is the night's critical path (bench/README.md, issue 20).
+_NICE = 5
 # Pages per task while following: small, so a page waits little for its batch; big enough to spare the chatter.
 _BATCH = 8
 _Output = Publication | Miss
@@ -41,7 +44,7 @@ class _Pool:
     def __init__(self, run_dir: Path, source: Source, taxonomy: Taxonomy, workers: int) -> None:
         self.args = (run_dir, source, taxonomy)
         self.workers = workers
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=_POOL_CONTEXT)
+        self.pool = self._new_pool()
         self.started: dict[str, tuple[Future[list[_Output]], int]] = {}
 
     def start(self, jobs: list[_Job], size: int = _BATCH) -> None:
@@ -65,9 +68,12 @@ class _Pool:
             # worker of its own, so the one that kills it is found and lost alone.
             return _isolated(*self.args, job)
 
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=_POOL_CONTEXT, initializer=os.nice, initargs=(_NICE,))
+
     def _replace(self) -> None:
         self.close()
-        self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_POOL_CONTEXT)
+        self.pool = self._new_pool()
 
     def close(self) -> None:
         # CPython 3.11 terminates only the workers registered when a pool broke: kill them all, or leaving may hang.
@@ -84,7 +90,7 @@ def extract_following(
     taxonomy: Taxonomy,
     crawl_done: Callable[[], bool],
     workers: int | None = None,
-    poll: float = 0.2,
+    poll: float = 0.5,
 ) -> ExtractResult:
     """Extract a run's pages while its crawl writes them; once `crawl_done()`, the same result as `extract_run`."""
     tail = PageTail(run_dir)
