@@ -18,6 +18,7 @@ forks the reader in its stead.
 
 from __future__ import annotations
 
+import atexit
 import faulthandler
 import os
 import pickle
@@ -29,6 +30,7 @@ import threading
 import time
 from dataclasses import dataclass
 from multiprocessing import get_context
+from multiprocessing.util import Finalize
 
 from extract.pdftext import MAX_CHARS, PdfText, read_pdf
 
@@ -80,13 +82,22 @@ class _Reader:
 _READER: _Reader | None = None
 
 
+_REAPED_AT_EXIT = False
+
+
 def _reader(limits: PdfLimits) -> _Reader:
-    global _READER
+    global _READER, _REAPED_AT_EXIT
     if _READER is not None and (_READER.limits != limits or _READER.served >= _RECYCLE):
         _READER.stop(kill=False)
         _READER = None
     if _READER is None:
         _READER = _Reader(limits)
+        if not _REAPED_AT_EXIT:
+            # The reader is reaped when this process ends (a pool worker runs multiprocessing's finalizers, not
+            # atexit): left alone it would be an orphan nobody waits for.
+            _REAPED_AT_EXIT = True
+            atexit.register(close_reader)
+            Finalize(None, close_reader, exitpriority=0)
     return _READER
 
 

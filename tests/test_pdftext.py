@@ -370,3 +370,22 @@ def test_a_threaded_caller_reads_through_the_forkserver() -> None:
 def test_a_good_pdf_reads_the_same_bounded_or_not() -> None:
     data = pages_pdf(4)
     assert read_bounded(data) == read_pdf(data)
+
+
+def _reader_pid() -> int:
+    reading = start_reading(text_pdf(SENTENCES))
+    assert reading.result().status == "ok"
+    return reading.pid
+
+
+def test_a_worker_that_ends_reaps_its_reader() -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from extract.stage import _POOL_CONTEXT, start_workers
+
+    start_workers()
+    with ProcessPoolExecutor(max_workers=1, mp_context=_POOL_CONTEXT) as pool:
+        pid = pool.submit(_reader_pid).result()
+        assert Path(f"/proc/{pid}").exists()  # the reader waits for the next file
+    # The worker ended normally: its reader was stopped and waited for, not left an orphan or a zombie.
+    assert not Path(f"/proc/{pid}").exists()
