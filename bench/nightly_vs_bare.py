@@ -19,7 +19,8 @@ Bare Scrapy gets the politeness the nightly's crawl gets for this source (`spide
 delay, concurrency, robots.txt, user agent) and the same log level; otherwise Scrapy's defaults (no AutoThrottle,
 no HTTP cache, requests queued in memory). The nightly's extract stage also reads every report's PDF and tags the
 taxonomy, which the baseline does not do. Prints median (min-max) seconds and the ratio to the baseline; the target
-(DESIGN.md) is nightly <= 1.5x baseline.
+(issue 20; DESIGN.md said 1.5x) is nightly <= 0.6x baseline. Where stages overlap, "extract after the crawl" is
+what extraction adds once the crawl has ended.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ TASK_STAGES = {
     "dedupe": "dedupe + optimize",
     "optimize search": "dedupe + optimize",
 }
-TARGET = 1.5
+TARGET = 0.6  # issue 20 (was 1.5 in DESIGN.md)
 
 
 @dataclass
@@ -65,6 +66,8 @@ class NightlyRun:
     outside_flow: float  # wall clock outside the flow run's own start-end (creating and finishing the flow run)
     run_dir: Path
     responses: int
+    busy: float = 0.0  # the union of the stages' spans (they may overlap)
+    extract_tail: float = 0.0  # extraction's end minus the crawl's end: what extraction adds after the crawl
 
 
 @dataclass
@@ -118,8 +121,10 @@ def fetched_urls(run_dir: Path, source: Any, base_url: str) -> Fetched:
 
 def stage_times(
     flow_run_id: UUID, wait: float = 30.0, tasks: frozenset[str] = frozenset({"crawl", "extract", "store", "dedupe"})
-) -> tuple[dict[str, float], float]:
-    """Seconds per stage from the flow run's task-run records (start to end), and the flow run's own span.
+) -> tuple[dict[str, float], float, float, float]:
+    """Seconds per stage from the flow run's task-run records, the flow run's span, the stages' union, the tail.
+
+    The union counts overlapping stages once; the tail is the extract task's end minus the crawl task's end.
 
     Waits until every one of `tasks` has a record (a quiet night runs no "dedupe").
     """
@@ -141,6 +146,8 @@ def stage_times(
                 raise SystemExit(f"flow run {flow_run_id}: task runs not all completed after {wait:.0f} s: {states}")
             time.sleep(0.2)
     stages = dict.fromkeys(STAGES, 0.0)
+    spans = []
+    ends: dict[str, float] = {}
     for run in runs:
         name = run.name.rsplit("-", 1)[0]
         if name not in TASK_STAGES:
@@ -150,9 +157,16 @@ def stage_times(
         assert run.start_time
         assert run.end_time
         stages[TASK_STAGES[name]] += (run.end_time - run.start_time).total_seconds()
+        spans.append((run.start_time.timestamp(), run.end_time.timestamp()))
+        ends[name] = max(ends.get(name, 0.0), run.end_time.timestamp())
     assert flow_run.start_time
     assert flow_run.end_time
-    return stages, (flow_run.end_time - flow_run.start_time).total_seconds()
+    busy, reach = 0.0, 0.0
+    for start, end in sorted(spans):
+        busy += max(0.0, end - max(start, reach))
+        reach = max(reach, end)
+    tail = ends.get("extract", 0.0) - ends.get("crawl", 0.0)
+    return stages, (flow_run.end_time - flow_run.start_time).total_seconds(), busy, tail
 
 
 def run_nightly(nightly: Callable[..., Any], tmp: Path, base_url: str) -> NightlyRun:
@@ -165,10 +179,11 @@ def run_nightly(nightly: Callable[..., Any], tmp: Path, base_url: str) -> Nightl
     report = state.result()
     if report[0]["status"] != "ok":
         raise SystemExit(f"the nightly's mpi run is {report[0]['status']}: {report[0]['message']}")
-    stages, flow_span = stage_times(state.state_details.flow_run_id)
+    stages, flow_span, busy, tail = stage_times(state.state_details.flow_run_id)
     (run_dir,) = (tmp / "runs" / "mpi").iterdir()
     stats = json.loads((run_dir / "stats.json").read_text(encoding="utf-8"))
-    return NightlyRun(wall, stages, wall - flow_span, run_dir, int(stats.get("downloader/response_count", 0)))
+    responses = int(stats.get("downloader/response_count", 0))
+    return NightlyRun(wall, stages, wall - flow_span, run_dir, responses, busy, tail)
 
 
 def bare_settings(base_url: str) -> dict[str, Any]:
@@ -289,7 +304,8 @@ def main() -> None:
     rows: list[tuple[str, list[float]]] = [
         ("nightly wall", [n.wall for n in nights]),
         *((f"  {stage}", [n.stages[stage] for n in nights]) for stage in STAGES),
-        ("  Prefect and other", [n.wall - sum(n.stages.values()) for n in nights]),
+        ("  extract after the crawl", [n.extract_tail for n in nights]),
+        ("  Prefect and other", [n.wall - n.busy for n in nights]),
         ("bare Scrapy", [b.scrapy for b in bares]),
         ("bare trafilatura.extract", [b.extract for b in bares]),
         ("baseline total", baseline),
@@ -321,12 +337,13 @@ def main() -> None:
     print(f"crawl / bare Scrapy = {crawl:.2f}x; extract / bare trafilatura.extract = {extract:.2f}x")
     print(
         "stages: each task run's start-end in Prefect's records of the flow run; crawl = 'known pages' + 'crawl' "
-        f"(Scrapy subprocess included); Prefect and other = wall - stages ({outside:.2f} s of it outside the flow "
-        "run's start-end)"
+        "(Scrapy subprocess included); extract runs while the crawl fetches, so the stages overlap: 'extract after "
+        "the crawl' is the extract task's end minus the crawl's; Prefect and other = wall - the union of the stages "
+        f"({outside:.2f} s of it outside the flow run's start-end)"
     )
     print(
-        "the extract stage also reads each report's PDF (pypdf) and tags the taxonomy, on every core; the baseline "
-        "extracts the HTML only, in one process"
+        "the extract stage also reads each report's PDF (PDFium, in a reader child per worker) and tags the "
+        "taxonomy, on every core; the baseline extracts the HTML only, in one process"
     )
     print(f"per repeat: {', '.join(f'{n.wall / b:.2f}x' for n, b in zip(nights, baseline, strict=True))}")
     ratio = statistics.median([n.wall for n in nights]) / base

@@ -1,35 +1,45 @@
-"""Text of a PDF for search: pypdf, never raising on bad input, with a status that says what happened.
+"""Text of a PDF for search: PDFium (pypdfium2), never raising on bad input, with a status that says what happened.
 
 Statuses (`PdfText.status`):
 - "ok": text read from every page (`message` may still note pages without text).
 - "partial": some pages could not be read (damaged objects); `text` holds the pages that could.
-- "truncated": more pages than `max_pages`; `text` holds the first `max_pages`, `pages` the real count.
+- "truncated": more pages than `max_pages` or more text than `max_chars`; `text` holds what fits, `pages` the
+  real page count.
 - "scanned": no extractable text (page images without an OCR layer, or blank pages); needs OCR.
 - "encrypted": a user password is needed to open it.
 - "broken": not a PDF, damaged beyond repair, cut short (interrupted download) or without pages.
 - "too_big": more bytes than `max_bytes`; not parsed at all.
+- "timeout", "memory", "crashed": the reader went over its time or memory limit, or died; set by
+  `extract/pdf_limits.py`, which runs `read_pdf` in a child process under those limits.
+
+Why PDFium and not pypdf or pdfminer.six: see docs/extraction.md ("PDFs").
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from pypdf import PageObject, PdfReader
-from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
-PdfStatus = Literal["ok", "partial", "truncated", "scanned", "encrypted", "broken", "too_big"]
+PdfStatus = Literal[
+    "ok", "partial", "truncated", "scanned", "encrypted", "broken", "too_big", "timeout", "memory", "crashed"
+]
 STATUSES: tuple[PdfStatus, ...] = get_args(PdfStatus)
 # Statuses whose `text` is worth indexing.
 TEXT_STATUSES: frozenset[PdfStatus] = frozenset({"ok", "partial", "truncated"})
 
 MAX_BYTES = 200 * 1024 * 1024
+# A 300-page report is about a million characters; more is a generated or hostile file (pages sharing one stream).
+MAX_CHARS = 3_000_000
 # Fewer letters than this per page on average: the text layer is missing (scans) or trivial (page numbers).
 _MIN_LETTERS_PER_PAGE = 20
+# PDFium marks a hyphen it found at a line end with U+FFFE (older builds: U+0002) and joins the lines; the hyphen
+# and the line break are put back, so the paragraph rules below decide, as for any other line-end hyphen.
+_PDFIUM_HYPHEN = str.maketrans({"\ufffe": "-\n", "\x02": "-\n"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,60 +57,106 @@ class PdfText:
         return self.status in TEXT_STATUSES and bool(self.text)
 
 
-def read_pdf(data: bytes, *, max_pages: int = 300, max_bytes: int = MAX_BYTES) -> PdfText:
-    """Extract the text of a PDF; bad input gives a status and a message, never an exception."""
+def read_pdf(data: bytes, *, max_pages: int = 300, max_bytes: int = MAX_BYTES, max_chars: int = MAX_CHARS) -> PdfText:
+    """Extract the text of a PDF; bad input gives a status and a message, never an exception.
+
+    In-process and without a time or memory limit: untrusted files go through `extract.pdf_limits.read_bounded`.
+    """
     if len(data) > max_bytes:
         return PdfText("", 0, "too_big", f"{len(data):,} bytes, over the limit of {max_bytes:,}; not parsed")
     problem = _not_a_pdf(data)
     if problem:
         return PdfText("", 0, "broken", problem)
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        notes = []
-        if reader.is_encrypted:
-            opened = _open_encrypted(reader)
-            if opened is not None:
-                return opened
-            notes.append("encrypted with an empty user password (owner restrictions only); read anyway")
-        pages = len(reader.pages)
-    except LimitReachedError as exc:
-        # pypdf's guard against decompression bombs.
-        return PdfText("", 0, "too_big", f"pypdf stopped at a size limit: {exc}")
-    except Exception as exc:  # pypdf raises many types (and RecursionError) on malformed files
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD:
+            return PdfText("", 0, "encrypted", "encrypted: a user password is needed to open it")
+        if getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_SUCCESS:  # PDFium's answer to an empty page tree
+            return PdfText("", 0, "broken", "the PDF has no pages (PDFium found no page to open)")
         return PdfText("", 0, "broken", _broken_message(data, exc))
+    try:
+        return _read_document(doc, max_pages, max_chars)
+    finally:
+        doc.close()
+
+
+def _read_document(doc: pdfium.PdfDocument, max_pages: int, max_chars: int) -> PdfText:
+    notes = []
+    if pdfium_c.FPDF_GetSecurityHandlerRevision(doc) != -1:
+        notes.append("encrypted with an empty user password (owner restrictions only); read anyway")
+    pages = len(doc)
     if pages == 0:
         return PdfText("", 0, "broken", "the PDF has no pages")
-
     page_lines: list[list[str]] = []
     failed: list[int] = []
+    chars = 0
     for number in range(min(pages, max_pages)):
         try:
-            page_lines.append(_lines(reader.pages[number].extract_text()))
+            raw = _page_text(doc, number)
         except Exception:  # one damaged page must not cost the others
             failed.append(number + 1)
             page_lines.append([])
-    text = _assemble(page_lines)
+            continue
+        page_lines.append(_lines(raw[: max_chars - chars + 1]))
+        chars += len(raw)
+        if chars > max_chars:
+            notes.insert(0, f"more than {max_chars:,} characters by page {number + 1} of {pages}; the rest is not read")
+            break
+    text = _assemble(page_lines)[:max_chars]
 
     letters = sum(ch.isalpha() for ch in text)
     read = len(page_lines) - len(failed)
     if failed and read == 0:
         return PdfText("", pages, "broken", f"no page could be read ({len(failed)} failed)")
     if letters < _MIN_LETTERS_PER_PAGE * read:
-        images = _pages_with_images(reader, len(page_lines))
+        images = _pages_with_images(doc, len(page_lines))
         why = f"{images} of {len(page_lines)} pages carry images: OCR needed" if images else "blank pages?"
         return PdfText(text, pages, "scanned", f"no extractable text ({letters} letters); {why}")
 
     empty = [i + 1 for i, lines in enumerate(page_lines) if not lines and i + 1 not in failed]
     if empty:
         notes.append(f"{len(empty)} page(s) without text (first: {empty[0]})")
-    if pages > max_pages:
+    cut = chars > max_chars
+    if pages > max_pages and not cut:
         notes.insert(0, f"{pages} pages; text of the first {max_pages} only")
     if failed:
         notes.append(f"{len(failed)} page(s) could not be read: {_page_list(failed)}")
         return PdfText(text, pages, "partial", "; ".join(notes))
-    if pages > max_pages:
+    if pages > max_pages or cut:
         return PdfText(text, pages, "truncated", "; ".join(notes))
     return PdfText(text, pages, "ok", "; ".join(notes))
+
+
+def _page_text(doc: pdfium.PdfDocument, number: int) -> str:
+    """The raw text of one page."""
+    page = doc[number]
+    try:
+        textpage = page.get_textpage()
+        try:
+            raw: str = textpage.get_text_range()
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+    return raw.translate(_PDFIUM_HYPHEN)
+
+
+def _pages_with_images(doc: pdfium.PdfDocument, count: int) -> int:
+    """How many of the first `count` pages show an image (only to word the message of a scan)."""
+    found = 0
+    for number in range(count):
+        try:
+            page = doc[number]
+        except Exception:
+            continue
+        try:
+            found += any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2))
+        except Exception:  # only used to word the message
+            pass
+        finally:
+            page.close()
+    return found
 
 
 def _not_a_pdf(data: bytes) -> str | None:
@@ -116,38 +172,10 @@ def _not_a_pdf(data: bytes) -> str | None:
 
 
 def _broken_message(data: bytes, exc: Exception) -> str:
-    why = f"{type(exc).__name__}: {exc}"
+    why = str(exc)
     if b"%%EOF" not in data[-2048:]:
         return f"cut short (no %%EOF at the end: an interrupted download?); {why}"
     return f"unreadable: {why}"
-
-
-def _open_encrypted(reader: PdfReader) -> PdfText | None:
-    """None when the empty user password opens it (owner restrictions only), else the reason it cannot."""
-    try:
-        if reader.decrypt(""):
-            return None
-    except DependencyError as exc:
-        return PdfText("", 0, "encrypted", f"encrypted with a cipher pypdf cannot use here: {exc}")
-    except (FileNotDecryptedError, NotImplementedError, ValueError) as exc:
-        return PdfText("", 0, "encrypted", f"encrypted: {exc}")
-    return PdfText("", 0, "encrypted", "encrypted: a user password is needed to open it")
-
-
-def _pages_with_images(reader: PdfReader, count: int) -> int:
-    found = 0
-    for number in range(count):
-        with contextlib.suppress(Exception):  # only used to word the message
-            found += _has_image(reader.pages[number])
-    return found
-
-
-def _has_image(page: PageObject) -> bool:
-    resources = page.get("/Resources")
-    xobjects = resources.get_object().get("/XObject") if resources else None
-    if not xobjects:
-        return False
-    return any(obj.get_object().get("/Subtype") == "/Image" for obj in xobjects.get_object().values())
 
 
 def _page_list(numbers: list[int]) -> str:
@@ -155,7 +183,7 @@ def _page_list(numbers: list[int]) -> str:
     return shown + (", …" if len(numbers) > 10 else "")
 
 
-# Whitespace pypdf can emit inside a line: tabs, no-break and the typographic spaces.
+# Whitespace a PDF's text layer can hold inside a line: tabs, no-break and the typographic spaces.
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 # Ligature glyphs break search for "office", "flow", "efficient".
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-import extract.stage  # noqa: F401  (the import is the point: extractor, trafilatura, lxml, pypdf)
+import extract.stage  # noqa: F401  (the import is the point: extractor, trafilatura, lxml, PDFium)
 from extract.taxonomy import load_taxonomy
 from migdigest.yamlconf import ConfigError
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 
 from extract.normalise import canonical_url, trusted_canonical, word_count
 from extract.page import Extracted, ExtractionError, extract_page
-from extract.pdftext import read_pdf
+from extract.pdf_limits import DEFAULT_LIMITS, PdfLimits, PdfReading, start_reading
 from extract.taxonomy import Taxonomy, tag
 from migdigest.config import Source
 from migdigest.models import Publication
@@ -93,6 +94,9 @@ def to_publication(page: FetchedPage, ex: Extracted, source: Source) -> Publicat
     )
 
 
+# What one report PDF may cost (extract/pdf_limits.py): a hostile file is stopped there, with its status.
+PDF_LIMITS: PdfLimits = DEFAULT_LIMITS
+
 # Below this many pages a process pool costs more (start-up, imports) than it saves.
 POOL_MIN_PAGES = 64
 
@@ -121,6 +125,20 @@ def _process(
     body = read_body(run_dir, page)
     if is_challenge(page.status, page.headers, body):  # the crawl keeps none; an archive of an older one might
         return "skipped", Skip.CHALLENGE
+    gone = pdf is not None and pdf.status in GONE_PDF
+    # The PDF is read by a child process of its own, under limits, while this one extracts the HTML: a slow
+    # or hostile PDF costs its child, never the page's extraction or the worker.
+    reading = start_reading(read_body(run_dir, pdf), PDF_LIMITS) if pdf is not None and not gone else None
+    try:
+        return _finish(source, taxonomy, page, body, reading, pdf_gone=gone)
+    finally:
+        if reading is not None:
+            reading.cancel()  # a page that is no publication: its PDF is not waited for
+
+
+def _finish(
+    source: Source, taxonomy: Taxonomy, page: FetchedPage, body: bytes, reading: PdfReading | None, *, pdf_gone: bool
+) -> Publication | Miss:
     try:
         ex = extract_page(body, page.url, source=source, hints=page.hints)
     except (ExtractionError, ValueError):
@@ -130,14 +148,15 @@ def _process(
     if not ex.title or not ex.body:
         return "error", Failure.EMPTY_EXTRACTION
     pub = to_publication(page, ex, source)
-    if pdf is not None and pdf.status in GONE_PDF:
+    if pdf_gone:
         # A dead link is not the publication's PDF: extract_run records it once, storage keeps it as gone.
         pub.pdf_url, pub.pdf_status = None, "gone"
-    elif pdf is not None:
-        text = read_pdf(read_body(run_dir, pdf))
+    elif reading is not None:
+        text = reading.result()
         pub.pdf_text, pub.pdf_pages, pub.pdf_status = text.text, text.pages or None, "ok"
         if text.status != "ok":
-            pub.notes.append(f"pdf_{text.status}")  # scanned, broken, encrypted...: recorded, never fatal
+            # scanned, broken, encrypted, timeout, memory...: recorded, never fatal
+            pub.notes.append(f"pdf_{text.status}")
     # The PDF's opening pages count as body for tagging: a report's landing page is often only a teaser.
     tags = tag(pub.title, pub.summary, f"{pub.body}\n{pub.pdf_text[:20_000]}", taxonomy)
     pub.topics = tags.topics
@@ -201,7 +220,11 @@ def extract_run(run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: i
         result.skipped[Skip.PDF_GONE] += 1
         result.skips.append((pdf_url, Skip.PDF_GONE))
     workers = workers or os.cpu_count() or 1
-    if workers > 1 and len(jobs) >= POOL_MIN_PAGES:
+    # PDF readers are forked from the extracting process, which is only safe where it has no other thread: a
+    # threaded caller (the flow, a test with a server) extracts on a worker, even a single one.
+    threaded = threading.active_count() > 1 and any(pdf for _, pdf in jobs)
+    if (workers > 1 and len(jobs) >= POOL_MIN_PAGES) or (threaded and jobs):
+        workers = workers if len(jobs) >= POOL_MIN_PAGES else 1
         size = max(8, len(jobs) // (workers * 4))  # a few batches per worker: balance without chatter
         batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
         outputs = _pooled(run_dir, source, taxonomy, batches, workers)

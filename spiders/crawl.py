@@ -118,6 +118,7 @@ def crawl_settings(
         "SPIDER_MIDDLEWARES": {"spiders.challenge_middleware.ChallengeMiddleware": 40},
         # Pending requests wait on disk, not in memory: a 10,000-URL sitemap must not grow the crawl's peak.
         "JOBDIR": str(out_dir / "job"),
+        "SCHEDULER_DISK_QUEUE": "spiders.queues.SpiderLifoDiskQueue",  # Scrapy's, without a costly search per request
         "MIGDIGEST_OUT_DIR": str(out_dir),
         "MIGDIGEST_SOURCE": source.name,
         **override_settings(source.base_url, origin),

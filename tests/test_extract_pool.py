@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -20,6 +21,7 @@ from mirrors import SITES
 from mirrors.server import MirrorServer
 from spiders.crawl import run_crawl
 
+FIXTURES = Path(__file__).parent / "fixtures" / "mpi"
 N = POOL_MIN_PAGES + 8  # just over the size where extract_run turns to a pool
 
 
@@ -117,3 +119,45 @@ def test_a_worker_killed_mid_run_loses_no_page(crawled: tuple[Path, str]) -> Non
     assert killed, "no worker was seen to kill"
     assert [asdict(p) for p in pooled.publications] == [asdict(p) for p in alone.publications]
     assert (pooled.errors, pooled.skipped) == (alone.errors, alone.skipped)
+
+
+def _run_with_pdfs(run_dir: Path, pdfs: dict[str, bytes]) -> dict[str, str]:
+    """A run directory written by the crawl's own writer: a fixture article per PDF, each linking its PDF."""
+    from spiders.items import RawPage
+    from spiders.rundir import RunWriter
+
+    writer = RunWriter(run_dir, "mpi")
+    writer.open()
+    urls = {}
+    for (name, data), fixture in zip(pdfs.items(), ("article", "commentary", "report"), strict=True):
+        url = json.loads((FIXTURES / f"{fixture}.meta.json").read_text())["url"]
+        html = (FIXTURES / f"{fixture}.html").read_bytes()
+        writer.write(RawPage(url=url, status=200, headers={"Content-Type": "text/html"}, body=html))
+        pdf_headers = {"Content-Type": "application/pdf"}
+        writer.write(RawPage(url=f"{url}.pdf", status=200, headers=pdf_headers, body=data, hints={"pdf_of": url}))
+        urls[url] = name
+    writer.close()
+    return urls
+
+
+def test_a_hostile_pdf_costs_its_own_text_only(tmp_path: Path) -> None:
+    from tests import hostile_pdfs
+    from tests.test_pdftext import SENTENCES, text_pdf
+
+    pdfs = {
+        "good": text_pdf(SENTENCES),
+        "bomb": hostile_pdfs.decompression_bomb(),
+        "loops": hostile_pdfs.reference_loops(),
+    }
+    names = _run_with_pdfs(tmp_path / "run", pdfs)
+    # One process from a threaded caller (this test's) and two: the readers are children of the workers.
+    for workers in (1, 2):
+        result = extract_run(tmp_path / "run", load_config().source("mpi"), taxonomy=load_taxonomy(), workers=workers)
+        by_name = {names[p.url]: p for p in result.publications}
+        assert sorted(by_name) == ["bomb", "good", "loops"]
+        assert all(p.title and p.body for p in by_name.values())  # the page is stored whatever its PDF did
+        assert SENTENCES[0] in by_name["good"].pdf_text
+        assert by_name["good"].notes == []
+        assert (by_name["bomb"].pdf_text, by_name["bomb"].notes) == ("", ["pdf_memory"])
+        assert by_name["loops"].notes == ["pdf_partial"]
+        assert result.errors == {"pdf_memory": 1, "pdf_partial": 1}

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import io
+import os
 import random
+import signal
+import threading
+from collections.abc import Callable
+from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 import pytest
 from fpdf import FPDF
 from PIL import Image
-from pypdf import PageObject, PdfWriter
+from pypdf import PdfWriter
 
+from extract.pdf_limits import PdfLimits, read_bounded, start_reading
 from extract.pdftext import STATUSES, PdfText, _assemble, read_pdf
 from mirrors.kit.site import PublicationTruth
+from tests import hostile_pdfs
 
+_T = TypeVar("_T")
 MIRROR_FILES = Path(__file__).resolve().parents[1] / "mirrors" / "mpi" / "files"
 
 SENTENCES = [
@@ -210,17 +218,9 @@ def test_too_big() -> None:
     assert (got.status, got.text) == ("too_big", "")
 
 
-def test_a_page_that_fails_gives_partial(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = PageObject.extract_text
-
-    def flaky(self: PageObject, *args: Any, **kwargs: Any) -> str:
-        text = original(self, *args, **kwargs)
-        if "page number 2 " in text:
-            raise ValueError("bad content stream")
-        return text
-
-    monkeypatch.setattr(PageObject, "extract_text", flaky)
-    got = read_pdf(pages_pdf(3))
+def test_a_page_that_fails_gives_partial() -> None:
+    # Page 2 of 3 is a number where its dictionary should be: PDFium cannot load it, the others are read.
+    got = read_pdf(hostile_pdfs.damaged_page())
     assert (got.status, got.pages) == ("partial", 3)
     assert "page number 3 " in got.text
     assert "page number 2 " not in got.text
@@ -266,3 +266,126 @@ def test_mirror_pdfs_contain_their_snippet() -> None:
         got = read_pdf(path.read_bytes())
         assert got.status == "ok", (path.name, got.message)
         assert pub.pdf_text_snippet in got.text, path.name
+
+
+# -- hostile PDFs, read in a child process under limits (extract/pdf_limits.py) ---------------------------------
+SMALL = PdfLimits(seconds=20, memory_mb=256, max_chars=200_000)
+
+
+def test_pages_sharing_one_stream_stop_at_the_output_cap() -> None:
+    data = hostile_pdfs.shared_stream()
+    assert len(data) < 80_000
+    got = read_bounded(data, SMALL)
+    assert (got.status, got.pages) == ("truncated", 450)
+    assert 0 < len(got.text) <= SMALL.max_chars
+    assert "Migration policy and labour mobility" in got.text
+    assert "characters" in got.message
+
+
+def test_a_reader_over_its_time_is_killed() -> None:
+    # Without an output cap the shared stream takes minutes (every page re-reads it): the wall clock stops it.
+    got = read_bounded(hostile_pdfs.shared_stream(), PdfLimits(seconds=1, max_chars=10**9))
+    assert (got.status, got.text) == ("timeout", "")
+    assert "1 s" in got.message
+
+
+def test_a_decompression_bomb_stops_at_the_memory_limit() -> None:
+    data = hostile_pdfs.decompression_bomb()
+    assert len(data) < 10_000  # a gigabyte of content stream
+    got = read_bounded(data, SMALL)
+    assert (got.status, got.text) == ("memory", "")
+    assert "256 MB" in got.message
+
+
+def test_a_hundred_thousand_pages_are_counted_and_the_first_read() -> None:
+    data = hostile_pdfs.many_pages()
+    assert len(data) < 5_000
+    got = read_bounded(data, SMALL)
+    assert (got.status, got.pages) == ("truncated", 100_000)
+    assert "100000" in got.message
+
+
+@pytest.mark.parametrize(
+    ("build", "status"),
+    [
+        (hostile_pdfs.reference_loops, "partial"),  # the page that loops to its own tree is lost, not the other
+        (hostile_pdfs.deep_page_tree, "broken"),
+        (hostile_pdfs.deep_nesting, "ok"),  # the nested array is never needed for the text
+    ],
+)
+def test_loops_and_deep_nesting_end_with_a_status(build: Callable[[], bytes], status: str) -> None:
+    got = read_bounded(build(), SMALL)
+    assert got.status == status, got.message
+    assert len(got.text) <= SMALL.max_chars
+
+
+def _killed_reader() -> PdfText:
+    reading = start_reading(hostile_pdfs.shared_stream(), PdfLimits(seconds=60, max_chars=10**9))
+    assert reading.pid > 0  # forked here: this worker has no other thread
+    os.kill(reading.pid, signal.SIGSEGV)  # as a bug in the C library would
+    return reading.result()
+
+
+def _cancelled_reader() -> bool:
+    reading = start_reading(hostile_pdfs.shared_stream(), PdfLimits(seconds=60, max_chars=10**9))
+    assert reading.pid > 0
+    reading.cancel()
+    try:
+        os.waitpid(reading.pid, os.WNOHANG)
+    except ChildProcessError:
+        return True  # killed and waited for: no zombie left behind
+    return False
+
+
+def _in_single_threaded_worker(fn: Callable[[], _T]) -> _T:
+    """Run `fn` in a fresh worker process (this one may run server threads, where the reader is not forked)."""
+    with get_context("forkserver").Pool(1) as pool:
+        result: _T = pool.apply(fn)
+        return result
+
+
+def test_a_reader_that_dies_is_reported_crashed() -> None:
+    got = _in_single_threaded_worker(_killed_reader)
+    assert (got.status, got.text) == ("crashed", "")
+    assert "SIGSEGV" in got.message
+
+
+def test_a_cancelled_reader_is_reaped() -> None:
+    assert _in_single_threaded_worker(_cancelled_reader)
+
+
+def test_a_threaded_caller_reads_through_the_forkserver() -> None:
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait)
+    helper.start()
+    try:
+        got = read_bounded(text_pdf(SENTENCES))
+    finally:
+        stop.set()
+        helper.join()
+    assert got.status == "ok"
+    assert SENTENCES[0] in got.text
+
+
+def test_a_good_pdf_reads_the_same_bounded_or_not() -> None:
+    data = pages_pdf(4)
+    assert read_bounded(data) == read_pdf(data)
+
+
+def _reader_pid() -> int:
+    reading = start_reading(text_pdf(SENTENCES))
+    assert reading.result().status == "ok"
+    return reading.pid
+
+
+def test_a_worker_that_ends_reaps_its_reader() -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from extract.stage import _POOL_CONTEXT, start_workers
+
+    start_workers()
+    with ProcessPoolExecutor(max_workers=1, mp_context=_POOL_CONTEXT) as pool:
+        pid = pool.submit(_reader_pid).result()
+        assert Path(f"/proc/{pid}").exists()  # the reader waits for the next file
+    # The worker ended normally: its reader was stopped and waited for, not left an orphan or a zombie.
+    assert not Path(f"/proc/{pid}").exists()
