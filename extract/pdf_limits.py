@@ -19,6 +19,7 @@ forks the reader in its stead.
 from __future__ import annotations
 
 import atexit
+import ctypes
 import faulthandler
 import os
 import pickle
@@ -28,6 +29,7 @@ import signal
 import struct
 import threading
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.util import Finalize
@@ -48,6 +50,7 @@ class PdfLimits:
 DEFAULT_LIMITS = PdfLimits()
 # Files a reader serves before it is replaced.
 _RECYCLE = 200
+_PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 _LENGTH = struct.Struct("<Q")
 
 
@@ -60,8 +63,10 @@ class _Reader:
         self.receive, from_child = os.pipe()
         # The child's peak counts the pages it shares with this process: the files' own cost is what it added.
         self.base_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        parent = os.getpid()
         self.pid = os.fork()
         if self.pid == 0:  # the child: never returns
+            _die_with_parent(parent)
             os.close(self.send)
             os.close(self.receive)
             _serve(limits, to_child, from_child)
@@ -199,6 +204,14 @@ def _vm_bytes() -> int:
             if line.startswith("VmSize:"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: the kernel kills this reader when its parent dies, so a killed worker leaves no reader behind."""
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
 
 
 def _serve(limits: PdfLimits, requests: int, replies: int) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
 from multiprocessing import get_context
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -168,6 +171,33 @@ def _finish(
 _Job = tuple[FetchedPage, FetchedPage | None]  # a page and the PDF it links, if any
 
 
+def _die_with(lifeline: Connection) -> None:
+    """Pool worker initializer: end this worker when the process that made the pool is gone, however it ended."""
+
+    def watch() -> None:
+        # The pool's creator holds the only write end: EOF means it has died. Its queues cannot say so, since a
+        # worker (and the PDF reader it forks) holds their write ends too, and the forkserver outlives it.
+        with suppress(EOFError, OSError):
+            lifeline.recv()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="pool-lifeline", daemon=True).start()
+
+
+@contextmanager
+def _pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of extraction workers that die with this process, even on kill -9 (no orphan keeps reading PDFs)."""
+    lifeline, alive = _POOL_CONTEXT.Pipe(duplex=False)
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=_POOL_CONTEXT, initializer=_die_with, initargs=(lifeline,)
+        ) as pool:
+            yield pool
+    finally:
+        alive.close()
+        lifeline.close()
+
+
 def _process_batch(run_dir: Path, source: Source, taxonomy: Taxonomy, batch: list[_Job]) -> list[Publication | Miss]:
     return [_process(run_dir, source, taxonomy, page, pdf) for page, pdf in batch]
 
@@ -178,7 +208,7 @@ def _pooled(
     """Every batch on a pool of workers, in order; a worker that dies costs only the page that killed it."""
     done: dict[int, list[Publication | Miss]] = {}
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_POOL_CONTEXT) as pool:
+        with _pool(workers) as pool:
             try:
                 # The taxonomy travels as its path (see Taxonomy.__reduce__): workers compile it at most once.
                 futures = {pool.submit(_process_batch, run_dir, source, taxonomy, b): i for i, b in enumerate(batches)}
@@ -201,7 +231,7 @@ def _pooled(
 
 def _isolated(run_dir: Path, source: Source, taxonomy: Taxonomy, job: _Job) -> Publication | Miss:
     try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=_POOL_CONTEXT) as solo:
+        with _pool(1) as solo:
             return solo.submit(_process, run_dir, source, taxonomy, *job).result()
     except BrokenProcessPool:
         return "error", Failure.WORKER_DIED
