@@ -24,7 +24,7 @@ from trafilatura.utils import load_html
 
 from bench.page_kind import _jobs, table
 from extract.metadata import read_meta
-from extract.page_kind import WEIGHTS_FILE, Model, Signals, classify, features, signals
+from extract.page_kind import WEIGHTS_FILE, Model, Signals, classify, features, is_dated, signals
 
 FOLDS = 5
 INDEX = frozenset({"listing", "collection"})
@@ -123,8 +123,8 @@ def main(argv: list[str] | None = None) -> None:
         if truth != "article" and truth not in INDEX:
             continue
         sig = to_signals(row)
-        if classify(sig, url, _ALWAYS_INDEX) == "article":
-            continue  # decided before the model is asked (a dated post, an article's address)
+        if is_dated(sig, url) or classify(sig, url, _ALWAYS_INDEX) == "article":
+            continue  # a dated page, or one decided before the model is asked
         data.append((fold(url), [features(sig, url)[n] for n in names], int(truth in INDEX), sig, url))
     if not data:
         sys.exit("no article or index pages")

@@ -392,6 +392,13 @@ def load_model(path: Path = WEIGHTS_FILE) -> Model:
     return Model(weights=dict(data["features"]), bias=float(data["bias"]), threshold=float(data["threshold"]))
 
 
+def is_dated(sig: Signals, url: str) -> bool:
+    """A publication date in the page's metadata, or a post's address (a date and a slug, WordPress's ?p=)."""
+    parts = urlsplit(url)
+    address = parts.path.lower() + (f"?{parts.query}" if parts.query else "")
+    return sig.published_meta or bool(_POST_PATH.search(address))
+
+
 @cache
 def _default_model() -> Model:
     return load_model()
@@ -406,7 +413,7 @@ def classify(sig: Signals, url: str, model: Model | None = None) -> PageKind:
     article_ld = bool(ld & (set(ARTICLE_TYPES) - _NOT_ARTICLES))
     # A publication date or a post's address is the page's own word; og:type and JSON-LD types are often
     # templates' defaults, so they only weigh against the layout's signs.
-    dated = sig.published_meta or bool(_POST_PATH.search(address))
+    dated = is_dated(sig, url)
     declared = dated or article_ld or sig.og_type == "article"
     if "SearchResultsPage" in ld or _SEARCH_URL.search(address):
         return "search"
