@@ -3,14 +3,21 @@
 Index pages (listings, product collections, archives, tag, author and search pages) are many alike blocks, each a
 link with a little text; a publication is one block of running prose; products, forums, documentation and service
 pages say so in their schema.org types, their addresses or their furniture. The signals are read once
-(`signals`), then weighed (`classify`): schema.org and og:type first, then the address, then the layout.
+(`signals`), then weighed (`classify`): schema.org and og:type first, then the address, then the layout, which a
+logistic regression over `features()` weighs (an index page when its log-odds reach the threshold). Its weights
+and threshold sit in page_kind_weights.json, fitted by bench/page_kind_fit.py on WCXB's dev split with the
+threshold set so that under 1% of articles are taken for index pages.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
@@ -106,6 +113,14 @@ class Signals:
     prices: int
     pager: bool
     body_words: int  # what the body extractor kept
+    # Repeated structure anywhere in the content, not only among siblings: alike blocks (same tag and classes
+    # under the same kind of parent), each a link with a little text, the teasers or cards of an index.
+    card_words: int = 0  # words inside the largest such group
+    card_groups: int = 0  # how many such groups of at least four
+    headed_links: int = 0  # h2-h4 headings that are, or hold, a link
+    article_elements: int = 0  # <article> elements outside furniture
+    same_shape_links: int = 0  # distinct internal addresses of one shape (first segment, depth) in the content
+    headline_links: int = 0  # distinct addresses linked by four words or more: teasers' headlines
 
     @property
     def link_density(self) -> float:
@@ -116,6 +131,11 @@ class Signals:
     def item_share(self) -> float:
         """Share of the page's words inside the repeated blocks."""
         return self.item_words / self.words if self.words else 0.0
+
+    @property
+    def card_share(self) -> float:
+        """Share of the page's words inside the largest group of alike linked blocks."""
+        return self.card_words / self.words if self.words else 0.0
 
     @property
     def prose_share(self) -> float:
@@ -141,7 +161,55 @@ _PAGER = (
 )
 
 
-def signals(tree: HtmlElement, meta: PageMeta, body: str) -> Signals:
+def _signature(el: HtmlElement) -> tuple[str, str, str, str]:
+    parent = el.getparent()
+    return (*_group_key(el), *(_group_key(parent) if parent is not None else ("", "")))
+
+
+def _cards(content: list[HtmlElement]) -> tuple[int, int]:
+    """Words in the largest group of alike linked blocks anywhere in the content, and how many such groups."""
+    groups: dict[tuple[str, str, str, str], list[HtmlElement]] = defaultdict(list)
+    for el in content:
+        if el.tag in _INLINE or el.tag in ("ul", "ol", "tbody", "table", "body", "main", "html"):
+            continue
+        text = el.text_content()
+        n = _words(text)
+        if 2 <= n <= 120 and _has_link(el):
+            groups[_signature(el)].append(el)
+    best = count = 0
+    for members in groups.values():
+        if len(members) < 4:
+            continue
+        ids = {id(m) for m in members}
+        # Only the outermost members of a group count, so nested alike blocks are not read twice.
+        outer = [m for m in members if not any(id(a) in ids for a in m.iterancestors())]
+        if len(outer) < 4:
+            continue
+        count += 1
+        best = max(best, sum(_words(m.text_content()) for m in outer))
+    return best, count
+
+
+def _same_shape_links(content: list[HtmlElement], url: str) -> int:
+    here = urlsplit(url)
+    shapes: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for el in content:
+        if el.tag != "a":
+            continue
+        href = (el.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        parts = urlsplit(href)
+        if parts.netloc and parts.netloc.lower() != (here.netloc or "").lower():
+            continue
+        segments = [s for s in parts.path.split("/") if s]
+        if not segments or parts.path.rstrip("/") == here.path.rstrip("/"):
+            continue
+        shapes[(segments[0] if len(segments) > 1 else "", len(segments))].add(parts.path.rstrip("/"))
+    return max((len(v) for v in shapes.values()), default=0)
+
+
+def signals(tree: HtmlElement, meta: PageMeta, body: str, url: str = "") -> Signals:
     """Read the signals of a page once."""
     content = _content_elements(tree)
     inside = set(map(id, content))
@@ -187,6 +255,7 @@ def signals(tree: HtmlElement, meta: PageMeta, body: str) -> Signals:
     members = best_members
     in_items = {id(d) for m in members for d in m.iter()}
     prose_free = sum(n for el, n in prose_blocks if id(el) not in in_items)
+    card_words, card_groups = _cards(content)
     og_type = (meta.first("og:type") or "").lower()
     ld_types = frozenset(meta.types())
     dated = bool(ld_types & set(ARTICLE_TYPES)) and bool(meta.ld("datePublished", ARTICLE_TYPES))
@@ -205,6 +274,16 @@ def signals(tree: HtmlElement, meta: PageMeta, body: str) -> Signals:
         prices=prices,
         pager=bool(tree.xpath(_PAGER)),
         body_words=_words(body),
+        card_words=card_words,
+        card_groups=card_groups,
+        headed_links=sum(
+            1
+            for el in content
+            if el.tag in ("h2", "h3", "h4") and (_has_link(el) or any(a.tag == "a" for a in el.iterancestors()))
+        ),
+        article_elements=sum(1 for el in content if el.tag == "article"),
+        same_shape_links=_same_shape_links(content, url),
+        headline_links=len({a.get("href") for a in content if a.tag == "a" and _words(a.text_content()) >= 4}),
     )
 
 
@@ -214,14 +293,19 @@ _SEARCH_URL = re.compile(r"/search(?:/|$)|[?&](?:s|q|query|search)=")
 _ARCHIVE_PATH = re.compile(r"/(?:archives?|(?:19|20)\d\d(?:/(?:0?[1-9]|1[0-2]))?)(?:/page/\d+)?/?$")
 _CATEGORY_PATH = re.compile(r"/(?:category|categories|topics?|collections?)(?:/|$)|/page/\d+/?$|[?&]page=\d+")
 # A post's own address: a date and a slug (/2019/10/22/slug, /2017/7/slug) or WordPress's ?p=123.
+# Addresses of shops' and catalogues' index pages: /c/, /cat/, /browse/, /product-category/, /departments/ ...
+_LISTING_SEGMENT = re.compile(
+    r"/(?:c|cat|category|categories|collections?|browse|product-category|departments?|catalogs?|lists?|shop|"
+    r"archives?|topics?|sections?|hub)/"
+)
 _POST_PATH = re.compile(r"/(19|20)\d\d/(0?[1-9]|1[0-2])/((0?[1-9]|[12]\d|3[01])/)?(?!page/)[^/?#]{4,}|[?&]p=\d+$")
 _FORUM_PATH = re.compile(r"/(?:threads?|questions|forums?|showthread\.php|viewtopic\.php|comments|t)/")
 _DOCS_URL = re.compile(r"^(?:docs?|devdocs|manual|man\d?)\.|/(?:docs|documentation|manual|man-pages|api-reference)/")
 _PRODUCT_TYPES = frozenset({"Product", "ProductGroup", "IndividualProduct", "Car"})
 _FORUM_TYPES = frozenset({"QAPage", "DiscussionForumPosting", "Question"})
 _NOT_ARTICLES = frozenset({"DiscussionForumPosting", "SocialMediaPosting", "CreativeWork", "APIReference"})
-# How many signs of an index a page must show (see _index_score); tuned on half of WCXB's dev split.
-INDEX_SCORE = 5
+# Weights of the index model over features(), fitted by bench/page_kind_fit.py on WCXB's dev split.
+WEIGHTS_FILE = Path(__file__).with_name("page_kind_weights.json")
 
 
 def _slug_words(path: str) -> int:
@@ -230,7 +314,7 @@ def _slug_words(path: str) -> int:
 
 
 def _index_score(sig: Signals, path: str, declared: bool) -> int:
-    """Signs of an index of other pages, less signs of one publication."""
+    """Signs of an index of other pages, less signs of one publication: the first pass's hand count, a feature now."""
     score = 2 if sig.link_density >= 0.25 else 1 if sig.link_density >= 0.15 else 0
     score += 2 if sig.prose < 100 else 1 if sig.prose < 250 else 0  # no long run of prose of its own
     score += sig.prose < 0.3 * sig.prose_all  # its prose is scattered over many teasers
@@ -247,7 +331,80 @@ def _index_score(sig: Signals, path: str, declared: bool) -> int:
     return int(score)
 
 
-def classify(sig: Signals, url: str) -> PageKind:
+def _log(n: float) -> float:
+    return math.log1p(max(n, 0.0)) / math.log(1000)
+
+
+def features(sig: Signals, url: str) -> dict[str, float]:
+    """The layout's signs of an index, each scaled to about 0..1, as the fitted model reads them."""
+    parts = urlsplit(url)
+    path = parts.path.lower()
+    address = path + (f"?{parts.query}" if parts.query else "")
+    slug = _slug_words(path)
+    declared = sig.og_type == "article" or bool(sig.ld_types & (set(ARTICLE_TYPES) - _NOT_ARTICLES))
+    return {
+        "link_density": sig.link_density,
+        "prose": _log(sig.prose),
+        "prose_share": sig.prose_share,
+        "long_prose": float(sig.prose >= 800),
+        "scattered_prose": float(sig.prose < 0.3 * sig.prose_all),
+        "items": _log(sig.items),
+        "item_headings": _log(sig.item_headings),
+        "item_share": sig.item_share,
+        "card_share": sig.card_share,
+        "card_groups": _log(sig.card_groups),
+        "headed_links": _log(sig.headed_links),
+        "article_elements": _log(sig.article_elements),
+        "same_shape_links": _log(sig.same_shape_links),
+        "headline_links": _log(sig.headline_links),
+        "headline_density": min(sig.headline_links / (1 + sig.words / 100), 3.0) / 3,
+        "prices": _log(sig.prices),
+        "pager": float(sig.pager),
+        "words": _log(sig.words),
+        "short_slug": float(slug <= 1),
+        "long_slug": float(slug >= 5),
+        "home": float(path in ("", "/")),
+        "category_path": float(bool(_CATEGORY_PATH.search(address))),
+        "listing_segment": float(bool(_LISTING_SEGMENT.search(path + "/"))),
+        "og_website": float(sig.og_type == "website"),
+        "many_prices": float(sig.prices >= 8),
+        "sign_count": _index_score(sig, path, declared) / 10,
+        "declared_article": float(declared),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """A logistic regression over features(): an index page when the weighted sum reaches the threshold."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+
+    def score(self, sig: Signals, url: str) -> float:
+        """Log-odds of an index page."""
+        return self.bias + sum(self.weights.get(name, 0.0) * value for name, value in features(sig, url).items())
+
+
+def load_model(path: Path = WEIGHTS_FILE) -> Model:
+    """The fitted model stored beside this module."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Model(weights=dict(data["features"]), bias=float(data["bias"]), threshold=float(data["threshold"]))
+
+
+def is_dated(sig: Signals, url: str) -> bool:
+    """A publication date in the page's metadata, or a post's address (a date and a slug, WordPress's ?p=)."""
+    parts = urlsplit(url)
+    address = parts.path.lower() + (f"?{parts.query}" if parts.query else "")
+    return sig.published_meta or bool(_POST_PATH.search(address))
+
+
+@cache
+def _default_model() -> Model:
+    return load_model()
+
+
+def classify(sig: Signals, url: str, model: Model | None = None) -> PageKind:
     """The kind of a page from its signals and address."""
     parts = urlsplit(url)
     path = parts.path.lower()
@@ -256,7 +413,7 @@ def classify(sig: Signals, url: str) -> PageKind:
     article_ld = bool(ld & (set(ARTICLE_TYPES) - _NOT_ARTICLES))
     # A publication date or a post's address is the page's own word; og:type and JSON-LD types are often
     # templates' defaults, so they only weigh against the layout's signs.
-    dated = sig.published_meta or bool(_POST_PATH.search(address))
+    dated = is_dated(sig, url)
     declared = dated or article_ld or sig.og_type == "article"
     if "SearchResultsPage" in ld or _SEARCH_URL.search(address):
         return "search"
@@ -266,6 +423,8 @@ def classify(sig: Signals, url: str) -> PageKind:
         return "author"
     if (ld & _FORUM_TYPES or sig.og_type == "qa" or _FORUM_PATH.search(path)) and not article_ld:
         return "forum"
+    if sig.og_type in ("product.group", "product:group") and not dated:
+        return "collection"  # Shopify's and others' name for a category page
     if (ld & _PRODUCT_TYPES or sig.og_type == "product") and not declared:
         return "product"
     if _DOCS_URL.search(f"{parts.hostname or ''}{path}") and not declared:
@@ -274,10 +433,11 @@ def classify(sig: Signals, url: str) -> PageKind:
     listing_ld = bool(ld & {"CollectionPage", "ItemList"}) and not article_ld
     if dated:
         return "archive" if _ARCHIVE_PATH.search(address) and not sig.prose else "article"
-    score = _index_score(sig, path, declared)
+    model = model or _default_model()
     if (
         listing_ld
-        or score >= INDEX_SCORE
+        or model.score(sig, url) >= model.threshold
+        # A category or a numbered page of one, with little prose of its own.
         or (_CATEGORY_PATH.search(address) and sig.prose < 250 and sig.link_density >= 0.15)
     ):
         if _ARCHIVE_PATH.search(address):
@@ -293,4 +453,4 @@ def page_kind(tree: HtmlElement, meta: PageMeta, url: str, body: str, source: So
     if source and any(urlsplit(listing.url).path.rstrip("/") == urlsplit(url).path.rstrip("/")
                       for listing in source.discovery.listings):  # fmt: skip
         return "listing"  # the site's configuration names it as one of its listings
-    return classify(signals(tree, meta, body), url)
+    return classify(signals(tree, meta, body, url), url)

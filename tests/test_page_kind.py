@@ -151,3 +151,40 @@ def test_the_configured_listing_is_a_listing() -> None:
     page = html(body="<h1>Research</h1>" + LONG)
     assert extract_page(page, "https://think.example.net/research/", source=source).page_type == "listing"
     assert extract_page(page, "https://think.example.net/research/a-report", source=source).page_type == "article"
+
+
+def test_a_product_group_is_a_collection() -> None:
+    # Shopify and others name their category pages so, long SEO text or not.
+    head = '<meta property="og:type" content="product.group">'
+    assert kind(html(head, "<h1>Sheets</h1>" + LONG), "https://shop.example.net/collections/sheets") == "collection"
+
+
+def test_alike_teasers_count_as_one_group_across_parents() -> None:
+    from trafilatura.utils import load_html
+
+    from extract.metadata import read_meta
+    from extract.page_kind import signals
+
+    teaser = '<div class="teaser"><h3><a href="/news/story-{0}">Story {0} on visas</a></h3><p>Short text {0}.</p></div>'
+    # Two teasers per section: never three alike siblings (only the three sections are), but six alike blocks
+    # under alike parents (and their six headings, a second group).
+    sections = "".join(f"<section>{teaser.format(2 * i)}{teaser.format(2 * i + 1)}</section>" for i in range(3))
+    tree = load_html(html(body="<h1>News</h1>" + sections))
+    assert tree is not None
+    sig = signals(tree, read_meta(tree), "", "https://news.example.net/news/")
+    assert (sig.items, sig.card_groups, sig.same_shape_links, sig.headed_links) == (3, 2, 6, 6)
+    assert sig.card_share > 0.8
+
+
+def test_the_fitted_model_reads_every_feature() -> None:
+    from trafilatura.utils import load_html
+
+    from extract.metadata import read_meta
+    from extract.page_kind import features, load_model, signals
+
+    tree = load_html(html(body="<h1>News</h1>" + cards(3)))
+    assert tree is not None
+    names = features(signals(tree, read_meta(tree), "", "https://news.example.net/"), "https://news.example.net/")
+    model = load_model()
+    assert set(model.weights) == set(names)
+    assert all(-20 < w < 20 for w in model.weights.values())  # fitted, not diverged

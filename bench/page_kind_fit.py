@@ -1,0 +1,168 @@
+"""Fit the page-kind model's weights on a benchmark's pages, with a held-out result split by site.
+
+    .venv/bin/python -m bench.page_kind_fit /work/shared/benchmarks/wcxb-dev [--cache FILE] [--write]
+
+Reads each page's signals once (`extract.page_kind.signals`, cached to --cache as JSON), then fits a logistic
+regression of index (listing, collection) against article pages over `features()` by plain gradient descent.
+Pages are put in five folds by a hash of their site, so no site is on both sides; each fold is scored by a model
+fitted on the other four. --write stores the weights fitted on every page in extract/page_kind_weights.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import math
+import multiprocessing
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from trafilatura.utils import load_html
+
+from bench.page_kind import _jobs, table
+from extract.metadata import read_meta
+from extract.page_kind import WEIGHTS_FILE, Model, Signals, classify, features, is_dated, signals
+
+FOLDS = 5
+INDEX = frozenset({"listing", "collection"})
+# Share of the training articles the threshold may take for index pages: below the target of 1%.
+ARTICLE_BUDGET = 0.006
+L2 = 0.003
+
+
+def site(url: str) -> str:
+    """The site a page belongs to, for splitting by site."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def fold(url: str) -> int:
+    """Which of the folds a page's site falls in."""
+    return hashlib.sha1(site(url).encode()).digest()[0] % FOLDS
+
+
+def _read(job: tuple[str, str, str, str]) -> dict[str, object] | None:
+    page_id, url, truth, path = job
+    tree = load_html(gzip.decompress(Path(path).read_bytes()))
+    if tree is None:
+        return None
+    sig = signals(tree, read_meta(tree), "", url)
+    row = {f: getattr(sig, f) for f in Signals.__slots__}
+    row["ld_types"] = sorted(sig.ld_types)
+    return {"id": page_id, "url": url, "truth": truth, "signals": row}
+
+
+def load_rows(folder: Path, cache: Path | None, jobs: int) -> list[dict[str, object]]:
+    """Every page's signals, read once and cached."""
+    if cache and cache.exists():
+        return list(json.loads(cache.read_text(encoding="utf-8")))
+    with multiprocessing.get_context("forkserver").Pool(jobs) as pool:
+        rows = [r for r in pool.map(_read, _jobs(folder, None), chunksize=8) if r]
+    if cache:
+        cache.write_text(json.dumps(rows), encoding="utf-8")
+    return rows
+
+
+def to_signals(row: dict[str, object]) -> Signals:
+    """A cached row back to the page's Signals."""
+    raw = dict(row["signals"])  # type: ignore[call-overload]
+    raw["ld_types"] = frozenset(raw["ld_types"])
+    return Signals(**raw)
+
+
+def fit(xs: list[list[float]], ys: list[int], steps: int = 2000, rate: float = 2.0, l2: float = 0.003) -> list[float]:
+    """Logistic regression by full-batch gradient descent, classes weighted equally; the last weight is the bias."""
+    n_feat = len(xs[0])
+    w = [0.0] * (n_feat + 1)
+    pos = sum(ys) or 1
+    neg = (len(ys) - sum(ys)) or 1
+    weight = [0.5 / pos if y else 0.5 / neg for y in ys]
+    for _ in range(steps):
+        grad = [0.0] * (n_feat + 1)
+        for x, y, c in zip(xs, ys, weight, strict=True):
+            z = w[-1] + sum(a * b for a, b in zip(w, x, strict=False))
+            err = c * (1 / (1 + math.exp(-max(min(z, 30), -30))) - y)
+            for i, a in enumerate(x):
+                grad[i] += err * a
+            grad[-1] += err
+        for i in range(n_feat):
+            w[i] -= rate * (grad[i] + l2 * w[i])
+        w[-1] -= rate * grad[-1]
+    return w
+
+
+def score(w: list[float], x: list[float]) -> float:
+    """The model's log-odds of an index page."""
+    return w[-1] + sum(a * b for a, b in zip(w, x, strict=False))
+
+
+def threshold(w: list[float], xs: list[list[float]], ys: list[int], allowed: int) -> float:
+    """The lowest threshold that takes at most `allowed` of the articles for index pages."""
+    articles = sorted((score(w, x) for x, y in zip(xs, ys, strict=True) if not y), reverse=True)
+    return articles[allowed] + 1e-6 if articles else 0.0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Fit, cross-validate by site, print the results, and optionally write the weights."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--cache", type=Path)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--write", action="store_true")
+    parser.add_argument("--l2", type=float, default=L2, help="weight decay of the fit")
+    parser.add_argument("--budget", type=float, default=ARTICLE_BUDGET, help="share of articles the threshold may take")
+    args = parser.parse_args(argv)
+    rows = load_rows(args.folder, args.cache, args.jobs)
+    names = list(features(to_signals(rows[0]), str(rows[0]["url"])))
+    data = []
+    for row in rows:
+        truth, url = str(row["truth"]), str(row["url"])
+        if truth != "article" and truth not in INDEX:
+            continue
+        sig = to_signals(row)
+        if is_dated(sig, url) or classify(sig, url, _ALWAYS_INDEX) == "article":
+            continue  # a dated page, or one decided before the model is asked
+        data.append((fold(url), [features(sig, url)[n] for n in names], int(truth in INDEX), sig, url))
+    if not data:
+        sys.exit("no article or index pages")
+    held_out: list[tuple[str, str, str, str]] = []
+    for k in range(FOLDS):
+        train = [d for d in data if d[0] != k]
+        # The budget counts every article of the training sites, also those decided before the model.
+        allowed = int(args.budget * sum(1 for r in rows if r["truth"] == "article" and fold(str(r["url"])) != k))
+        model = _model(names, [d[1] for d in train], [d[2] for d in train], allowed, args.l2)
+        held_out += [_classified(row, model) for row in rows if fold(str(row["url"])) == k]
+    allowed = int(args.budget * sum(1 for r in rows if r["truth"] == "article"))
+    model = _model(names, [d[1] for d in data], [d[2] for d in data], allowed, args.l2)
+    tuned = [_classified(row, model) for row in rows]
+    print(table(held_out, f"Held out by site ({FOLDS} folds; each fold classified by a model fitted on the others)"))
+    print(table(tuned, "Fitted on all pages (tuned)"))
+    for name, value in sorted(model.weights.items(), key=lambda p: -abs(p[1])):
+        print(f"  {name:18} {value:+.3f}")
+    print(f"  {'(bias)':18} {model.bias:+.3f}; threshold {model.threshold:+.3f}")
+    if args.write:
+        WEIGHTS_FILE.write_text(json.dumps({
+            "fitted_on": args.folder.name, "features": model.weights, "bias": model.bias,
+            "threshold": model.threshold,
+        }, indent=1) + "\n", encoding="utf-8")  # fmt: skip
+        print(f"wrote {WEIGHTS_FILE}")
+
+
+_ALWAYS_INDEX = Model(weights={}, bias=0.0, threshold=-math.inf)
+
+
+def _model(names: list[str], xs: list[list[float]], ys: list[int], allowed: int, l2: float) -> Model:
+    w = fit(xs, ys, l2=l2)
+    return Model(weights=dict(zip(names, w, strict=False)), bias=w[-1], threshold=threshold(w, xs, ys, allowed))
+
+
+def _classified(row: dict[str, object], model: Model) -> tuple[str, str, str, str]:
+    url = str(row["url"])
+    return str(row["id"]), str(row["truth"]), classify(to_signals(row), url, model), str(fold(url))
+
+
+if __name__ == "__main__":
+    main()
