@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from storage import Digest
+from tests.sessions import assert_nothing_left
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = "cgd"  # small (22 publications) and every publication but seven has a PDF
@@ -58,30 +59,6 @@ def clean(prefect_harness: None, mirror: str, tmp_path_factory: pytest.TempPathF
     (row,) = nightly(sources=[SOURCE], db_path=db, base_urls={SOURCE: mirror})
     assert row["status"] == "ok", row
     return digest_hash(db)
-
-
-def session_members(leader: int) -> list[str]:
-    """Live (not zombie) processes of the session `leader` started: what the run left behind, if anything."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if int(fields[3]) == leader and fields[0] != "Z":
-                    command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")[:150]
-                    found.append(f"{entry.name}: {command!r}")
-            except (OSError, IndexError, ValueError):
-                continue
-    return found
-
-
-def wait_for_no_members(leader: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while (left := session_members(leader)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    for line in left:  # ours (this session): cleaned up so a failure leaves nothing running either
-        os.kill(int(line.split(":")[0]), signal.SIGKILL)
-    assert not left, f"processes left behind by the killed run: {left}"
 
 
 def start_run(
@@ -158,7 +135,7 @@ def test_kill_9_at_a_random_moment_then_a_rerun_equals_a_clean_run(
         assert proc.poll() is None, f"seed {seed}: the run ended before the kill"
         os.kill(proc.pid, signal.SIGKILL)  # the flow's process only: its children must go by themselves
         proc.wait(timeout=30)
-        wait_for_no_members(proc.pid)
+        assert_nothing_left(proc.pid)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from storage import Digest
+from tests.sessions import assert_nothing_left
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -97,30 +98,6 @@ def test_kill_the_crawl_mid_run(mpi_mirror: str, run_env: dict[str, str], tmp_pa
     _assert_complete_after_rerun(db, mpi_mirror, run_env)
 
 
-def _session_members(leader: int) -> list[str]:
-    """Live (not zombie) processes of the session `leader` started, whatever their parent now is."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if int(fields[3]) == leader and fields[0] != "Z":
-                    command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")[:150]
-                    found.append(f"{entry.name}: {command!r}")
-            except (OSError, IndexError, ValueError):
-                continue
-    return found
-
-
-def _assert_nothing_left(leader: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while (left := _session_members(leader)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    for line in left:  # ours (the session this test started): ended so a failure leaves nothing running either
-        os.kill(int(line.split(":")[0]), signal.SIGKILL)
-    assert not left, f"left behind: {left}"
-
-
 def _own_server_env() -> dict[str, str]:
     """No API URL: the run starts Prefect's temporary server of its own, as `migdigest run` does for a user."""
     return {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
@@ -136,7 +113,7 @@ def test_a_stopped_nightly_stops_its_crawls_and_prefects_server(
         _wait(lambda: _crawl_pids(proc) and _pages_fetched(db) >= 3, proc, timeout=300)
         proc.send_signal(sig)
         assert proc.wait(timeout=120) == 128 + sig
-        _assert_nothing_left(proc.pid)
+        assert_nothing_left(proc.pid)
     with Digest(db) as digest:
         (run,) = digest.last_runs()
     assert run["status"] == "interrupted"
@@ -150,7 +127,7 @@ def test_kill_9_of_the_nightly_leaves_no_orphans_and_the_ghost_run_is_closed(
         _wait(lambda: _crawl_pids(proc) and _pages_fetched(db) >= 3, proc, timeout=300)
         proc.kill()
         proc.wait(timeout=30)
-        _assert_nothing_left(proc.pid)
+        assert_nothing_left(proc.pid)
     with Digest(db) as digest:
         (ghost,) = digest.last_runs()
     assert ghost["status"] == "running"
