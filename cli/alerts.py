@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from cli.console import console, err, fail
-from cli.options import DbOption, need_digest
+from cli.options import DbOption, TeamsConfigOption, need_digest, smtp_or_fail, teams_or_fail
 from migdigest.paths import DEFAULT_DB, DEFAULT_OUT_DIR
 from migdigest.yamlconf import ConfigError
 
@@ -29,28 +29,14 @@ def alerts(
         Path,
         typer.Option("--out-dir", help="Output folder; alerts go to <out-dir>/alerts/<team>/.", envvar="MIGDIGEST_OUT"),
     ] = DEFAULT_OUT_DIR,
-    config_dir: Annotated[
-        Path | None,
-        typer.Option("--config-dir", help="Folder with teams.yaml and sources (default: the bundled config/)."),
-    ] = None,
+    config_dir: TeamsConfigOption = None,
 ) -> None:
     """Build each team's alert: new publications on its watched searches and topics (archived; --send mails them)."""
-    from outputs import roundup as rd
     from outputs.alerts import run_alerts
-    from outputs.mail import MailConfigError, SmtpSettings
     from storage import Digest
 
-    try:
-        teams = rd.load_team_config(config_dir)
-        chosen = rd.pick_teams(teams, [team] if team else None)
-    except ConfigError as exc:
-        raise fail(str(exc), 2) from None
-    smtp = None
-    if send:
-        try:
-            smtp = SmtpSettings.from_env()
-        except MailConfigError as exc:
-            raise fail(str(exc), 2) from None
+    teams, chosen = teams_or_fail(config_dir, team)
+    smtp = smtp_or_fail(send)
     need_digest(db)
     with Digest(db) as digest:
         outcomes = run_alerts(digest, teams, chosen, out_dir, smtp=smtp)

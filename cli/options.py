@@ -15,11 +15,16 @@ from migdigest.yamlconf import ConfigError
 
 if TYPE_CHECKING:
     from extract.taxonomy import Taxonomy
+    from migdigest.teams import Team, Teams
+    from outputs.mail import SmtpSettings
     from storage import Digest
 
 DbOption = Annotated[Path, typer.Option("--db", help="Digest SQLite file.", envvar="MIGDIGEST_DB")]
 ConfigOption = Annotated[
     Path | None, typer.Option("--config-dir", help="Folder with sources.yaml (default: the bundled config/).")
+]
+TeamsConfigOption = Annotated[
+    Path | None, typer.Option("--config-dir", help="Folder with teams.yaml and sources (default: the bundled config/).")
 ]
 
 
@@ -84,3 +89,26 @@ def parse_overrides(items: list[str] | None) -> dict[str, str]:
             raise fail(f"--base-url wants NAME=URL, got {item!r}", 2)
         overrides[name] = url.rstrip("/")
     return overrides
+
+
+def teams_or_fail(config_dir: Path | None, team: str | None) -> tuple[Teams, list[Team]]:
+    """teams.yaml and the team asked for (or all of them); exit 2 with the file's message when it is wrong."""
+    from outputs.roundup import load_team_config, pick_teams
+
+    try:
+        teams = load_team_config(config_dir)
+        return teams, pick_teams(teams, [team] if team else None)
+    except ConfigError as exc:
+        raise fail(str(exc), 2) from None
+
+
+def smtp_or_fail(send: bool) -> SmtpSettings | None:
+    """The SMTP settings from the environment when mail is to be sent; exit 2 saying what is missing."""
+    from outputs.mail import MailConfigError, SmtpSettings
+
+    if not send:
+        return None
+    try:
+        return SmtpSettings.from_env()
+    except MailConfigError as exc:
+        raise fail(str(exc), 2) from None

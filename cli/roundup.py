@@ -9,9 +9,8 @@ import typer
 from rich.markup import escape
 
 from cli.console import console, err, fail
-from cli.options import reading
+from cli.options import TeamsConfigOption, reading, smtp_or_fail, teams_or_fail
 from migdigest.paths import DEFAULT_DB, DEFAULT_OUT_DIR
-from migdigest.yamlconf import ConfigError
 
 
 def roundup(
@@ -30,30 +29,18 @@ def roundup(
             "--out-dir", help="Output folder; roundups go to <out-dir>/roundups/<team>/.", envvar="MIGDIGEST_OUT"
         ),
     ] = DEFAULT_OUT_DIR,
-    config_dir: Annotated[
-        Path | None,
-        typer.Option("--config-dir", help="Folder with teams.yaml and sources (default: the bundled config/)."),
-    ] = None,
+    config_dir: TeamsConfigOption = None,
 ) -> None:
     """Build each team's weekly roundup (HTML, Markdown, text, Atom feed) and optionally email it."""
     from outputs import roundup as rd
-    from outputs.mail import MailConfigError, SmtpSettings, send_roundup
+    from outputs.mail import send_roundup
 
     try:
         iso_week = rd.IsoWeek.parse(week) if week else rd.IsoWeek.last_complete()
     except rd.WeekError as exc:
         raise fail(str(exc), 2) from None
-    try:
-        teams = rd.load_team_config(config_dir)
-        chosen = rd.pick_teams(teams, [team] if team else None)
-    except ConfigError as exc:
-        raise fail(str(exc), 2) from None
-    settings = None
-    if send:
-        try:
-            settings = SmtpSettings.from_env()
-        except MailConfigError as exc:
-            raise fail(str(exc), 2) from None
+    teams, chosen = teams_or_fail(config_dir, team)
+    settings = smtp_or_fail(send)
     failed = []
     with reading(db) as digest:
         for member in chosen:
