@@ -49,18 +49,23 @@ def print_outcomes(rows: list[dict[str, Any]]) -> bool:
     ok = True
     for row in rows:
         if not row["items"]:
-            console.print(f"{row['team']}: {row['note']}", highlight=False)
+            console.print(f"{row['team']}: {row['note']}", highlight=False, markup=False)
             continue
         n, send = row["items"], row["send"]
         what = f"{n} new publication{'s' if n != 1 else ''} ({', '.join(row['watched'])})"
         if send is None:
-            console.print(f"{row['team']}: {what}, {row['note']} -> {row['files']['html']}", highlight=False)
+            console.print(
+                f"{row['team']}: {what}, {row['note']} -> {row['files']['html']}", highlight=False, markup=False
+            )
         elif send["sent"]:
-            console.print(f"{row['team']}: {what}, sent to {', '.join(send['recipients'])}", highlight=False)
+            console.print(
+                f"{row['team']}: {what}, sent to {', '.join(send['recipients'])}", highlight=False, markup=False
+            )
         else:
             ok = False
             err.print(
-                f"[red]not sent[/red] {row['team']} after {send['attempts']} attempt(s): {escape(send['error'])}"
+                f"[red]not sent[/red] {escape(row['team'])} after {send['attempts']} attempt(s): "
+                f"{escape(send['error'])}"
                 " (archived; it goes again with the next --send)",
                 highlight=False,
             )
