@@ -165,15 +165,43 @@ def clean_title(title: str, site_names: list[str]) -> str:
     bounds = [0, *(c for span in cuts for c in span), len(title)]
     segments = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
 
+    hosts = [_host_letters(name) for name in site_names if name and re.fullmatch(r"[\w.-]+\.[a-z]{2,}", name.lower())]
+
     def decoration(span: tuple[int, int]) -> bool:
         text = title[span[0] : span[1]].strip()
-        return text.lower() in lowered or _looks_like_host(text)
+        return text.lower() in lowered or _looks_like_host(text) or any(_names_host(text, h) for h in hosts if h)
 
     while len(segments) > 1 and decoration(segments[-1]):
         segments.pop()
     while len(segments) > 1 and decoration(segments[0]):
         segments.pop(0)
     return title[segments[0][0] : segments[-1][1]].strip()
+
+
+def _ascii_letters(text: str) -> str:
+    """Lower-case ASCII letters and digits only: "JOHNSON'S®" is "johnsons", "Café" is "cafe"."""
+    return re.sub(r"[^a-z0-9]", "", unicodedata.normalize("NFKD", text).lower())
+
+
+def _host_letters(host: str) -> str:
+    """A host's name without "www." and its public suffix, as letters: "blog.rust-lang.org" is "blogrustlang"."""
+    labels = host.lower().removeprefix("www.").split(".")
+    labels = labels[:-1] if len(labels) > 1 else labels
+    if len(labels) > 1 and len(labels[-1]) <= 3 and labels[-1] in ("co", "com", "org", "net", "ac", "gov", "edu"):
+        labels = labels[:-1]  # example.co.uk
+    return _ascii_letters("".join(labels))
+
+
+def _names_host(text: str, host: str) -> bool:
+    """A title segment that spells the site's address: "Rust Blog" on blog.rust-lang.org, "Supermove" on
+    supermove.com: every word of it is in the host name (one of them at least three letters long)."""
+    parts = [_ascii_letters(w) for w in text.split()]
+    parts = [p for p in parts if p]
+    if not parts or len(parts) > 4:
+        return False
+    return (_ascii_letters(text) in host and len(_ascii_letters(text)) >= 3) or (
+        all(p in host for p in parts) and any(len(p) >= 3 for p in parts)
+    )
 
 
 def _looks_like_host(text: str) -> bool:

@@ -25,7 +25,6 @@ trafilatura's metadata pass runs only when a field falls back to it (it costs ha
 from __future__ import annotations
 
 import functools
-import html
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -44,8 +43,9 @@ from extract.boilerplate import strip_boilerplate
 from extract.byline import byline_texts, labelled_bylines, pick_authors
 from extract.doc_type import doc_type as page_doc_type
 from extract.metadata import ARTICLE_TYPES, PageMeta, ld_names, read_meta
-from extract.normalise import clean_authors, clean_title, parse_date
+from extract.normalise import clean_authors, parse_date
 from extract.page_kind import page_kind
+from extract.title import page_title
 from migdigest.config import Source
 from migdigest.models import PageKind
 from spiders.pdf_link import pdf_link
@@ -82,85 +82,6 @@ class Extracted:
 def _css(selector: str) -> CSSSelector:
     """A compiled CSS selector: compiling to XPath costs more than running it, and sources reuse a few."""
     return CSSSelector(selector)
-
-
-# Whole class or id tokens only: "site-title" or "navbar-brand" name the site, "article-header-title" does not.
-_SITE_TITLE = re.compile(
-    r"(?:site|blog|header)[-_]?(?:title|name|logo|brand(?:ing)?)|(?:site[-_]?)?logo\w*|\w*[-_]?brand(?:ing)?|masthead\w*",
-    re.IGNORECASE,
-)
-_HEADLINE_MARK = re.compile(r"(?:entry|post|article|page)[-_]?title|headline", re.IGNORECASE)
-
-
-def _tokens(el: HtmlElement) -> list[str]:
-    return f"{el.get('class', '')} {el.get('id', '')}".split()
-
-
-def _is_site_title(h1: HtmlElement) -> bool:
-    """An <h1> that holds the site's name (a themed header linking home), not the page's headline."""
-    marks = [h1, *h1.iterdescendants()]
-    if any(el.get("itemprop") == "headline" or any(map(_HEADLINE_MARK.fullmatch, _tokens(el))) for el in marks):
-        return False  # the theme marks it as the post's own title
-    for el in (h1, *h1.iterancestors()):
-        if el.tag in ("main", "article", "body", "html"):
-            break  # inside the content, or the whole page (body classes say nothing about this <h1>)
-        if any(map(_SITE_TITLE.fullmatch, _tokens(el))):
-            return True
-    return any(urlsplit(a.get("href", "")).path in ("", "/") and a.get("href") for a in h1.iter("a"))
-
-
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "–": "-", "—": "-"})
-
-
-def _unescaped(text: str) -> str:
-    """Entities decoded however many times a CMS escaped them ("&amp;#038;" in a JSON-LD headline is "&")."""
-    for _ in range(3):
-        decoded = html.unescape(text)
-        if decoded == text:
-            break
-        text = decoded
-    return text
-
-
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"\w+", text.casefold()))
-
-
-def _headline(tree: HtmlElement, meta: PageMeta, site_names: list[str]) -> str | None:
-    """The page's <h1> that the page's own titles name: the headline as shown, without site-name decoration.
-
-    Pages often give search engines a shorter or reworded title, so the <h1> is taken when it shares most of
-    its words (or at least two) with the <title>, og:title or JSON-LD headline; of several, the closest. An <h1>
-    that holds a title plus a kicker or byline ("Tunesien Große Aufgaben …") gives that title.
-    """
-    folded_names = {n.casefold() for n in site_names}
-    raw = [meta.first("og:title", "twitter:title"), tree.findtext(".//title"), meta.ld("headline", ARTICLE_TYPES)]
-    titles = [clean_title(t, site_names) for t in raw if isinstance(t, str) and t.strip()]
-    folded = [t.casefold().translate(_QUOTES) for t in titles]
-    joined = " | ".join(html.unescape(t).casefold().translate(_QUOTES) for t in raw if isinstance(t, str))
-    title_words = _words(joined)
-    best: tuple[float, str] | None = None
-    for h1 in tree.iter("h1"):
-        text = clean_title(h1.text_content(), [])
-        key = text.casefold().translate(_QUOTES)
-        words = _words(text)
-        if not 3 <= len(text) <= 300 or key in folded_names or _is_site_title(h1):
-            continue
-        inside = [t for t, f in zip(titles, folded, strict=True) if len(f.split()) >= 2 and f in key]
-        if key in joined:
-            # Named as is by a title: the longest such <h1> wins; a lone word ("News") only if nothing else does.
-            found = (2.0 + len(words) / 1000 if len(words) >= 2 or key in folded else 1.2, text)
-        elif inside:
-            found = (1.5, max(inside, key=len))
-        else:
-            shared = len(words & title_words)
-            score = shared / len(words) if words else 0.0
-            if not (score >= 0.5 or shared >= 2):
-                continue
-            found = (score, text)
-        if best is None or found[0] > best[0]:
-            best = found
-    return best[1] if best else None
 
 
 class _TrafilaturaMeta:
@@ -264,32 +185,14 @@ def extract_page(
     notes = []
     fallback = _TrafilaturaMeta(tree, url)
 
-    site_names = [n for n in (source.title if source else None, meta.first("og:site_name"),
-                              meta.ld("name", ("WebSite",)), urlsplit(url).hostname) if isinstance(n, str)]  # fmt: skip
-    # A theme's site-title <h1> names the site too: "seelenradio » Nummer zwei: Leo" is then the post's title.
-    site_names += [name for h1 in tree.iter("h1") if _is_site_title(h1) and (name := h1.text_content().strip())]
-    folded_names = {" ".join(n.split()).casefold() for n in site_names}
-    folded_names |= {n.removeprefix("www.") for n in folded_names}
-    title_candidates: list[Callable[[], Any]] = [
-        lambda: next(iter(_texts(tree, sel.title)), None) if sel else None,
-        lambda: _headline(tree, meta, sorted(folded_names)),
-        lambda: meta.ld("headline", ARTICLE_TYPES) or meta.ld("name", ARTICLE_TYPES),
-        lambda: meta.first("og:title", "twitter:title", "citation_title", "dc.title"),
-        lambda: fallback.get("title"),
-        lambda: tree.findtext(".//title"),  # trafilatura prefers og:title, which may be only the site's name
-    ]
-    # A candidate that is only the site's name (a blog's og:title, a CMS's JSON-LD) or has no letters says nothing.
-    title = first_title = ""
-    for candidate in title_candidates:
-        value = candidate()
-        if not (isinstance(value, str) and value.strip()):
-            continue
-        cleaned = clean_title(_unescaped(value), site_names)
-        first_title = first_title or cleaned
-        if cleaned.casefold() not in folded_names and any(c.isalpha() for c in cleaned):
-            title = cleaned
-            break
-    title = title or first_title
+    title = page_title(
+        tree,
+        meta,
+        url,
+        selected=_texts(tree, sel.title) if sel else [],
+        site_name=source.title if source else None,
+        fallback=lambda: fallback.get("title"),
+    )
 
     title_line = body.split("\n", 1)[0].strip()
     # trafilatura keeps an <h1> that sits inside the article; the title is metadata, not body text.

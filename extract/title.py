@@ -1,0 +1,160 @@
+"""A page's title: the headline as shown, without the site's name (docs/extraction.md, "Fields of a page")."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from lxml.html import HtmlElement
+
+from extract.metadata import ARTICLE_TYPES, PageMeta
+from extract.normalise import clean_title
+
+# Whole class or id tokens only: "site-title" or "navbar-brand" name the site, "article-header-title" does not.
+_SITE_TITLE = re.compile(
+    r"(?:site|blog|header)[-_]?(?:title|name|logo|brand(?:ing)?)|(?:site[-_]?)?logo\w*|\w*[-_]?brand(?:ing)?|masthead\w*",
+    re.IGNORECASE,
+)
+_HEADLINE_MARK = re.compile(r"(?:entry|post|article|page)[-_]?title|headline", re.IGNORECASE)
+
+
+def _tokens(el: HtmlElement) -> list[str]:
+    return f"{el.get('class', '')} {el.get('id', '')}".split()
+
+
+def _is_site_title(h1: HtmlElement) -> bool:
+    """An <h1> that holds the site's name (a themed header linking home), not the page's headline."""
+    marks = [h1, *h1.iterdescendants()]
+    if any(el.get("itemprop") == "headline" or any(map(_HEADLINE_MARK.fullmatch, _tokens(el))) for el in marks):
+        return False  # the theme marks it as the post's own title
+    for el in (h1, *h1.iterancestors()):
+        if el.tag in ("main", "article", "body", "html"):
+            break  # inside the content, or the whole page (body classes say nothing about this <h1>)
+        if any(map(_SITE_TITLE.fullmatch, _tokens(el))):
+            return True
+    return any(urlsplit(a.get("href", "")).path in ("", "/") and a.get("href") for a in h1.iter("a"))
+
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "–": "-", "—": "-"})
+
+
+def _unescaped(text: str) -> str:
+    """Entities decoded however many times a CMS escaped them ("&amp;#038;" in a JSON-LD headline is "&")."""
+    for _ in range(3):
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.casefold()))
+
+
+# What follows a title in an <h1> that is the headline's own subtitle ("Tiny House Living: Why Live in One?").
+_SUBTITLE = re.compile(r"\s*[:–—-]\s+\w")
+
+
+def _mended(garbled: str, title: str) -> bool:
+    """The <h1> is `title` with characters its CMS could not encode shown as "?" or U+FFFD ("Beginner? Guide")."""
+    if not ("?" in garbled or "\ufffd" in garbled) or garbled == title:
+        return False
+    pattern = "".join(".{1,3}" if c in "?\ufffd" else re.escape(c) for c in garbled)
+    return re.fullmatch(pattern, title) is not None
+
+
+def _holds(text: str, part: str) -> bool:
+    """`part` occurs in `text` as whole words: a <title> cut off mid-word ("… and k") is not inside "… and keyboard"."""
+    return re.search(rf"(?<!\w){re.escape(part)}(?!\w)", text) is not None
+
+
+def _headline(tree: HtmlElement, meta: PageMeta, site_names: list[str]) -> str | None:
+    """The page's <h1> that the page's own titles name: the headline as shown, without site-name decoration.
+
+    Pages often give search engines a shorter or reworded title, so the <h1> is taken when it shares most of
+    its words (or at least two) with the <title>, og:title or JSON-LD headline; of several, the closest. An <h1>
+    that holds a title plus a kicker or byline ("Tunesien Große Aufgaben …") gives that title.
+    """
+    folded_names = {n.casefold() for n in site_names}
+    raw = [meta.first("og:title", "twitter:title"), tree.findtext(".//title"), meta.ld("headline", ARTICLE_TYPES)]
+    titles = [clean_title(t, site_names) for t in raw if isinstance(t, str) and t.strip()]
+    folded = [t.casefold().translate(_QUOTES) for t in titles]
+    joined = " | ".join(html.unescape(t).casefold().translate(_QUOTES) for t in raw if isinstance(t, str))
+    title_words = _words(joined)
+    best: tuple[float, str] | None = None
+    for h1 in tree.iter("h1"):
+        text = clean_title(h1.text_content(), [])
+        key = text.casefold().translate(_QUOTES)
+        words = _words(text)
+        if not 3 <= len(text) <= 300 or key in folded_names or _is_site_title(h1):
+            continue
+        garbled = next((t for t, f in zip(titles, folded, strict=True) if _mended(key, f)), None)
+        if garbled:
+            text, key = garbled, garbled.casefold().translate(_QUOTES)
+        inside = [
+            t
+            for t, f in zip(titles, folded, strict=True)
+            if len(f.split()) >= 2 and _holds(key, f) and not _SUBTITLE.match(key.removeprefix(f))
+        ]
+        if key in joined:
+            # Named as is by a title: the longest such <h1> wins. A lone word is a headline when a title is it
+            # or starts with it ("Resources" for "Resources Archive"); one from the middle of a title ("Discord"
+            # in "How we pwned X, Discord, and hundreds of companies") is a section heading of the text.
+            if len(words) < 2 and not any(f == key or f.startswith(key + " ") for f in folded):
+                continue
+            found = (2.0 + len(words) / 1000, text)
+        elif inside:
+            found = (1.5, max(inside, key=len))
+        else:
+            shared = len(words & title_words)
+            score = shared / len(words) if words else 0.0
+            # A paragraph in an <h1> (a teaser of 30 words) shares words with any title without being one.
+            if not (score >= 0.5 or shared >= 2) or len(text.split()) > 25:
+                continue
+            found = (score, text)
+        if best is None or found[0] > best[0]:
+            best = found
+    return best[1] if best else None
+
+
+def page_title(
+    tree: HtmlElement,
+    meta: PageMeta,
+    url: str,
+    *,
+    selected: list[str] | None = None,
+    site_name: str | None = None,
+    fallback: Callable[[], Any] = lambda: None,
+) -> str:
+    """The title: a source selector's text > the <h1> the page's titles name > JSON-LD headline > og:title >
+    `fallback` (trafilatura's) > <title>; a candidate that is only the site's name or has no letters is skipped;
+    the site's name is cut from the ends."""
+    site_names = [n for n in (site_name, meta.first("og:site_name"), meta.ld("name", ("WebSite",)),
+                              urlsplit(url).hostname) if isinstance(n, str)]  # fmt: skip
+    # A theme's site-title <h1> names the site too: "seelenradio » Nummer zwei: Leo" is then the post's title.
+    site_names += [name for h1 in tree.iter("h1") if _is_site_title(h1) and (name := h1.text_content().strip())]
+    folded_names = {" ".join(n.split()).casefold() for n in site_names}
+    folded_names |= {n.removeprefix("www.") for n in folded_names}
+    candidates: list[Callable[[], Any]] = [
+        lambda: next(iter(selected or []), None),
+        lambda: _headline(tree, meta, sorted(folded_names)),
+        lambda: meta.ld("headline", ARTICLE_TYPES) or meta.ld("name", ARTICLE_TYPES),
+        lambda: meta.first("og:title", "twitter:title", "citation_title", "dc.title"),
+        fallback,
+        lambda: tree.findtext(".//title"),  # trafilatura prefers og:title, which may be only the site's name
+    ]
+    # A candidate that is only the site's name (a blog's og:title, a CMS's JSON-LD) or has no letters says nothing.
+    first_title = ""
+    for candidate in candidates:
+        value = candidate()
+        if not (isinstance(value, str) and value.strip()):
+            continue
+        cleaned = clean_title(_unescaped(value), site_names)
+        first_title = first_title or cleaned
+        if cleaned.casefold() not in folded_names and any(c.isalpha() for c in cleaned):
+            return cleaned
+    return first_title

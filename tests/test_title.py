@@ -1,0 +1,86 @@
+"""The title rules of extract/title.py and clean_title's site-name cuts, each on a small page built for it."""
+
+from __future__ import annotations
+
+import pytest
+
+from extract.normalise import clean_title
+from extract.page import extract_page
+
+BODY = "".join(f"<p>Paragraph {i} says that migration policy changed in several ways across the region.</p>"
+               for i in range(12))  # fmt: skip
+
+
+SITE = '<meta property="og:site_name" content="{}">'
+
+
+def title_of(head: str, h1s: str, url: str = "https://example.org/a/post") -> str:
+    html = f"<html><head>{head}</head><body><main>{h1s}<article>{BODY}</article></main></body></html>"
+    return extract_page(html.encode(), url).title
+
+
+def test_a_title_cut_mid_word_is_not_inside_the_h1() -> None:
+    # "… and k" is the start of "… and keyboard": the <title> was truncated, the <h1> is whole.
+    got = title_of(
+        "<title>Desk setup: how to set up your monitor, laptop, and k | Shop</title>" + SITE.format("Shop"),
+        "<h1>Desk setup: how to set up your monitor, laptop, and keyboard (checklist)</h1>",
+    )
+    assert got == "Desk setup: how to set up your monitor, laptop, and keyboard (checklist)"
+
+
+def test_a_one_word_h1_from_the_middle_of_the_title_is_a_section_heading() -> None:
+    og = '<meta property="og:title" content="How we broke into Discord and hundreds of companies">'
+    got = title_of(f"<title>Gist</title>{og}", "<h1>Discord</h1>")
+    assert got == "How we broke into Discord and hundreds of companies"
+
+
+def test_a_one_word_h1_that_starts_the_title_is_the_headline() -> None:
+    got = title_of("<title>Resources Archive - Example Centre</title>", "<h1>Resources</h1>")
+    assert got == "Resources"
+
+
+def test_a_paragraph_in_an_h1_is_not_the_headline() -> None:
+    teaser = ("Learn which home renovations have the best return on investment and get expert tips on how to "
+              "understand and calculate the return of a home renovation project before you start it")  # fmt: skip
+    og = '<meta property="og:title" content="The 10 Best Home Renovation Projects | RenoCo">' + SITE.format("RenoCo")
+    got = title_of(f"<title>The 10 Best Home Renovation Projects | RenoCo</title>{og}", f"<h1>{teaser}</h1>")
+    assert got == "The 10 Best Home Renovation Projects"
+
+
+def test_an_h1_with_its_own_subtitle_keeps_it() -> None:
+    got = title_of(
+        '<title>Pros and Cons of Tiny House Living | LoadUp</title><meta property="og:site_name" content="LoadUp">',
+        "<h1>Pros and Cons of Tiny House Living: Why Live in a Tiny House?</h1>",
+    )
+    assert got == "Pros and Cons of Tiny House Living: Why Live in a Tiny House?"
+
+
+def test_a_kicker_before_the_title_in_the_h1_still_goes() -> None:
+    site = '<meta property="og:site_name" content="Example Institute">'
+    got = title_of(f"<title>Borders in 2021 | Example Institute</title>{site}", "<h1>Analysis Borders in 2021</h1>")
+    assert got == "Borders in 2021"
+
+
+def test_an_h1_garbled_by_its_cms_gives_way_to_the_title_it_spells() -> None:
+    got = title_of(
+        "<title>What Are The Basics Of Event Planning: Beginner's Guide</title>",
+        "<h1>What Are The Basics Of Event Planning? Beginner? Guide</h1>",
+    )
+    assert got == "What Are The Basics Of Event Planning: Beginner's Guide"
+
+
+@pytest.mark.parametrize(
+    ("title", "host", "expected"),
+    [
+        ("What do people love about Rust? | Rust Blog", "blog.rust-lang.org", "What do people love about Rust?"),
+        ("The Ultimate Car Checklist | Bridgestone Tires", "tires.bridgestone.com", "The Ultimate Car Checklist"),
+        ("Finding the Right Policy – Nationwide", "www.nationwide.com", "Finding the Right Policy"),
+        ("Supermove | Best Movers in NYC", "www.supermove.com", "Best Movers in NYC"),
+        ("Ergonomics at home | Example Shop", "oakywood.shop", "Ergonomics at home | Example Shop"),
+        # A subtitle whose words are not all in the address stays.
+        ("Tiny Houses: Why Live in One?", "goloadup.com", "Tiny Houses: Why Live in One?"),
+        ("Rust 1.80 | Release notes", "blog.rust-lang.org", "Rust 1.80 | Release notes"),
+    ],
+)
+def test_a_segment_that_spells_the_address_is_the_site_name(title: str, host: str, expected: str) -> None:
+    assert clean_title(title, [host]) == expected
