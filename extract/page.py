@@ -41,6 +41,7 @@ from trafilatura.utils import load_html
 from extract.body_tree import prepare_body_tree
 from extract.boilerplate import strip_boilerplate
 from extract.byline import byline_texts, labelled_bylines, pick_authors
+from extract.dates import headline_date
 from extract.doc_type import doc_type as page_doc_type
 from extract.metadata import ARTICLE_TYPES, PageMeta, ld_names, read_meta
 from extract.normalise import clean_authors, parse_date
@@ -221,6 +222,8 @@ def extract_page(
         lambda: next(iter(meta.times), None),
         lambda: meta.first("article:published_time", "citation_publication_date", "dcterms.date", "dc.date",
                            "dcterms.issued", "date", "pubdate"),
+        # The date written next to the headline: what the reader sees, often truer than an SEO plugin's JSON-LD.
+        lambda: headline_date(tree, title),
         lambda: meta.ld("datePublished"),
         lambda: hints.get("listing_date"),
         lambda: hints.get("feed_date"),
