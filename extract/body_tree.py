@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from copy import deepcopy
 
+import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.xpaths import BODY_XPATH
 
@@ -34,7 +35,20 @@ def _split_body(tree: HtmlElement) -> list[HtmlElement]:
         alike = (el.tag, el.get("class"), _article_of(el)) == (first.tag, first.get("class"), _article_of(first))
         if alike and not any(p in el.iterancestors() or el in p.iterancestors() for p in pieces):
             pieces.append(el)
-    return pieces if len(pieces) > 1 else []
+    if len(pieces) < 2:
+        return []
+    # Pieces of one body hold most of the text around them (the rest is ads and captions). A few "content"
+    # blocks among a listicle's product cards are not the body cut up: joined, they would become trafilatura's
+    # whole article and the cards would be lost.
+    common = next(a for a in first.iterancestors() if all(a in p.iterancestors() for p in pieces[1:]))
+    return pieces if sum(map(_word_count, pieces)) >= _SPLIT_SHARE * _word_count(common) else []
+
+
+_SPLIT_SHARE = 0.5
+
+
+def _word_count(el: HtmlElement) -> int:
+    return len(el.text_content().split())
 
 
 def _nested(article: HtmlElement) -> list[HtmlElement]:
@@ -61,12 +75,15 @@ _LINK_SHARE = 0.5
 
 
 _REPEATED = 3  # three or more nested <article>s of one class are a list of other posts, not parts of one text
+_TEASER_WORDS = 150  # an <article> this long is text, whatever links it holds
 
 
 def _is_related(inner: HtmlElement) -> bool:
     """An <article> inside an article that is a related item, a comment or a teaser, not the article's text."""
     if _RELATED_MARK.search(f"{inner.get('class', '')} {inner.get('id', '')}".lower()):
         return True
+    if _word_count(inner) >= _TEASER_WORDS:
+        return False  # teasers are short; a listicle's items of a few hundred words are the article's own text
     outer = _article_of(inner)
     if outer is not None and sum(a.get("class") == inner.get("class") for a in _nested(outer)) >= _REPEATED:
         return True
@@ -121,3 +138,29 @@ def prepare_body_tree(tree: HtmlElement, *, one_article: bool) -> HtmlElement:
             quote.tail = top.tail
             parent.replace(top, quote)
     return tree
+
+
+# When trafilatura's default pass keeps less than this share of the page's words, a second pass that favours
+# recall is tried, and taken when it finds at least _RECALL_GAIN times as many words: a body of several sections
+# that the default pass cut after the first. Pages the default pass already covers skip the second pass.
+_RECALL_TRY = 0.8
+_RECALL_GAIN = 1.1
+_PAGE_TEXT = "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]"
+
+
+def trafilatura_body(tree: HtmlElement, url: str, *, favor_recall: bool = False) -> str:
+    """trafilatura's text of the main content (comments left out, tables kept)."""
+    doc = trafilatura.bare_extraction(
+        tree, url=url, include_comments=False, include_tables=True, favor_recall=favor_recall
+    )
+    return (getattr(doc, "text", None) or "").strip()
+
+
+def fuller_body(tree: HtmlElement, prepared: HtmlElement, url: str, body: str) -> str | None:
+    """A recall pass's text when the default pass's `body` kept little of the page and the recall pass finds
+    clearly more (`prepared` is the tree the default pass read); None otherwise."""
+    words = len(body.split())
+    if words >= _RECALL_TRY * sum(len(str(t).split()) for t in tree.xpath(_PAGE_TEXT)):
+        return None
+    more = trafilatura_body(prepared, url, favor_recall=True)
+    return more if len(more.split()) >= _RECALL_GAIN * max(words, 1) else None

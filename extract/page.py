@@ -31,14 +31,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import trafilatura
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 from trafilatura.metadata import extract_metadata
 from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
 
-from extract.body_tree import prepare_body_tree
+from extract.body_tree import fuller_body, prepare_body_tree, trafilatura_body
 from extract.boilerplate import strip_boilerplate
 from extract.byline import byline_texts, labelled_bylines, pick_authors
 from extract.dates import headline_date
@@ -157,6 +156,12 @@ def _selected_body(tree: HtmlElement, css: str) -> str:
     ).strip()
 
 
+def _without_title(body: str, headings: set[str]) -> str:
+    """The body without a first line that is the title or an <h1>."""
+    title_line = body.split("\n", 1)[0].strip()
+    return body.split("\n", 1)[1].strip() if title_line and "\n" in body and title_line in headings else body
+
+
 def extract_page(
     html: bytes | str,
     url: str,
@@ -172,16 +177,12 @@ def extract_page(
     meta = read_meta(tree)
     sel = source.selectors if source else None
     body = _selected_body(tree, sel.body) if sel and sel.body else ""
+    prepared = raw_body = None
     if not body:
         # The configured selector is authoritative; trafilatura (with its readability and jusText fallbacks, most
         # of the stage's time) reads only pages it does not match: listings, or a site that changed its markup.
-        doc = trafilatura.bare_extraction(
-            prepare_body_tree(tree, one_article=_declares_article(meta, url)),
-            url=url,
-            include_comments=False,
-            include_tables=True,
-        )
-        body = (getattr(doc, "text", None) or "").strip()
+        prepared = prepare_body_tree(tree, one_article=_declares_article(meta, url))
+        body = raw_body = trafilatura_body(prepared, url)
     body = strip_boilerplate(body)
     notes = []
     fallback = _TrafilaturaMeta(tree, url)
@@ -195,11 +196,9 @@ def extract_page(
         fallback=lambda: fallback.get("title"),
     )
 
-    title_line = body.split("\n", 1)[0].strip()
     # trafilatura keeps an <h1> that sits inside the article; the title is metadata, not body text.
     headings = {title, *(h.text_content().strip() for h in tree.iter("h1"))}
-    if title_line and "\n" in body and title_line in headings:
-        body = body.split("\n", 1)[1].strip()
+    body = _without_title(body, headings)
 
     if sel and sel.authors:
         # A configured selector is authoritative: no match means no byline (not the CMS account in JSON-LD).
@@ -256,6 +255,11 @@ def extract_page(
 
     language = meta.lang or fallback.get("language")
     kind = page_kind(tree, meta, url, body, source)
+    if kind == "article" and prepared is not None and raw_body is not None:
+        # A publication whose body the default pass cut short gets the recall pass (extract/body_tree.py); only
+        # then, since a listing's cards would be "more text" too, and the page kind is read on the default body.
+        fuller = fuller_body(tree, prepared, url, raw_body)
+        body = _without_title(strip_boilerplate(fuller), headings) if fuller else body
     if kind != "article":
         # Names and dates on a listing belong to the items it lists, not to the page.
         authors, published, modified = [], None, None

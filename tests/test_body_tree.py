@@ -5,7 +5,7 @@ from __future__ import annotations
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
-from extract.body_tree import prepare_body_tree
+from extract.body_tree import fuller_body, prepare_body_tree, trafilatura_body
 from extract.page import extract_page
 
 OG_ARTICLE = '<meta property="og:type" content="article">'
@@ -149,3 +149,54 @@ def test_only_the_related_articles_of_a_paper_are_removed() -> None:
     prepared = prepare_body_tree(tree(page(PAPER)), one_article=True)
     kept = [a.get("class") for a in prepared.iter("article")]
     assert kept == ["paper", "abstract", "main-text"]
+
+
+def test_a_listicles_long_items_nested_in_its_article_are_its_text() -> None:
+    # Three or more <article>s of one class inside the article are teasers, unless each is a text of its own:
+    # a listicle's items of a few hundred words, titled by a link to the product they review.
+    items = "".join(
+        f"<article class='listicle-item'><h2><a href='https://shop.example.com/p{i}'>Scooter {i}</a></h2>"
+        f"{paragraphs(f'Scooter {i} review', 6)}</article>"
+        for i in range(4)
+    )
+    html = page(f"<article class='guide'><h1>The best scooters</h1>{paragraphs('Intro', 2)}{items}</article>")
+    body = extract_page(html, "https://reviews.example.org/best-scooters").body
+    assert "Scooter 0 review paragraph 5" in body
+    assert "Scooter 3 review paragraph 0" in body
+
+
+def test_a_few_content_blocks_among_a_listicles_cards_are_not_one_split_body() -> None:
+    # Three short "content" blocks with the brands' cards between them: joining them would make the blocks
+    # trafilatura's whole article and lose every card.
+    block = "<div class='article__block'>{}</div>"
+    cards = "".join(
+        block.format(f"<div class='brand-card'><h2>Brand {i}</h2>{paragraphs(f'Brand {i}', 5)}</div>") for i in range(6)
+    )
+    blocks = [
+        block.format(f"<div class='article__content rich-text'>{paragraphs(name, 1)}</div>")
+        for name in ("Intro", "Mid", "End")
+    ]
+    html = page(f"<article class='article'><h1>60 brands</h1>{blocks[0]}{cards}{blocks[1]}{blocks[2]}</article>")
+    prepared = prepare_body_tree(tree(html), one_article=True)
+    assert len(prepared.xpath("//div[@class='article__content rich-text']")) == 3
+    body = extract_page(html, "https://shop.example.org/blog/60-brands").body
+    assert "Brand 5 paragraph 4" in body
+
+
+def test_the_recall_pass_is_taken_only_when_the_default_pass_kept_little_and_it_finds_clearly_more() -> None:
+    # A guide of many short sections, of which trafilatura's default pass kept only the first.
+    sections = "".join(
+        f"<div class='section'><h2>Step {i}</h2><p>Step {i} tells the reader to check the lease, the deposit, the "
+        f"notice period and the utilities before signing anything with the landlord or the agency.</p></div>"
+        for i in range(8)
+    )
+    page_tree = tree(page(f"<article><h1>Renting a flat</h1>{sections}</article>"))
+    url = "https://guide.example.org/renting-a-flat"
+    cut_short = "Step 0 tells the reader to check the lease."
+    fuller = fuller_body(page_tree, page_tree, url, cut_short)
+    assert fuller is not None
+    assert "Step 7 tells the reader" in fuller
+    # The default pass kept most of the page's words: no second pass, whatever it would find.
+    whole = trafilatura_body(page_tree, url)
+    assert "Step 7" in whole
+    assert fuller_body(page_tree, page_tree, url, whole) is None
