@@ -16,6 +16,15 @@ _CALLS_TO_ACTION = re.compile(
   | (?:\d+\s+)?comments?
   | filed\s+under\s*:.*
   | advertisement
+  | \d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?\S*             # a bare machine timestamp
+  | like\s+this\s+(?:story|article)\?.*             # "Like this story? Share it with a friend!"
+  | thanks?\s+(?:you\s+)?for\s+(?:signing\s+up|subscribing).*
+  | there\s+was\s+an\s+error\s+processing\s+your\s+subscription.*
+  | an\s+error\s+has\s+occurred.*
+  | (?:order\s+reprints|print\s+(?:this\s+)?article|e-?mail\s+(?:this\s+)?article)
+  | write\s+to\s+.{1,60}\s+at\s+\S+@\S+               # "Write to Al Root at allen.root@dowjones.com"
+  | tell\s+us\s+what\s+you\s+think.*
+  | this\s+copy\s+is\s+for\s+your\s+personal,\s+non-commercial\s+use\s+only.*
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -28,7 +37,35 @@ def is_boilerplate(line: str) -> bool:
     return len(text.split()) <= _MAX_WORDS and bool(_CALLS_TO_ACTION.fullmatch(text))
 
 
+# A widget's heading over a list of other stories ("DON'T MISS", "You may also like..."): the heading and the
+# headline lines under it go, up to the next line of prose.
+_MORE_STORIES = re.compile(
+    r"(?:don'?t\s+miss|you\s+(?:may|might)\s+also\s+like|more\s+(?:stories|from\s+\S+(?:\s+\S+)?)|"
+    r"recommended(?:\s+for\s+you)?|most\s+(?:popular|read)|trending(?:\s+now)?|related\s+(?:articles|stories))"
+    r"\s*(?:\.\.\.|…|:)?",
+    re.IGNORECASE,
+)
+_HEADLINE_WORDS = 20  # a headline under such a heading; a longer line is prose again
+
+
+def _headline_line(line: str) -> bool:
+    text = " ".join(line.split())
+    return bool(text) and len(text.split()) <= _HEADLINE_WORDS and not text.endswith((".", "!", '."', ".”"))
+
+
 def strip_boilerplate(body: str) -> str:
-    """The body without its call-to-action lines."""
+    """The body without its call-to-action lines and other-stories widgets."""
     # Repeated lines are kept: a recipe's steps or an interview's questions repeat on purpose.
-    return "\n".join(line for line in body.split("\n") if not is_boilerplate(line)).strip()
+    kept: list[str] = []
+    in_widget = False
+    for line in body.split("\n"):
+        text = " ".join(line.split()).lstrip("-•*| ").strip()
+        if _MORE_STORIES.fullmatch(text):
+            in_widget = True
+            continue
+        if in_widget and (not text or _headline_line(text)):
+            continue
+        in_widget = False
+        if not is_boilerplate(line):
+            kept.append(line)
+    return "\n".join(kept).strip()

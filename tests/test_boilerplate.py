@@ -26,6 +26,16 @@ from migdigest.config import Source
         "12 comments",
         "Filed under: Khawarij |",
         "- Advertisement",
+        "2019-11-19T08:57:40+01:00",
+        "Like this story? Share it with a friend!",
+        "Thanks for signing up!",
+        "There was an error processing your subscription.",
+        "An error has occurred, please try again later.",
+        "- Order Reprints",
+        "- Print Article",
+        "Write to Al Root at allen.root@example.com",
+        "Tell us what YOU think...",
+        "This copy is for your personal, non-commercial use only. To order presentation-ready copies, use Reprints.",
     ],
 )
 def test_calls_to_action_are_boilerplate(line: str) -> None:
@@ -85,3 +95,24 @@ def test_a_configured_body_selector_is_cleaned_too() -> None:
     )
     body = extract_page(html, "https://www.example.org/research/rules", source=source).body
     assert body == "The first finding of the study.\nThe second finding."
+
+
+def test_an_other_stories_widget_goes_with_its_headlines() -> None:
+    body = "\n".join([
+        "China has sent troops to Hong Kong, the ministry said on Tuesday.",
+        "DON'T MISS",
+        "China furious at Macron for Hong Kong protest jibe [INSIGHT]",
+        "Hong Kong 'threatened with Chinese military intervention' [REACTION]",
+        "The protests began in June and have continued every weekend since, with hundreds arrested by the police.",
+        "You may also like...",
+        "Who will make the Rock Hall in 2020?",
+    ])  # fmt: skip
+    assert strip_boilerplate(body).split("\n") == [
+        "China has sent troops to Hong Kong, the ministry said on Tuesday.",
+        "The protests began in June and have continued every weekend since, with hundreds arrested by the police.",
+    ]
+
+
+def test_a_line_that_only_starts_like_a_widget_heading_stays() -> None:
+    body = "Most popular among the respondents was the option to stay.\nTrending upwards since 2019, arrivals rose."
+    assert strip_boilerplate(body) == body
