@@ -2,8 +2,9 @@
 
 Precedence, field by field (first that yields a value wins; docs/extraction.md says why):
 - body: source selector > trafilatura, on a tree whose split body is joined and related <article>s removed
-  (extract/body_tree.py); either way without call-to-action lines (extract/boilerplate.py).
-- title: source selector > the <h1> that the page's titles name (see _headline) > JSON-LD headline > og:title >
+  (extract/body_tree.py), with a recall pass for a publication the default pass cut short; either way without
+  call-to-action lines and other-stories widgets (extract/boilerplate.py).
+- title (extract/title.py): source selector > the <h1> that the page's titles name > JSON-LD headline > og:title >
   trafilatura > <title>; a candidate that is only the site's name, or has no letters, is skipped; then the site
   name is cut from the ends.
 - authors: source selector (authoritative even when empty) > JSON-LD author (people only, every one, @id
@@ -12,8 +13,9 @@ Precedence, field by field (first that yields a value wins; docs/extraction.md s
   candidate naming the same people and more wins, and a visible byline's person beats metadata that names
   only account handles (extract/byline.py pick_authors).
 - published: source selector > a full /YYYY/MM/DD/ date in the URL > first <time datetime> outside asides,
-  comments and footers > article:published_time, citation/DC dates > JSON-LD datePublished > listing date >
-  feed date > trafilatura (htmldate, original date only).
+  comments and footers > article:published_time, citation/DC dates > the date written next to the headline
+  (extract/dates.py) > JSON-LD datePublished > listing date > feed date > trafilatura (htmldate, original date
+  only).
 - modified: JSON-LD dateModified > article:modified_time, og:updated_time, dcterms.modified > sitemap lastmod.
 - summary: meta description > og:description > JSON-LD description > first body paragraph.
 - doc_type: source selector (mapped by type_labels) > listing label (mapped) > url_types patterns > what the page
