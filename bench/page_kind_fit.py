@@ -5,7 +5,9 @@
 Reads each page's signals once (`extract.page_kind.signals`, cached to --cache as JSON), then fits a logistic
 regression of index (listing, collection) against article pages over `features()` by plain gradient descent.
 Pages are put in five folds by a hash of their site, so no site is on both sides; each fold is scored by a model
-fitted on the other four. --write stores the weights fitted on every page in extract/page_kind_weights.json.
+fitted on the other four. The threshold is set on out-of-fold scores of the training pages (each of their folds
+scored by a model fitted without it), to take at most --budget of their articles. --write stores the weights
+fitted on every page in extract/page_kind_weights.json.
 """
 
 from __future__ import annotations
