@@ -16,12 +16,19 @@ import argparse
 import gzip
 import hashlib
 import json
+import math
 import multiprocessing
+import statistics
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
+from trafilatura.utils import load_html
+
+from extract.metadata import read_meta
 from extract.page import extract_page
+from extract.page_kind import page_kind
 from migdigest.models import INDEX_KINDS, OTHER_KINDS
 
 # How WCXB's labels map onto what the digest needs to know.
@@ -37,14 +44,24 @@ def half(page_id: str) -> str:
     return "a" if hashlib.sha1(page_id.encode()).digest()[0] % 2 == 0 else "b"
 
 
-def _kind(job: tuple[str, str, str, str]) -> tuple[str, str, str, str]:
+def _kind(job: tuple[str, str, str, str]) -> tuple[tuple[str, str, str, str], float]:
+    """The page's row for table() and the milliseconds page_kind() took on it (parsing and extraction apart)."""
     page_id, url, truth, path = job
     got: str
+    ms = math.nan
     try:
-        got = extract_page(gzip.decompress(Path(path).read_bytes()), url).page_type
+        html = gzip.decompress(Path(path).read_bytes())
+        extracted = extract_page(html, url)
+        got = extracted.page_type
+        tree = load_html(html)
+        if tree is not None:
+            meta = read_meta(tree)
+            start = time.perf_counter()
+            page_kind(tree, meta, url, extracted.body)
+            ms = (time.perf_counter() - start) * 1000
     except Exception as exc:  # a page the extractor cannot read is scored as a miss, with its reason
         got = f"error:{type(exc).__name__}"
-    return page_id, truth, got, half(page_id)
+    return (page_id, truth, got, half(page_id)), ms
 
 
 def _jobs(root: Path, limit: int | None) -> list[tuple[str, str, str, str]]:
@@ -107,9 +124,16 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     jobs = _jobs(args.folder, args.limit)
     with multiprocessing.get_context("forkserver").Pool(args.jobs) as pool:
-        rows = pool.map(_kind, jobs, chunksize=8)
+        results = pool.map(_kind, jobs, chunksize=8)
+    rows = [row for row, _ in results]
+    times = sorted(ms for _, ms in results if not math.isnan(ms))
     code = hashlib.sha1(Path(__file__).with_name("..").joinpath("extract/page_kind.py").resolve().read_bytes())
     print(f"extract/page_kind.py {code.hexdigest()[:10]}; {args.folder}\n")
+    if times:
+        print(
+            f"page_kind() per page (tree parsed): mean {statistics.fmean(times):.1f} ms, "
+            f"median {statistics.median(times):.1f} ms, p95 {times[int(0.95 * (len(times) - 1))]:.1f} ms\n"
+        )
     print(table([r for r in rows if r[3] == "a"], "Half a"))
     print(table([r for r in rows if r[3] == "b"], "Half b"))
     print(table(rows, "All pages (the model was fitted on them)"))

@@ -45,6 +45,20 @@ def _words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+_HIDDEN = frozenset({"script", "style", "noscript", "template"})
+
+
+def _visible_words(el: HtmlElement) -> int:
+    """Words a reader sees in an element: scripts' and styles' text (a framework's page data) left out."""
+    parts = []
+    for d in el.iter():
+        if isinstance(d.tag, str) and d.tag not in _HIDDEN and d.text:
+            parts.append(d.text)
+        if d is not el and d.tail:
+            parts.append(d.tail)
+    return _words(" ".join(parts))
+
+
 def _is_furniture(el: HtmlElement, page_words: int) -> bool:
     if el.tag in ("script", "style", "noscript", "select"):
         return True
@@ -53,14 +67,14 @@ def _is_furniture(el: HtmlElement, page_words: int) -> bool:
     if not (marked or (marks.strip() and _FURNITURE.search(marks))):
         return False
     # A wrapper of most of the page ("has-header", a <header> around the whole article) is not furniture.
-    return _words(el.text_content()) < 0.5 * page_words
+    return _visible_words(el) < 0.5 * page_words
 
 
 def _content_elements(tree: HtmlElement) -> list[HtmlElement]:
     """Every element of the page outside furniture, in document order."""
     body = tree.find(".//body")
     root = body if body is not None else tree
-    page_words = _words(root.text_content())
+    page_words = _visible_words(root)
     found: list[HtmlElement] = []
     stack = [root]
     while stack:
@@ -121,6 +135,18 @@ class Signals:
     article_elements: int = 0  # <article> elements outside furniture
     same_shape_links: int = 0  # distinct internal addresses of one shape (first segment, depth) in the content
     headline_links: int = 0  # distinct addresses linked by four words or more: teasers' headlines
+    # Third pass (issue 16): what a reader sees first and what a shop or an index is built of.
+    title_words: int = 0  # words of the <title>'s longest part (the site's name cut off): a headline is long
+    h1_words: int = 0  # words of the first <h1> in the content
+    long_paragraphs: int = 0  # <p> of 40 words or more: an article's paragraphs, not teasers
+    links: int = 0  # links in the content
+    image_links: int = 0  # of which around an image: product tiles and cards
+    buttons: int = 0  # <button>s in the content: "add to cart", filters, "load more"
+    inputs: int = 0  # <input>s anywhere: a shop's filters and sort order, a search box
+    repeated_anchor: int = 0  # the most times one short link text recurs ("Read more", "Shop now", "Details")
+    dates: int = 0  # dates written out in the content's text: a list of dated items
+    microdata: frozenset[str] = frozenset()  # schema.org types named by itemtype attributes
+    microdata_products: int = 0  # elements typed Product: one on a product's page, many on a shop's listing
 
     @property
     def link_density(self) -> float:
@@ -209,15 +235,48 @@ def _same_shape_links(content: list[HtmlElement], url: str) -> int:
     return max((len(v) for v in shapes.values()), default=0)
 
 
+_TITLE_PARTS = re.compile(r"\s[|\-–—:»·]\s|\s[|»·]|[|»·]\s")
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE = re.compile(
+    rf"\b{_MONTHS} \d{{1,2}}(?:st|nd|rd|th)?,? (?:19|20)\d\d\b|\b\d{{1,2}} {_MONTHS} (?:19|20)\d\d\b|"
+    r"\b(?:19|20)\d\d[-/.]\d\d[-/.]\d\d\b|\b\d\d?[/.]\d\d?[/.](?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+
+
+def _title_words(tree: HtmlElement) -> int:
+    """Words of the title's longest part: "Men's sneakers | Shop" gives 2, a headline many more."""
+    title = tree.find(".//title")
+    parts = _TITLE_PARTS.split(" ".join(title.text_content().split())) if title is not None else []
+    return max((_words(p) for p in parts), default=0)
+
+
+def _link_counts(content: list[HtmlElement]) -> tuple[int, int, int]:
+    """Links in the content, those around an image, and the most times one short link text recurs."""
+    links = image_links = 0
+    texts: dict[str, int] = defaultdict(int)
+    for el in content:
+        if el.tag != "a" or (el.get("href") or "").strip()[:1] in ("", "#"):
+            continue
+        links += 1
+        image_links += el.find(".//img") is not None or el.find(".//picture") is not None
+        text = " ".join(el.text_content().split()).lower()
+        if text and _words(text) <= 4:
+            texts[text] += 1
+    repeated = max(texts.values(), default=0)
+    return links, image_links, repeated if repeated >= 3 else 0
+
+
 def signals(tree: HtmlElement, meta: PageMeta, body: str, url: str = "") -> Signals:
     """Read the signals of a page once."""
     content = _content_elements(tree)
     inside = set(map(id, content))
-    words = link_words = prices = 0
+    words = link_words = prices = dates = 0
     for el in content:
         text = _own_text(el)
         n = _words(text)
         words += n
+        dates += len(_DATE.findall(text))
         if n and (el.tag == "a" or any(a.tag == "a" for a in el.iterancestors())):
             link_words += n
         prices += len(_PRICE.findall(text))
@@ -256,6 +315,10 @@ def signals(tree: HtmlElement, meta: PageMeta, body: str, url: str = "") -> Sign
     in_items = {id(d) for m in members for d in m.iter()}
     prose_free = sum(n for el, n in prose_blocks if id(el) not in in_items)
     card_words, card_groups = _cards(content)
+    links, image_links, repeated_anchor = _link_counts(content)
+    itemtypes = [t.rstrip("/").rsplit("/", 1)[-1] for t in tree.xpath("//@itemtype") for t in str(t).split()]
+    paragraphs = [el for el in content if el.tag == "p"]
+    h1 = next((el for el in content if el.tag == "h1"), None)
     og_type = (meta.first("og:type") or "").lower()
     ld_types = frozenset(meta.types())
     dated = bool(ld_types & set(ARTICLE_TYPES)) and bool(meta.ld("datePublished", ARTICLE_TYPES))
@@ -284,6 +347,17 @@ def signals(tree: HtmlElement, meta: PageMeta, body: str, url: str = "") -> Sign
         article_elements=sum(1 for el in content if el.tag == "article"),
         same_shape_links=_same_shape_links(content, url),
         headline_links=len({a.get("href") for a in content if a.tag == "a" and _words(a.text_content()) >= 4}),
+        title_words=_title_words(tree),
+        h1_words=_words(h1.text_content()) if h1 is not None else 0,
+        long_paragraphs=sum(1 for p in paragraphs if _words(p.text_content()) >= 40),
+        links=links,
+        image_links=image_links,
+        buttons=sum(1 for el in content if el.tag == "button"),
+        inputs=sum(1 for _ in tree.iter("input")),
+        repeated_anchor=repeated_anchor,
+        dates=dates,
+        microdata=frozenset(itemtypes),
+        microdata_products=sum(1 for t in itemtypes if t in _PRODUCT_TYPES),
     )
 
 
@@ -299,8 +373,17 @@ _LISTING_SEGMENT = re.compile(
     r"archives?|topics?|sections?|hub)/"
 )
 _POST_PATH = re.compile(r"/(19|20)\d\d/(0?[1-9]|1[0-2])/((0?[1-9]|[12]\d|3[01])/)?(?!page/)[^/?#]{4,}|[?&]p=\d+$")
-_FORUM_PATH = re.compile(r"/(?:threads?|questions|forums?|showthread\.php|viewtopic\.php|comments|t)/")
-_DOCS_URL = re.compile(r"^(?:docs?|devdocs|manual|man\d?)\.|/(?:docs|documentation|manual|man-pages|api-reference)/")
+# Forum software's addresses: phpBB's viewtopic.php?t=, vBulletin's showthread.php?t=, SMF's ?topic=, MyBB's
+# thread-123.html, NodeBB's /topic/123/, Flarum's /d/123-.
+_FORUM_PATH = re.compile(
+    r"/(?:threads?|questions|forums?|comments|t|boards?|discussions?)/|/(?:topic|d)/\d+|/thread-\d+|"
+    r"(?:showthread|viewtopic|showtopic)\.php|[?&]topic=\d|/showtopic-"
+)
+# Documentation hosts and sections: docs.*, developer.*, wiki.*, Read the Docs, GitBook, /docs/, /reference/ ...
+_DOCS_URL = re.compile(
+    r"^(?:docs?|devdocs|developer|wiki|manual|man\d?)\.|\.readthedocs\.io/|\.gitbook\.io/|"
+    r"/(?:docs?|documentation|manual|man-pages|api-reference|reference|tutorial|handbook|wiki)/"
+)
 _PRODUCT_TYPES = frozenset({"Product", "ProductGroup", "IndividualProduct", "Car"})
 _FORUM_TYPES = frozenset({"QAPage", "DiscussionForumPosting", "Question"})
 _NOT_ARTICLES = frozenset({"DiscussionForumPosting", "SocialMediaPosting", "CreativeWork", "APIReference"})
@@ -370,6 +453,16 @@ def features(sig: Signals, url: str) -> dict[str, float]:
         "many_prices": float(sig.prices >= 8),
         "sign_count": _index_score(sig, path, declared) / 10,
         "declared_article": float(declared),
+        "title_words": min(sig.title_words, 15) / 15,
+        "short_title": float(sig.title_words <= 3),
+        "h1_words": _log(sig.h1_words),
+        "long_paragraphs": _log(sig.long_paragraphs),
+        "links": _log(sig.links),
+        "image_links": _log(sig.image_links),
+        "buttons": _log(sig.buttons),
+        "inputs": _log(sig.inputs),
+        "repeated_anchor": _log(sig.repeated_anchor),
+        "dates": _log(sig.dates),
     }
 
 
@@ -421,17 +514,24 @@ def classify(sig: Signals, url: str, model: Model | None = None) -> PageKind:
         return "tag"
     if sig.og_type == "profile" or "ProfilePage" in ld or _AUTHOR_PATH.search(path):
         return "author"
-    if (ld & _FORUM_TYPES or sig.og_type == "qa" or _FORUM_PATH.search(path)) and not article_ld:
+    # A Question in microdata is as often an article's FAQ as a forum's thread, so it is not read there.
+    threads = bool(sig.microdata & {"QAPage", "DiscussionForumPosting"})
+    forum_markup = threads or ("Comment" in sig.microdata and not dated)
+    if (ld & _FORUM_TYPES or forum_markup or sig.og_type == "qa" or _FORUM_PATH.search(address)) and not article_ld:
         return "forum"
     if sig.og_type in ("product.group", "product:group") and not dated:
         return "collection"  # Shopify's and others' name for a category page
-    if (ld & _PRODUCT_TYPES or sig.og_type == "product") and not declared:
+    # og:type article is a shop's or a documentation site's template default (WooCommerce, Yoast): only a date
+    # or an article's JSON-LD outweighs a product's markup or a documentation address.
+    one_product = bool(ld & _PRODUCT_TYPES) or 1 <= sig.microdata_products <= 2 or sig.og_type == "product"
+    if one_product and not (dated or article_ld):
         return "product"
-    if _DOCS_URL.search(f"{parts.hostname or ''}{path}") and not declared:
+    if _DOCS_URL.search(f"{parts.hostname or ''}{path}") and not dated:
         return "documentation"
     # An ItemList inside an article is a list in the article (a listicle, a recipe's steps), not a listing.
     listing_ld = bool(ld & {"CollectionPage", "ItemList"}) and not article_ld
-    if dated:
+    # A page that calls itself a CollectionPage says more than a date its template stamps on every page (Yoast).
+    if dated and not (listing_ld and "CollectionPage" in ld):
         return "archive" if _ARCHIVE_PATH.search(address) and not sig.prose else "article"
     model = model or _default_model()
     if (

@@ -20,8 +20,12 @@ PAGER = '<nav class="pagination"><a href="?page=1">1</a><a href="?page=2">2</a><
 PREV_NEXT = '<nav class="pagination"><a href="/a">Previous post</a><a href="/b">Next post</a></nav>'
 
 
-def html(head: str = "", body: str = "") -> bytes:
-    return f'<html lang="en"><head><title>A page</title>{head}</head><body><main>{body}</main></body></html>'.encode()
+def html(head: str = "", body: str = "", title: str = "A page") -> bytes:
+    return f'<html lang="en"><head><title>{title}</title>{head}</head><body><main>{body}</main></body></html>'.encode()
+
+
+# A publication's own title is its headline; an index's is a name ("Research", "Travel bags | Shop").
+HEADLINE = "One essay on the new rules for asylum seekers at the border | Blog"
 
 
 def kind(page: bytes, url: str = "https://blog.example.net/research/") -> str:
@@ -34,13 +38,15 @@ def test_cards_with_a_numbered_pager_are_a_listing() -> None:
 
 def test_previous_and_next_links_are_not_a_pager() -> None:
     short_post = "<h1>One essay</h1><p>A short note on one new rule for asylum seekers at the border.</p>"
-    assert kind(html(body=short_post + cards(4) + PREV_NEXT), "https://blog.example.net/notes/one-essay") == "article"
+    post = html(body=short_post + cards(4) + PREV_NEXT, title=HEADLINE)
+    assert kind(post, "https://blog.example.net/notes/one-essay") == "article"
     assert kind(html(body=short_post + cards(4) + PAGER), "https://blog.example.net/notes/") == "listing"
 
 
 def test_an_article_with_a_related_sidebar_stays_an_article() -> None:
     # Many linked headings, but most of the text is the article's own, outside the cards.
-    assert kind(html(body="<h1>One essay</h1>" + LONG * 2 + f"<aside>{cards(9)}</aside>" + PAGER)) == "article"
+    body = "<h1>One essay</h1>" + LONG * 2 + f"<aside>{cards(9)}</aside>" + PAGER
+    assert kind(html(body=body, title=HEADLINE)) == "article"
 
 
 def test_many_cards_without_a_pager_are_a_listing() -> None:
@@ -188,3 +194,82 @@ def test_the_fitted_model_reads_every_feature() -> None:
     model = load_model()
     assert set(model.weights) == set(names)
     assert all(-20 < w < 20 for w in model.weights.values())  # fitted, not diverged
+
+
+def test_forum_software_addresses_and_markup_are_forums() -> None:
+    thread = html(body="<h1>Re: visas</h1>" + LONG)
+    for url in (
+        "https://forums.example.net/viewtopic.php?t=361697",
+        "https://talk.example.net/showthread.php?t=186269",
+        "https://community.example.net/index.php?topic=589061.0",
+        "https://community.example.net/thread-222085.html",
+        "https://community.example.net/topic/18427/rc1-is-out",
+    ):
+        assert kind(thread, url) == "forum", url
+    posting = '<div itemscope itemtype="https://schema.org/DiscussionForumPosting">' + LONG + "</div>"
+    assert kind(html(body="<h1>Re: visas</h1>" + posting), "https://talk.example.net/a/123") == "forum"
+    # A post's address and a topic page of a magazine are not a forum's.
+    assert kind(html(body="<h1>One essay</h1>" + LONG), "https://news.example.net/topic/history-of-visas") == "article"
+
+
+def test_comments_make_a_forum_only_on_an_undated_page() -> None:
+    comments = "".join(f'<div itemscope itemtype="http://schema.org/Comment"><p>Reply {i}</p></div>' for i in range(3))
+    body = "<h1>Visas</h1>" + LONG + comments
+    assert kind(html(body=body), "https://talk.example.net/a/123") == "forum"
+    published = '<meta property="article:published_time" content="2020-01-02T00:00:00Z">'
+    assert kind(html(published, body), "https://blog.example.net/a/123") == "article"
+
+
+def test_documentation_addresses_outweigh_a_template_og_type() -> None:
+    og = '<meta property="og:type" content="article">'
+    tech = '<script type="application/ld+json">{"@type": "TechArticle", "headline": "Install"}</script>'
+    page = "<h1>Install</h1>" + LONG
+    assert kind(html(og, page), "https://example.net/docs/18/sql-select.html") == "documentation"
+    assert kind(html(og, page), "https://project.readthedocs.io/en/latest/user/advanced/") == "documentation"
+    assert kind(html(og, page), "https://developer.example.net/terraform/language/resources") == "documentation"
+    assert kind(html(og + tech, page), "https://example.net/reference/react/use-state") == "documentation"
+
+
+def test_a_shop_page_of_one_product_is_a_product_whatever_its_og_type() -> None:
+    # WooCommerce and Yoast say og:type article on every page; the Product markup says what the page is.
+    og = '<meta property="og:type" content="article">'
+    ld = '<script type="application/ld+json">{"@type": "Product", "name": "Travel bag"}</script>'
+    page = "<h1>Travel bag</h1>" + LONG
+    assert kind(html(og + ld, page), "https://shop.example.net/product/travel-bag/") == "product"
+    one = '<div itemscope itemtype="https://schema.org/Product"><h1>Travel bag</h1>' + LONG + "</div>"
+    assert kind(html(body=one), "https://shop.example.net/travel-bag") == "product"
+    # Many items typed Product are a shop's listing, not one product's page.
+    many = "".join(
+        f'<li itemscope itemtype="https://schema.org/Product" class="product"><a href="/p/bag-{i}">'
+        f'<img src="/i{i}.jpg" alt=""><h3>Travel bag {i}</h3></a><span class=price>${40 + i}.99</span></li>'
+        for i in range(12)
+    )
+    assert kind(html(body=f"<h1>Travel bags</h1><ul class=grid>{many}</ul>"), "https://shop.example.net/bags/") in (
+        "collection",
+        "listing",
+    )
+
+
+def test_a_collection_page_outweighs_a_template_date() -> None:
+    head = (
+        '<meta property="og:type" content="article">'
+        '<meta property="article:published_time" content="2020-01-02T00:00:00Z">'
+        '<script type="application/ld+json">{"@graph": [{"@type": "CollectionPage"}, {"@type": "WebSite"}]}</script>'
+    )
+    assert kind(html(head, "<h1>Shop</h1>" + cards(6)), "https://shop.example.net/shop/") == "listing"
+
+
+def test_a_page_wrapper_named_like_furniture_is_read_when_scripts_hold_most_text() -> None:
+    from trafilatura.utils import load_html
+
+    from extract.metadata import read_meta
+    from extract.page_kind import signals
+
+    data = "<script>" + " ".join(f"word{i}" for i in range(3000)) + "</script>"
+    page = (
+        f'<html><head><title>Shop</title></head><body>{data}<div class="sticky-footer">{cards(6)}</div></body></html>'
+    )
+    tree = load_html(page.encode())
+    assert tree is not None
+    # The framework's script data is not text a reader sees, so the wrapper is most of the page, not a footer.
+    assert signals(tree, read_meta(tree), "", "https://shop.example.net/").words > 100
