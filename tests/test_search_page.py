@@ -454,3 +454,20 @@ def test_table_api_stays_for_power_users_and_the_overview_names_no_raw_tables(se
     body = html.split("<h1>", 1)[1]
     for name in ("crawl_runs<", "document_versions<", "browse_state", "documents_fts", "content_hash"):
         assert name not in body
+
+
+def test_read_connections_map_the_index_and_keep_a_bigger_page_cache(demo_db: Path) -> None:
+    # Searches walk doclists spread over the file: memory-mapped reads and a 64 MB page cache (bench/README.md).
+    with Digest(demo_db) as db:
+        writer = (db._db.execute("PRAGMA mmap_size").fetchone()[0], db._db.execute("PRAGMA cache_size").fetchone()[0])
+    reader = Digest.open_read(demo_db)
+    try:
+        read = (
+            reader._db.execute("PRAGMA mmap_size").fetchone()[0],
+            reader._db.execute("PRAGMA cache_size").fetchone()[0],
+        )
+    finally:
+        reader.close()
+    for mmap_size, cache_size in (writer, read):
+        assert mmap_size >= demo_db.stat().st_size
+        assert cache_size == -65536

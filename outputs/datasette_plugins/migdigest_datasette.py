@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from outputs.publication_text import CITATIONS, atom_feed, csv_text, export_row, outline
 from storage.browse import FACETS, LABELS, LANGUAGES, BrowseError, BrowseQuery, browse, by_authors, related
+from storage.digest import READ_PRAGMAS
 from storage.search import QueryError, build_match, query_notes
 
 # Canned queries ask snippet() to mark hits with these private-use characters: they never occur in extracted
@@ -93,6 +94,8 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
     conn.create_function("migdigest_fts", 1, fts_query, deterministic=True)
     conn.create_function("escape_fts", 1, fts_query, deterministic=True)
     conn.create_function("migdigest_atom_time", -1, atom_time, deterministic=True)
+    for pragma in READ_PRAGMAS:  # memory-mapped reads and a bigger page cache for the full-text index
+        conn.execute(pragma)
 
 
 @hookimpl
