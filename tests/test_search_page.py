@@ -471,3 +471,20 @@ def test_read_connections_map_the_index_and_keep_a_bigger_page_cache(demo_db: Pa
     for mmap_size, cache_size in (writer, read):
         assert mmap_size >= demo_db.stat().st_size
         assert cache_size == -65536
+
+
+@pytest.mark.parametrize(
+    "param", ["q", "publisher", "type", "topic", "region", "year", "language", "author", "since", "until", "added",
+              "sort", "page", "size"],
+)  # fmt: skip
+def test_hostile_values_in_any_parameter_never_break_the_page(server: str, param: str) -> None:
+    raw = ["%ED%A0%80", "%00", "%FF%FE", "9" * 40, "-1", "0", "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+           "%27%3B%20DROP%20TABLE%20documents%3B--", "a" * 3000]  # fmt: skip
+    for value in raw:
+        for suffix in ("", ".json", ".csv", ".atom"):
+            url = f"{server}/-/search{suffix}?{param}={value}&{param}=x&q=remittances"
+            status, content_type, body = get(url)
+            assert status in (200, 400), (url[:200], status, body[:300])
+            assert "Traceback" not in body
+            if "html" in content_type or "xml" in content_type:  # markup only as text (JSON, CSV: data)
+                assert XSS not in body
