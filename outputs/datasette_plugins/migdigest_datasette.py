@@ -22,8 +22,8 @@ from storage.browse import FACETS, LABELS, LANGUAGES, BrowseError, BrowseQuery, 
 from storage.digest import READ_PRAGMAS
 from storage.search import QueryError, build_match, query_notes
 
-# Canned queries ask snippet() to mark hits with these private-use characters: they never occur in extracted
-# text, so render_cell() can escape everything else and turn only them into <mark>.
+# Snippets mark hits with these private-use characters (storage.browse's, and any canned query's snippet()): they
+# never occur in extracted text, so highlight() can escape everything else and turn only them into <mark>.
 HIT_START = "\ue000"
 HIT_END = "\ue001"
 # An empty FTS5 phrase matches nothing and is not a syntax error: the answer to a query without words.
