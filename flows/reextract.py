@@ -47,4 +47,6 @@ def reextract(
                 for key in ("new", "changed", "unchanged", "gone"):
                     totals[key] += counts[key]
             report[name] = totals
+        if any(t["new"] or t["changed"] for t in report.values()):
+            db.optimize_search()  # a replay rewrites the index in many small segments: merge them, as a night does
     return report

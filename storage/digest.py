@@ -57,6 +57,11 @@ _NAME_LINKS = (
 )
 _AUTHOR_SEPARATOR = ", "
 _BUSY_TIMEOUT_MS = 30_000  # a second writer (another source's flow) waits this long for a store() to finish
+# Reading the full-text index: a search walks the doclists of its words, spread over a few hundred MB at 100,000
+# publications. Memory-mapped reads (SQLite clamps this to its build's limit, 2 GB here) spare a read() and a
+# copy per page, and a 64 MB page cache keeps the pages of recent searches (SQLite's default is 2 MB). Measured
+# side by side on the 100,000-publication bench digest: phrase searches ~25% faster (bench/README.md).
+READ_PRAGMAS = ("PRAGMA mmap_size = 2147483648", "PRAGMA cache_size = -65536")
 
 
 def _names(values: Iterable[str]) -> list[str]:
@@ -207,6 +212,8 @@ class Digest:
         self._db = Database(conn)
         try:
             self._db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            for pragma in READ_PRAGMAS:
+                self._db.execute(pragma)
             version, latest = schema_version(self._db), MIGRATIONS[-1].version
         except sqlite3.DatabaseError as exc:
             conn.close()
@@ -231,6 +238,8 @@ class Digest:
         try:
             self._db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
             self._db.execute("PRAGMA foreign_keys = ON")
+            for pragma in READ_PRAGMAS:
+                self._db.execute(pragma)
             if not in_memory:
                 # WAL lets Datasette read while a crawl writes; NORMAL sync is durable enough in WAL mode
                 # (a power cut can lose the last commits, never corrupt the file) and much faster.
@@ -800,6 +809,10 @@ class Digest:
         """Merge the full-text index into one segment (after a crawl: searches get about twice as fast)."""
         with write_transaction(self._db) as conn:
             conn.execute("INSERT INTO documents_fts (documents_fts) VALUES ('optimize')")
+
+    def search_segments(self) -> int:
+        """How many b-tree segments the full-text index is in (1 after optimize_search(); each store adds some)."""
+        return int(self._db.execute("SELECT count(DISTINCT segid) FROM documents_fts_idx").fetchone()[0])
 
     def integrity_check(self) -> list[str]:
         """Problems found by SQLite's and FTS5's integrity checks (an empty list when all is well)."""

@@ -58,33 +58,27 @@ def test_search_snippet_facet_and_publication(server: str, browser: object, tmp_
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(15_000)
 
-    # The publications page: search for a phrase from the report's last paragraph.
+    # An old bookmark to the publications table opens the search page: search for a phrase from the report's
+    # last paragraph.
     page.goto(f"{server}/digest/documents")
-    expect(page.locator("h1")).to_contain_text("Publications")
-    page.fill("#_search", f'"{phrase}"')
-    page.press("#_search", "Enter")
-    page.wait_for_url(re.compile(r"_search="))
-    result = page.locator("ol.publications li.publication a.title", has_text=report.title)
+    page.wait_for_url(re.compile(r"/$"))
+    expect(page.locator("#q")).to_be_focused()
+    page.fill("#q", f'"{phrase}"')
+    page.press("#q", "Enter")
+    page.wait_for_url(re.compile(r"[?&]q="))
+    result = page.locator("ol.hits li.hit", has=page.locator(f"a.title:text-is('{report.title}')"))
     expect(result).to_have_count(1)
-
-    # The same search ranked, with the matching passage highlighted.
-    page.click("a.ranked-search")
-    page.wait_for_url(re.compile(r"/digest/search\?q="))
-    row = page.locator("table.rows-and-columns tbody tr").first
-    expect(row.locator("td.col-title")).to_have_text(report.title)
-    mark = row.locator("td.col-snippet mark").first
+    mark = result.locator(".snippet mark").first
     expect(mark).to_be_visible()
     assert mark.inner_text().lower() in phrase.lower()
-    page.go_back()
 
     # A facet: only reports.
-    page.click("#facet-doc_type a:text-is('report')")
-    page.wait_for_url(re.compile(r"doc_type=report"))
-    expect(page.locator("h3").first).to_contain_text("1 row")
-    expect(page.locator("#facet-doc_type li").first).to_contain_text("report")
+    page.click("#facet-type a:has(.value:text-is('report'))")
+    page.wait_for_url(re.compile(r"type=report"))
+    expect(page.locator(".summary-line .total")).to_have_text("1 publication")
 
     # The publication itself: readable text, links to the original and its PDF.
-    page.click(f"ol.publications a.title:text-is('{report.title}')")
+    page.click(f"ol.hits a.title:text-is('{report.title}')")
     page.wait_for_url(re.compile(r"/digest/documents/\d+$"))
     expect(page.locator("article.publication h1")).to_have_text(report.title)
     expect(page.locator("a.original")).to_have_attribute("href", report.url)

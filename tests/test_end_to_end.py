@@ -134,8 +134,8 @@ def test_datasette_answers_a_search_over_its_json_api(digest: Path) -> None:
             rows = json.loads(urllib.request.urlopen(f"{base}/digest/documents.json?{query}", timeout=10).read())
             assert url in [r["url"] for r in rows]
             html = urllib.request.urlopen(f"{base}/digest/documents", timeout=10).read().decode()
-            assert "Publications" in html
-            assert 'name="_search"' in html
+            assert "Search publications" in html  # the table page leads to the search page
+            assert 'name="q"' in html
         finally:
             proc.terminate()
             proc.wait(timeout=10)

@@ -79,7 +79,9 @@ def test_reextract_rebuilds_the_same_digest(two_nights: tuple[Path, list[dict[st
     with Digest(db_path) as a, Digest(rebuilt) as b:
         before = sorted([{k: d[k] for k in FIELDS} for d in a.documents()], key=lambda d: d["canonical_url"])
         after = sorted([{k: d[k] for k in FIELDS} for d in b.documents()], key=lambda d: d["canonical_url"])
+        segments = b.search_segments()
     assert before == after
+    assert segments == 1  # the replay's index is merged, as a night's is
 
 
 def test_reextract_shows_its_progress_per_source(two_nights: tuple[Path, list[dict[str, Any]]], tmp_path: Path) -> None:

@@ -4,10 +4,14 @@ bounded ranking, messages, exports and feeds, the publication page's extras."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
+import re
 import sqlite3
+import urllib.error
 import urllib.parse
+import urllib.request
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterator
@@ -353,3 +357,134 @@ def test_browse_refuses_what_it_cannot_run(demo_db: Path) -> None:
         with pytest.raises(BrowseError, match=message):
             browse(conn, query)
     conn.close()
+
+
+# --- only analyst pages, only analyst words -----------------------------------------------------------------
+
+# Column and table names of the digest's bookkeeping, and Datasette's SQL wording: none may reach an analyst.
+INTERNAL = ("content_hash", "canonical_url", "cluster_id", "fetch_state", "gone_since", "pdf_status", "pdf_attempts",
+            "pdf_error", "revisit_days", "last_checked", "first_seen", "last_seen", "last_changed", "word_count",
+            "pdf_text", "doc_type", "search_id", "browse_state", "documents_fts", "document_topics",
+            "document_regions", "crawl_runs", "crawl_failures", "document_versions", "migrations", "_search",
+            "regions (linked)", "CREATE TABLE", "Custom SQL", "Run SQL", "rows-and-columns")  # fmt: skip
+_HREF = re.compile(r'href="(/[^"]*)"')
+
+
+def fetch_page(url: str) -> tuple[int, str, str]:
+    """Status, final URL (after redirects) and body of a GET."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.geturl(), response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, url, exc.read().decode("utf-8", "replace")
+
+
+def test_every_page_an_analyst_reaches_from_home_shows_only_analyst_words(server: str) -> None:
+    # Follow every same-site link from the home page (the search page's facets, pages, publications, their
+    # related publications, authors and topics), a few of each kind, and read each page's HTML.
+    queue, seen, kinds = ["/", "/?q=remittances", "/?q=sahel"], set(), Counter[str]()
+    pages: dict[str, str] = {}
+    while queue and len(pages) < 60:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        kind = path.split("?")[0].rstrip("0123456789")
+        if kinds[kind] >= 20:
+            continue
+        kinds[kind] += 1
+        status, final, html = fetch_page(server + path)
+        if path.endswith((".json", ".csv", ".atom")) or "." in path.split("?")[0].rsplit("/", 1)[-1]:
+            continue
+        assert status == 200, (path, status, html[:300])
+        pages[final.removeprefix(server)] = html
+        queue += [h.replace("&amp;", "&") for h in _HREF.findall(html)]
+    assert any(p.startswith("/digest/documents/") for p in pages)  # publication pages were read
+    assert sum(p.startswith(("/?", "/-/search?")) for p in pages) >= 10
+    for path, html in pages.items():
+        assert not [word for word in INTERNAL if word in html], path
+    for path, html in pages.items():
+        assert not re.search(
+            r'href="/digest(/(documents|search|latest|this_week|by_topic|by_region))?/?(\?|")', html
+        ), path  # no link to the database page, the table page or the old queries
+    publication = next(html for p, html in pages.items() if p.startswith("/digest/documents/"))
+    for label in ("Address in the digest", "Fetched from", "First seen", "Last checked", "Online"):
+        assert f">{label}</th>" in publication
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/digest/documents", "/"),
+        ("/digest/documents?_search=remittances&source=mpi&_sort_desc=published",
+         "/-/search?q=remittances&publisher=mpi"),
+        ("/digest/documents?doc_type__exact=report&_topic=Remittances&_region=Sahel&_layout=table",
+         "/-/search?type=report&topic=Remittances&region=Sahel"),
+        ("/digest/search?q=remittances&source=odi&doc_type=", "/-/search?q=remittances&publisher=odi"),
+        ("/digest/search.json?q=remittances", "/-/search.json?q=remittances"),
+        ("/digest/search_feed.atom?q=remittances", "/-/search.atom?q=remittances"),
+        ("/digest/latest", "/-/search?sort=newest"),
+        ("/digest/by_topic?topic=Remittances", "/-/search?topic=Remittances"),
+        ("/digest/by_region?region=", "/"),
+    ],
+)  # fmt: skip
+def test_old_pages_and_queries_lead_to_the_search_page(server: str, old: str, new: str) -> None:
+    status, final, _ = fetch_page(server + old)
+    assert status == 200
+    assert final == server + new
+
+
+def test_this_week_is_the_last_seven_days_on_the_search_page(server: str, demo_db: Path) -> None:
+    status, final, html = fetch_page(server + "/digest/this_week")
+    assert status == 200
+    since = (dt.date.today() - dt.timedelta(days=7)).isoformat()
+    assert final == f"{server}/-/search?since={since}&sort=newest"
+    assert "Hostile" in html  # published two days ago
+    assert f"From {since}" in html  # the filter is shown, and removable
+
+
+def test_table_api_stays_for_power_users_and_the_overview_names_no_raw_tables(server: str) -> None:
+    data = get_json(f"{server}/digest/documents.json?_search=remittances&_shape=objects&_col=content_hash")
+    assert data["rows"]
+    assert all("content_hash" in r for r in data["rows"])
+    status, _, html = get(f"{server}/digest")
+    assert status == 200
+    for title in ("Crawl runs", "Crawl failures", "Earlier versions", "Sources", "Source health"):
+        assert title in html
+    body = html.split("<h1>", 1)[1]
+    for name in ("crawl_runs<", "document_versions<", "browse_state", "documents_fts", "content_hash"):
+        assert name not in body
+
+
+def test_read_connections_map_the_index_and_keep_a_bigger_page_cache(demo_db: Path) -> None:
+    # Searches walk doclists spread over the file: memory-mapped reads and a 64 MB page cache (bench/README.md).
+    with Digest(demo_db) as db:
+        writer = (db._db.execute("PRAGMA mmap_size").fetchone()[0], db._db.execute("PRAGMA cache_size").fetchone()[0])
+    reader = Digest.open_read(demo_db)
+    try:
+        read = (
+            reader._db.execute("PRAGMA mmap_size").fetchone()[0],
+            reader._db.execute("PRAGMA cache_size").fetchone()[0],
+        )
+    finally:
+        reader.close()
+    for mmap_size, cache_size in (writer, read):
+        assert mmap_size >= demo_db.stat().st_size
+        assert cache_size == -65536
+
+
+@pytest.mark.parametrize(
+    "param", ["q", "publisher", "type", "topic", "region", "year", "language", "author", "since", "until", "added",
+              "sort", "page", "size"],
+)  # fmt: skip
+def test_hostile_values_in_any_parameter_never_break_the_page(server: str, param: str) -> None:
+    raw = ["%ED%A0%80", "%00", "%FF%FE", "9" * 40, "-1", "0", "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+           "%27%3B%20DROP%20TABLE%20documents%3B--", "a" * 3000]  # fmt: skip
+    for value in raw:
+        for suffix in ("", ".json", ".csv", ".atom"):
+            url = f"{server}/-/search{suffix}?{param}={value}&{param}=x&q=remittances"
+            status, content_type, body = get(url)
+            assert status in (200, 400), (url[:200], status, body[:300])
+            assert "Traceback" not in body
+            if "html" in content_type or "xml" in content_type:  # markup only as text (JSON, CSV: data)
+                assert XSS not in body

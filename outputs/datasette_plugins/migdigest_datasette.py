@@ -7,7 +7,7 @@ import re
 import sqlite3
 import urllib.parse
 from collections.abc import Awaitable, Callable, MutableMapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from datasette import hookimpl
@@ -18,11 +18,12 @@ from datasette.utils import path_with_added_args, path_with_removed_args, urlsaf
 from markupsafe import Markup, escape
 
 from outputs.publication_text import CITATIONS, atom_feed, csv_text, export_row, outline
-from storage.browse import FACETS, LABELS, BrowseError, BrowseQuery, browse, by_authors, related
+from storage.browse import FACETS, LABELS, LANGUAGES, BrowseError, BrowseQuery, browse, by_authors, related
+from storage.digest import READ_PRAGMAS
 from storage.search import QueryError, build_match, query_notes
 
-# Canned queries ask snippet() to mark hits with these private-use characters: they never occur in extracted
-# text, so render_cell() can escape everything else and turn only them into <mark>.
+# Snippets mark hits with these private-use characters (storage.browse's, and any canned query's snippet()): they
+# never occur in extracted text, so highlight() can escape everything else and turn only them into <mark>.
 HIT_START = "\ue000"
 HIT_END = "\ue001"
 # An empty FTS5 phrase matches nothing and is not a syntax error: the answer to a query without words.
@@ -93,6 +94,8 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
     conn.create_function("migdigest_fts", 1, fts_query, deterministic=True)
     conn.create_function("escape_fts", 1, fts_query, deterministic=True)
     conn.create_function("migdigest_atom_time", -1, atom_time, deterministic=True)
+    for pragma in READ_PRAGMAS:  # memory-mapped reads and a bigger page cache for the full-text index
+        conn.execute(pragma)
 
 
 @hookimpl
@@ -115,10 +118,6 @@ def render_cell(value: object, column: str, table: str | None, database: str, da
     return None
 
 
-async def _table_vars(request: Any) -> dict[str, Any]:
-    return {"migdigest_search": request.scope.get("migdigest_search")}
-
-
 def _loads(value: object) -> list[str]:
     try:
         items = json.loads(value) if isinstance(value, str) else []
@@ -129,6 +128,25 @@ def _loads(value: object) -> list[str]:
 
 def _paragraphs(text: object) -> list[str]:
     return [line.strip() for line in str(text or "").splitlines() if line.strip()]
+
+
+# The publication's record, in an analyst's words (internal bookkeeping such as hashes and cluster ids left out).
+_RECORD = (
+    ("Address in the digest", "canonical_url"),
+    ("Fetched from", "url"),
+    ("PDF", "pdf_url"),
+    ("Updated by the publisher", "modified"),
+    ("First seen", "first_seen"),
+    ("Last checked", "last_seen"),
+    ("Text last changed", "last_changed"),
+)
+
+
+def record(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """The record rows shown on a publication page: label and value, empty values left out."""
+    rows = [(label, str(doc[key])) for label, key in _RECORD if doc.get(key)]
+    rows.append(("Online", "no longer" if doc.get("status") == "gone" else "yes"))
+    return rows
 
 
 def web_link(url: object) -> str | None:
@@ -142,11 +160,9 @@ def web_link(url: object) -> str | None:
 def extra_template_vars(
     view_name: str, table: str | None, database: str | None, request: Any, datasette: Any
 ) -> Callable[[], Awaitable[dict[str, Any]]] | None:
-    """The publications table: what search_governor() did; a publication's page: its text, names and twins."""
+    """A publication's page: its text, names, twins, related publications and citations."""
     if database != DATABASE or table != TABLE or request is None:
         return None
-    if view_name == "table":
-        return lambda: _table_vars(request)
     if view_name != "row":
         return None
 
@@ -168,8 +184,9 @@ def extra_template_vars(
             duplicates = [
                 dict(r)
                 for r in await db.execute(
-                    "SELECT id, title, source, published FROM documents WHERE cluster_id = ? AND id != ?"
-                    " ORDER BY published DESC, id LIMIT 50",
+                    "SELECT d.id, d.title, coalesce(nullif(s.title, ''), d.source) AS publisher, d.published"
+                    " FROM documents AS d LEFT JOIN sources AS s ON s.name = d.source"
+                    " WHERE d.cluster_id = ? AND d.id != ? ORDER BY d.published DESC, d.id LIMIT 50",
                     [doc["cluster_id"], doc["id"]],
                 )
             ]
@@ -199,6 +216,8 @@ def extra_template_vars(
                 "summary_paragraphs": _paragraphs(doc.get("summary")),
                 "pdf_paragraphs": _paragraphs(doc.get("pdf_text")),
                 "duplicates": duplicates,
+                "language": LANGUAGES.get(doc.get("language") or "", doc.get("language") or ""),
+                "record": record(doc),
             }
         }
 
@@ -584,19 +603,71 @@ async def search_page(request: Any, datasette: Any) -> Any:
         "dates": {k: request.args.get(k, "") for k in _DATE_PARAMS},
         "search_path": path,
         "clear_url": path,
-        "documents_url": datasette.urls.table(DATABASE, TABLE),
-        "database_url": datasette.urls.database(DATABASE),
     }
     html = await datasette.render_template("migdigest_search.html", context, request=request, view_name="search")
     return Response.html(html)
 
 
+# --- the older pages, sent to the search page ------------------------------------------------------------------
+
+# Parameters of the publications table page and of the old canned queries -> the search page's.
+_OLD_PARAMS = {
+    "_search": "q",
+    "q": "q",
+    "source": "publisher",
+    "source__exact": "publisher",
+    "doc_type": "type",
+    "doc_type__exact": "type",
+    "language": "language",
+    "language__exact": "language",
+    "year": "year",
+    "year__exact": "year",
+    "_topic": "topic",
+    "topic": "topic",
+    "_region": "region",
+    "region": "region",
+}
+
+
+def old_page_target(name: str, fmt: str | None, query_string: str, today: date) -> str:
+    """Where an old page (the publications table, a canned query) now lives: the search page, same filters."""
+    params = [
+        (_OLD_PARAMS[k], v.strip())
+        for k, v in urllib.parse.parse_qsl(query_string, keep_blank_values=False)
+        if k in _OLD_PARAMS and v.strip()
+    ]
+    if name == "this_week":  # the rolling seven days that query showed, newest first
+        params += [("since", (today - timedelta(days=7)).isoformat()), ("sort", "newest")]
+    elif name == "latest":
+        params.append(("sort", "newest"))
+    suffix = f".{fmt}" if fmt else ""
+    if not params and not suffix:
+        return "/"
+    return _link(SEARCH_PATH + suffix, params)
+
+
+async def old_page(request: Any, datasette: Any) -> Any:
+    """A redirect from the publications table page or an old canned query to the search page."""
+    from datasette.utils.asgi import Response
+
+    name = request.url_vars["name"]
+    target = old_page_target(name, request.url_vars.get("format"), request.query_string, date.today())
+    return Response.redirect(target, status=302)
+
+
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    """The search page at / (the home page) and /-/search, with .json, .csv and .atom."""
+    """The search page at / (the home page) and /-/search, with .json, .csv and .atom; old pages redirect to it.
+
+    The publications table page (its HTML; the JSON and CSV table API stays for power users) and the canned
+    queries it replaces showed internal columns and raw labels that Datasette's metadata cannot hide.
+    """
     return [
         (r"^/$", search_page),
         (r"^/-/search(\.(?P<format>json|csv|atom))?$", search_page),
+        (rf"^/{DATABASE}/(?P<name>{TABLE})$", old_page),
+        (rf"^/{DATABASE}/(?P<name>search|latest|this_week|by_topic|by_region)(\.(?P<format>json|csv))?$", old_page),
+        (rf"^/{DATABASE}/(?P<name>search_feed)\.(?P<format>atom)$", old_page),
     ]
 
 
