@@ -197,7 +197,7 @@ def bare_settings(base_url: str) -> dict[str, Any]:
     return {**{k: theirs[k] for k in keys}, "LOG_LEVEL": theirs["LOG_LEVEL"]}
 
 
-def run_bare(fetched: Fetched, settings: dict[str, Any], out: Path) -> BareRun:
+def run_bare(fetched: Fetched, settings: dict[str, Any], out: Path, extract: bool = True) -> BareRun:
     """Bare Scrapy over the nightly's URLs in a subprocess, then bare trafilatura.extract over the pages it kept."""
     import trafilatura
 
@@ -217,11 +217,13 @@ def run_bare(fetched: Fetched, settings: dict[str, Any], out: Path) -> BareRun:
         raise SystemExit(f"bare Scrapy failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
     bodies = [(url, (out / name).read_bytes()) for url, name in keep.items() if (out / name).exists()]
+    if not extract:
+        return BareRun(scrapy_wall, 0.0, int(stats.get("downloader/response_count", 0)), len(bodies))
     started = time.perf_counter()
     for url, html in bodies:
         trafilatura.extract(html, url=url)
-    extract = time.perf_counter() - started
-    return BareRun(scrapy_wall, extract, int(stats.get("downloader/response_count", 0)), len(bodies))
+    extract_s = time.perf_counter() - started
+    return BareRun(scrapy_wall, extract_s, int(stats.get("downloader/response_count", 0)), len(bodies))
 
 
 def bare_crawl(spec_path: Path) -> None:
@@ -255,6 +257,85 @@ def bare_crawl(spec_path: Path) -> None:
     (out / "stats.json").write_text(json.dumps(stats, indent=1), encoding="utf-8")
 
 
+def crawl_only(n: int, repeat: int, profile: Path | None) -> None:
+    """The crawl alone against bare Scrapy on the same URLs, alternating, both timed with their subprocess start.
+
+    Columns: the nightly's crawl process (`spiders.crawl.run_crawl`, a fresh run directory, night 1); bare Scrapy
+    asking the mirror's URLs directly (as in the full bench); bare Scrapy asking the real site's URLs through the
+    crawl's own download handler (spiders/mirror.py), so that the handler, which only the benches and demos use,
+    is measured apart. `--profile DIR` leaves a cProfile of each crawl process in DIR (spiders.crawl.PROFILE_ENV).
+    """
+    import os
+    import resource
+
+    from migdigest.config import load_config
+    from mirrors import SITES
+    from mirrors.scaled import register
+    from mirrors.server import MirrorServer
+    from spiders.crawl import PROFILE_ENV, run_crawl
+    from spiders.mirror import override_settings
+
+    source = load_config().source("mpi")
+    name = register(n)
+    labels = ("crawl", "bare Scrapy", "bare Scrapy, real URLs via the handler")
+    rows: dict[str, list[float]] = {label: [] for label in labels}
+    cpu: dict[str, list[float]] = {label: [] for label in labels}  # the crawl process's own CPU seconds
+    loads: list[float] = []
+
+    def timed(label: str, run: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        done = run(*args, **kwargs)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu[label].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        rows[label].append(float(done.seconds if label == "crawl" else done.scrapy))
+        return done
+
+    with MirrorServer(name) as server, tempfile.TemporaryDirectory(prefix="migdigest-bench-") as tmp:
+        SITES[name].rendering(server.base_url)
+        settings = bare_settings(server.base_url)
+        handler = {**settings, **override_settings(source.base_url, server.base_url)}
+        for r in range(repeat):
+            loads.append(os.getloadavg()[0])
+            if profile:
+                os.environ[PROFILE_ENV] = str(profile)
+            run_dir = Path(tmp) / f"crawl{r}" / "run"
+            outcome = timed("crawl", run_crawl, source, run_dir, base_url=server.base_url)
+            os.environ.pop(PROFILE_ENV, None)
+            if not outcome.ok:
+                raise SystemExit(f"the crawl failed: {outcome.describe()}")
+            fetched = fetched_urls(run_dir, source, server.base_url)
+            real = Fetched(
+                [*_real(fetched.urls, source.base_url, server.base_url)],
+                [*_real(fetched.publications, source.base_url, server.base_url)],
+                fetched.pdfs,
+                fetched.discovery,
+            )
+            timed("bare Scrapy", run_bare, fetched, settings, Path(tmp) / f"bare{r}", extract=False)
+            timed(labels[2], run_bare, real, handler, Path(tmp) / f"handler{r}", extract=False)
+            print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in rows.items()), flush=True)
+    base = statistics.median(rows["bare Scrapy"])
+    print(f"crawl only, scaled MPI mirror of {n} publications; {repeat} rounds alternating; load average at the "
+          f"start of each round: {', '.join(f'{x:.1f}' for x in loads)}")  # fmt: skip
+    base_cpu = statistics.median(cpu["bare Scrapy"])
+    print(f"{'':42}{'wall s, median (min-max)':>26}{'x bare':>8}{'CPU s, median (min-max)':>26}{'x bare':>8}")
+    for label, values in rows.items():
+        cell = f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+        cpu_cell = f"{statistics.median(cpu[label]):.2f} ({min(cpu[label]):.2f}-{max(cpu[label]):.2f})"
+        print(f"{label:42}{cell:>26}{statistics.median(values) / base:>7.2f}x"
+              f"{cpu_cell:>26}{statistics.median(cpu[label]) / base_cpu:>7.2f}x")  # fmt: skip
+    pairs = [c / b for c, b in zip(rows["crawl"], rows["bare Scrapy"], strict=True)]
+    cpu_pairs = [c / b for c, b in zip(cpu["crawl"], cpu["bare Scrapy"], strict=True)]
+    print(f"crawl / bare Scrapy per round: wall {', '.join(f'{x:.2f}x' for x in pairs)}; CPU "
+          f"{', '.join(f'{x:.2f}x' for x in cpu_pairs)} (target <= 1.05x)")  # fmt: skip
+    print("CPU: user + system seconds of the crawl's process (getrusage of the waited-for child), less sensitive to "
+          "the other jobs on the machine than wall time")  # fmt: skip
+
+
+def _real(urls: list[str], real: str, mirror: str) -> list[str]:
+    """The mirror's URLs as the real site's, for a crawl that maps them back in its download handler."""
+    return [real.rstrip("/") + u[len(mirror.rstrip("/")) :] if u.startswith(mirror) else u for u in urls]
+
+
 def _warm_up() -> None:
     """A flow that does nothing, run once so Prefect's server is up before the clock starts."""
 
@@ -265,9 +346,14 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000, help="publications of the scaled MPI mirror")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--bare-crawl", type=Path, help=argparse.SUPPRESS)  # the baseline's Scrapy subprocess
+    parser.add_argument("--crawl-only", action="store_true", help="the crawl against bare Scrapy, no Prefect")
+    parser.add_argument("--profile", type=Path, help="with --crawl-only: cProfile each crawl process into DIR")
     args = parser.parse_args()
     if args.bare_crawl:
         bare_crawl(args.bare_crawl)
+        return
+    if args.crawl_only:
+        crawl_only(args.n, args.repeat, args.profile)
         return
 
     from prefect import flow

@@ -138,7 +138,7 @@ class PdfReading:
 
 def start_reading(data: bytes, limits: PdfLimits = DEFAULT_LIMITS) -> PdfReading:
     """Hand `data` to the reader child and return at once (so the caller works while it reads)."""
-    if threading.active_count() > 1:
+    if not _forkable():
         # Not safe to fork here: read it now in a forkserver worker, which forks the reader for us.
         with get_context("forkserver").Pool(1) as pool:
             done = pool.apply(read_bounded, (data, limits))
@@ -152,6 +152,18 @@ def start_reading(data: bytes, limits: PdfLimits = DEFAULT_LIMITS) -> PdfReading
         _write_all(reader.send, _LENGTH.pack(len(data)) + data)
     reader.served += 1
     return PdfReading(reader=reader, deadline=time.monotonic() + limits.seconds)
+
+
+# Threads that hold no lock while they wait, so a fork beside them is safe: a pool worker's lifeline
+# (extract.stage._die_with, blocked reading a pipe). Counting it made every PDF of a pooled run go through a
+# fresh forkserver pool, a process start per file (bench/README.md, issue 20).
+_FORK_SAFE_THREADS = frozenset({"pool-lifeline"})
+
+
+def _forkable() -> bool:
+    """True when this process has no thread but the main one and those known to be safe to fork beside."""
+    main = threading.main_thread()
+    return all(t is main or t.name in _FORK_SAFE_THREADS for t in threading.enumerate())
 
 
 def read_bounded(data: bytes, limits: PdfLimits = DEFAULT_LIMITS) -> PdfText:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from contextlib import suppress
 
+import warcio.archiveiterator  # noqa: F401  (spiders.rundir.read_body imports it late, so the crawl need not)
+
 import extract.stage  # noqa: F401  (the import is the point: extractor, trafilatura, lxml, PDFium)
 from extract.taxonomy import load_taxonomy
 from migdigest.yamlconf import ConfigError

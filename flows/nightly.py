@@ -9,11 +9,12 @@ from collections import Counter
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectConcurrentFuture, PrefectFuture
+from prefect.utilities.annotations import quote
 
 from extract.dedupe import DocText, cluster
 from extract.stage import ExtractResult, extract_run, start_workers
@@ -35,13 +36,25 @@ from storage.lock import digest_lock
 DEDUPE = "dedupe"  # the pending-work name of clustering and the search index merge
 
 
+_T = TypeVar("_T")
+
+
+def _whole(value: _T) -> _T:
+    """A task argument Prefect hands over as it is, without visiting each element for futures (quote)."""
+    # Unquoted, Prefect walks a parameter element by element twice per task run: with one entry per page of a
+    # site (known pages, a run's confirmed URLs) that was most of a quiet night's Prefect time (bench/README.md).
+    return cast(_T, quote(value))
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-@task(name="known pages", cache_policy=NO_CACHE)
 def known_pages(db_path: Path, name: str) -> dict[str, dict[str, str]]:
-    """What the digest knows of a source's pages, keyed by path, for an incremental crawl."""
+    """What the digest knows of a source's pages, keyed by path, for an incremental crawl.
+
+    Not a task: a task's result is walked element by element by Prefect (bench/README.md, issue 20).
+    """
     if not Path(db_path).exists():
         return {}
     with Digest(db_path) as db:
@@ -228,14 +241,14 @@ def _source_night(
         outcome = future.result()
         step = "extract"
         result = extract_source.with_options(timeout_seconds=settings.extract_time_limit)(
-            source, outcome.run_dir, taxonomy
+            source, outcome.run_dir, _whole(taxonomy)
         )
         stats = _stats(name, started[0], outcome, result)
         stats.duration_s = round(time.perf_counter() - started[1], 2)
         step = "store"
         revisit = source.revisit_max_days or settings.revisit_max_days
         stats = store_source.with_options(timeout_seconds=settings.store_time_limit)(
-            db_path, source, stats, result, run_id, settings.pdf_max_attempts, revisit
+            db_path, source, stats, _whole(result), run_id, settings.pdf_max_attempts, revisit
         )
         stored, skipped = len(result.publications), dict(result.skipped)
     except Exception as exc:
@@ -308,7 +321,9 @@ def _night(
                 report_rows.append({**asdict(stats), "stored": 0, "skipped": {}})
                 finished.add(name)
                 continue
-            futures[name] = crawl.submit(chosen[name], settings, runs_dir / name / stamp, base_urls.get(name), known)
+            futures[name] = crawl.submit(
+                chosen[name], settings, runs_dir / name / stamp, base_urls.get(name), _whole(known)
+            )
         for name, future in futures.items():
             row = _source_night(
                 name, chosen[name], future, db_path, taxonomy, settings, started[name], run_ids.get(name)

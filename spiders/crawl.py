@@ -22,6 +22,8 @@ from spiders.rundir import CRAWL_LOG, CRAWL_SPEC, KNOWN, PAGES, STATS, RunInfo, 
 _live: set[subprocess.Popen[bytes]] = set()
 _live_guard = threading.Lock()
 _stopping = threading.Event()  # set by stop_crawls(): a flow being stopped starts no new crawl
+# A directory: the crawl process runs under cProfile and leaves its stats there (benches only).
+PROFILE_ENV = "MIGDIGEST_CRAWL_PROFILE"
 _POLL_S = 0.5  # how often a waiting flow looks at the crawl: its time limit, its progress
 
 
@@ -100,7 +102,9 @@ def crawl_settings(
         "DOWNLOAD_DELAY": delay,
         "CONCURRENT_REQUESTS": concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
-        "AUTOTHROTTLE_ENABLED": True,
+        # A loopback mirror answers as fast as the machine lets it: AutoThrottle would read a loaded machine's
+        # latency as a struggling server and space requests out (2-3x bare Scrapy's time at load 10; issue 20).
+        "AUTOTHROTTLE_ENABLED": not local,
         "AUTOTHROTTLE_START_DELAY": delay,
         "AUTOTHROTTLE_MAX_DELAY": 60.0,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(concurrency),
@@ -112,8 +116,21 @@ def crawl_settings(
         "REDIRECT_MAX_TIMES": 5,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
+        # Scrapy 2.19 starts a remote-control web server in every crawl by default (aiohttp: ~20% of the crawl
+        # process's imports). Off, and extensions never used not even imported: a quiet night's crawl is mostly
+        # its start-up (bench/README.md, issue 20).
+        "REMOTE_CONTROL_ENABLED": False,
+        "EXTENSIONS": {
+            "scrapy.extensions.remote_control.RemoteControl": None,
+            "scrapy.extensions.telnet.TelnetConsole": None,
+            "scrapy.extensions.feedexport.FeedExporter": None,
+            "scrapy.extensions.memdebug.MemoryDebugger": None,
+        },
         "LOG_LEVEL": "WARNING",
         "ITEM_PIPELINES": {"spiders.rundir.RunDirectoryPipeline": 100},
+        # Scrapy starts this many asyncio tasks for every response's output (100 by default) so that items could
+        # wait on an asynchronous pipeline; ours writes synchronously, so a few are as fast, for less work.
+        "CONCURRENT_ITEMS": 4,
         # Before HttpErrorMiddleware (50): a challenge answered with 403 or 503 is judged as one.
         "SPIDER_MIDDLEWARES": {"spiders.challenge_middleware.ChallengeMiddleware": 40},
         # Pending requests wait on disk, not in memory: a 10,000-URL sitemap must not grow the crawl's peak.
@@ -305,7 +322,15 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.watch_stdin:
         threading.Thread(target=_die_with_parent, name="parent-watch", daemon=True).start()
-    _crawl_here(args.spec, args.out, args.base_url, args.known, args.max_pages)
+    profile = os.environ.get(PROFILE_ENV)
+    if not profile:
+        _crawl_here(args.spec, args.out, args.base_url, args.known, args.max_pages)
+        return
+    import cProfile  # a bench's profile of the crawl process (bench/README.md); one file per run directory
+
+    with cProfile.Profile() as profiler:
+        _crawl_here(args.spec, args.out, args.base_url, args.known, args.max_pages)
+    profiler.dump_stats(Path(profile) / f"crawl-{args.out.parent.name}-{args.out.name}.prof")
 
 
 if __name__ == "__main__":

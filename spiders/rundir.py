@@ -23,12 +23,8 @@ from io import BytesIO
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from warcio.archiveiterator import ArchiveIterator
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
-
 from spiders.incremental import CHANGE_SIGNS
-from spiders.items import CrawlFailure, Discovered, RawPage, Seen, SeenState
+from spiders.items import CrawlFailure, Discovered, RawPage, Records, Seen, SeenState
 
 RUN_INFO = "run.json"
 WARC_NAME = "pages.warc.gz"
@@ -147,15 +143,20 @@ class RunWriter:
         if self.warc:
             self.warc.close()
 
-    def _line(self, name: str, record: Any) -> None:
+    def _line(self, name: str, record: Any, flush: bool = True) -> None:
         handle = self.files[name]
         # A shallow dict: dataclasses.asdict deep-copies every header and hint, a cost per page for nothing.
         row = {f: getattr(record, f) for f in record.__slots__}
         handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        handle.flush()
+        if flush:
+            handle.flush()
 
     def _archive(self, item: RawPage) -> int:
         """Append one response record, a gzip member of its own; returns its offset in the WARC file."""
+        # Imported here: warcio brings fsspec (~0.1 s), which a quiet night's crawl, archiving nothing, never needs.
+        from warcio.statusandheaders import StatusAndHeaders
+        from warcio.warcwriter import WARCWriter
+
         assert self.warc is not None
         self.warc.seek(0, 2)
         offset = self.warc.tell()
@@ -172,9 +173,19 @@ class RunWriter:
         self.warc.flush()
         return offset
 
-    def write(self, item: RawPage | Seen | CrawlFailure | Discovered) -> None:
+    def write(self, item: RawPage | Seen | CrawlFailure | Discovered | Records) -> None:
         """Persist one spider item; a page's manifest line is written only after its body is in the archive."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
+        if isinstance(item, Records):
+            # One write and flush per manifest for the lot: a kill cuts at most the last line, which readers skip.
+            for record in item.records:
+                self._record(record, now, flush=False)
+            for handle in self.files.values():
+                handle.flush()
+        else:
+            self._record(item, now)
+
+    def _record(self, item: RawPage | Seen | CrawlFailure | Discovered, now: str, flush: bool = True) -> None:
         if isinstance(item, RawPage):
             page = FetchedPage(
                 source=self.source,
@@ -191,12 +202,12 @@ class RunWriter:
             self._line(PAGES, page)
         elif isinstance(item, Seen):
             self._line(SEEN, SeenRecord(at=now, url=item.url, state=item.state, new_url=item.new_url,
-                                        status=item.status))  # fmt: skip
+                                        status=item.status), flush)  # fmt: skip
         elif isinstance(item, CrawlFailure):
             self._line(FAILURES, FailureRecord(source=self.source, at=now, url=item.url, kind=item.kind,
-                                               message=item.message, status=item.status))  # fmt: skip
+                                               message=item.message, status=item.status), flush)  # fmt: skip
         elif isinstance(item, Discovered):
-            self._line(DISCOVERED, DiscoveredRecord(url=item.url, hints=item.hints))
+            self._line(DISCOVERED, DiscoveredRecord(url=item.url, hints=item.hints), flush)
 
 
 class RunDirectoryPipeline:
@@ -220,7 +231,7 @@ class RunDirectoryPipeline:
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         """Persist one item."""
-        if isinstance(item, RawPage | Seen | CrawlFailure | Discovered):
+        if isinstance(item, RawPage | Seen | CrawlFailure | Discovered | Records):
             self.writer.write(item)
         return item
 
@@ -262,12 +273,16 @@ def read_discovered(run_dir: Path) -> list[DiscoveredRecord]:
 
 def read_pages(run_dir: Path) -> list[FetchedPage]:
     """The fetched pages of a run, with every hint discovery recorded for their URLs merged in."""
+    fetched = _records(run_dir / PAGES, FetchedPage)
+    if not fetched:
+        return []  # a quiet night: discovery's records (one per page of the site) have no page to add hints to
     hints: dict[str, dict[str, str]] = {}
     for found in read_discovered(run_dir):
         _merge_hints(hints, found)
     pages: dict[str, FetchedPage] = {}
-    for page in _records(run_dir / PAGES, FetchedPage):
-        if (run_dir / page.body_path).exists():
+    archived: dict[str, bool] = {}
+    for page in fetched:
+        if archived.setdefault(page.body_path, (run_dir / page.body_path).exists()):
             pages[page.url] = _with_hints(page, hints)  # a page fetched twice (redirect target) is kept once
     return list(pages.values())
 
@@ -291,6 +306,8 @@ def _with_hints(page: FetchedPage, hints: dict[str, dict[str, str]]) -> FetchedP
 
 def read_body(run_dir: Path, page: FetchedPage) -> bytes:
     """The raw body of a fetched page, read from the run's WARC archive."""
+    from warcio.archiveiterator import ArchiveIterator  # see RunWriter._archive
+
     with (run_dir / page.body_path).open("rb") as handle:
         handle.seek(page.offset)
         for record in ArchiveIterator(handle):
@@ -305,7 +322,8 @@ def read_seen(run_dir: Path) -> list[SeenRecord]:
 
 def count_discovered(run_dir: Path) -> int:
     """How many distinct publication URLs discovery listed in a run."""
-    return len({found.url for found in read_discovered(run_dir)})
+    # The URLs only: no record objects for what is, on a quiet night, one line per page of the site.
+    return len({str(line.get("url", "")) for line in _lines(run_dir / DISCOVERED)})
 
 
 def count_pages(run_dir: Path) -> int:

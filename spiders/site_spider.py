@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -23,10 +23,12 @@ from migdigest.config import Listing, Source
 from spiders.challenge import CHALLENGES_STAT, RESPONSES_STAT, dominated
 from spiders.challenge_middleware import Challenged
 from spiders.incremental import KnownPages, page_key
-from spiders.items import CrawlFailure, Discovered, RawPage, Seen
+from spiders.items import CrawlFailure, Discovered, RawPage, Records, Seen
 from spiders.pdf_link import GONE_PDF, pdf_link
 
-Item = RawPage | CrawlFailure | Discovered | Seen | scrapy.Request
+Item = RawPage | CrawlFailure | Discovered | Seen | Records | scrapy.Request
+# Discovery's records go to the pipeline this many at a time (spiders.items.Records).
+_BATCH = 1000
 # Answers a known page may give that are news rather than errors: unchanged, gone.
 _KNOWN_ANSWERS = [304, 404, 410]
 
@@ -46,6 +48,7 @@ class SiteSpider(scrapy.Spider):
         self.revalidated = False
         # Always the real site: a mirror is reached through the downloader (spiders/mirror.py), never seen here.
         self.base = source.base_url.rstrip("/")
+        self.host = urlsplit(self.base).hostname
         self.allowed_domains = [urlsplit(self.base).hostname or ""]
         self.include = [re.compile(p) for p in source.include]
         self.exclude = [re.compile(p) for p in source.exclude]
@@ -65,20 +68,28 @@ class SiteSpider(scrapy.Spider):
 
     def is_publication(self, url: str) -> bool:
         """True when the URL is on this site and its path matches include and no exclude pattern."""
+        return self.publication_key(url) is not None
+
+    def publication_key(self, url: str) -> str | None:
+        """The page key (spiders.incremental.page_key) of a publication URL of this site, else None."""
+        # One split of the URL for both questions: discovery asks them for every URL of a sitemap, every night.
         parts = urlsplit(url)
-        if parts.hostname != urlsplit(self.base).hostname:
-            return False
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        if parts.hostname != self.host:
+            return None
+        query = f"?{parts.query}" if parts.query else ""
+        path = parts.path + query
         if self.include and not any(p.search(path) for p in self.include):
-            return False
-        return not any(p.search(path) for p in self.exclude)
+            return None
+        if any(p.search(path) for p in self.exclude):
+            return None
+        return (parts.path or "/") + query
 
     def publication(self, url: str, hints: dict[str, str]) -> Iterator[Item]:
         """Record what discovery learnt about `url` and schedule it (the dupefilter drops repeats)."""
-        if not self.is_publication(url):
+        key = self.publication_key(url)
+        if key is None:
             return
         clean = {k: v.strip() for k, v in hints.items() if v and v.strip()}
-        key = page_key(url)
         yield Discovered(url=url, hints=clean)
         self.discovered.add(key)
         if key in self.requested:
@@ -122,6 +133,21 @@ class SiteSpider(scrapy.Spider):
             raise DontCloseSpider
 
     # -- discovery -----------------------------------------------------------------------------
+    @staticmethod
+    def batched(items: Iterable[Item]) -> Iterator[Item]:
+        """Discovery's Discovered and Seen records gathered into Records; requests and the rest pass at once."""
+        kept: list[Discovered | Seen] = []
+        for item in items:
+            if isinstance(item, Discovered | Seen):
+                kept.append(item)
+                if len(kept) >= _BATCH:
+                    yield Records(kept)
+                    kept = []
+            else:
+                yield item
+        if kept:
+            yield Records(kept)
+
     async def start(self) -> AsyncIterator[Any]:
         """Seed requests for every configured sitemap, feed and listing."""
         found = self.source.discovery
@@ -139,6 +165,9 @@ class SiteSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> Iterator[Item]:
         """Follow sitemap indexes; schedule publication URLs with their lastmod."""
+        return self.batched(self._sitemap_entries(response))
+
+    def _sitemap_entries(self, response: Response) -> Iterator[Item]:
         body = response.body
         if body[:2] == b"\x1f\x8b":
             body = gunzip(body, max_size=50 * 1024 * 1024)
@@ -152,6 +181,9 @@ class SiteSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response) -> Iterator[Item]:
         """Schedule the items of an RSS or Atom feed with their dates."""
+        return self.batched(self._feed_entries(response))
+
+    def _feed_entries(self, response: Response) -> Iterator[Item]:
         sel = Selector(body=response.body, type="xml")
         sel.remove_namespaces()
         for item in sel.xpath("//item"):
@@ -164,6 +196,9 @@ class SiteSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response, listing: Listing, depth: int) -> Iterator[Item]:
         """Schedule the teasers of a listing page with their labels, then follow its next page."""
+        return self.batched(self._listing_entries(response, listing, depth))
+
+    def _listing_entries(self, response: Response, listing: Listing, depth: int) -> Iterator[Item]:
         keys = []
         for item in response.css(listing.item):
             href = item.css(listing.link).xpath("@href").get()
@@ -246,7 +281,10 @@ class SiteSpider(scrapy.Spider):
         """The publication's own PDF (spiders/pdf_link.py); a configured selector is authoritative."""
         if not isinstance(response, TextResponse):
             return None
-        return pdf_link(response.selector.root, response.url, self.source.selectors.pdf)
+        # Parsed from the bytes (parsel passes UTF-8 to lxml as is): response.selector decodes the page to text
+        # and encodes it back first, a cost per page for nothing (bench/README.md, issue 20).
+        root = Selector(body=response.body, encoding=response.encoding, type="html").root
+        return pdf_link(root, response.url, self.source.selectors.pdf)
 
     def parse_pdf(self, response: Response) -> Iterator[Item]:
         """Hand a publication's PDF to the pipeline."""
