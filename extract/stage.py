@@ -222,19 +222,30 @@ def _pooled(
                 raise
     except BrokenProcessPool:
         pass  # a worker was killed (out of memory, a crash in a C library): the batches it left are redone below
+    # Unfinished pages go one by one, so the one that kills a worker is found and lost alone.
+    redone = iter(
+        _one_by_one(run_dir, source, taxonomy, [job for i, b in enumerate(batches) if i not in done for job in b])
+    )
     outputs: list[Publication | Miss] = []
     for i, batch in enumerate(batches):
-        # Unfinished pages go one by one, each in a worker of its own, so the one that kills it is found and lost alone.
-        outputs += done[i] if i in done else [_isolated(run_dir, source, taxonomy, job) for job in batch]
+        outputs += done[i] if i in done else [next(redone) for _ in batch]
     return outputs
 
 
-def _isolated(run_dir: Path, source: Source, taxonomy: Taxonomy, job: _Job) -> Publication | Miss:
-    try:
-        with _pool(1) as solo:
-            return solo.submit(_process, run_dir, source, taxonomy, *job).result()
-    except BrokenProcessPool:
-        return "error", Failure.WORKER_DIED
+def _one_by_one(run_dir: Path, source: Source, taxonomy: Taxonomy, jobs: list[_Job]) -> list[Publication | Miss]:
+    """Each page alone on one worker, in order: a page whose worker dies is lost alone, the next gets a new worker.
+
+    A worker is started again only after a death, not for every page (a pool start per page cost seconds each).
+    """
+    outputs: list[Publication | Miss] = []
+    while len(outputs) < len(jobs):
+        try:
+            with _pool(1) as solo:
+                for job in jobs[len(outputs) :]:
+                    outputs.append(solo.submit(_process, run_dir, source, taxonomy, *job).result())
+        except BrokenProcessPool:
+            outputs.append(("error", Failure.WORKER_DIED))
+    return outputs
 
 
 def extract_run(run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: int | None = None) -> ExtractResult:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.quality.gate import floors, measure
 
 
+@pytest.mark.slow  # the extractor on 210 pages: a minute of one core
 def test_extraction_quality_stays_above_its_floors() -> None:
     scores, pinned = measure(), floors()
     assert set(pinned) <= set(scores), "a floor names a score the gate no longer measures"

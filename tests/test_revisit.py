@@ -40,6 +40,10 @@ def listing_only() -> Source:
     return source.model_copy(update={"discovery": discovery, "revisit_max_days": MAX_DAYS})
 
 
+# Nine whole crawls of the MPI mirror, shared by every test here.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def nights(tmp_path_factory: pytest.TempPathFactory) -> list[Night]:
     taxonomy: Taxonomy = load_taxonomy(taxonomy_path(None))
