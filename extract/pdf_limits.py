@@ -154,10 +154,11 @@ def start_reading(data: bytes, limits: PdfLimits = DEFAULT_LIMITS) -> PdfReading
     return PdfReading(reader=reader, deadline=time.monotonic() + limits.seconds)
 
 
-# Threads that hold no lock while they wait, so a fork beside them is safe: a pool worker's lifeline
-# (extract.stage._die_with, blocked reading a pipe). Counting it made every PDF of a pooled run go through a
-# fresh forkserver pool, a process start per file (bench/README.md, issue 20).
-_FORK_SAFE_THREADS = frozenset({"pool-lifeline"})
+# A pool worker's lifeline (extract.stage._die_with) holds no lock while it waits on a pipe, so a fork beside it
+# is safe. Counting it made every PDF of a pooled run go through a fresh forkserver pool, a process start per
+# file (bench/README.md, issue 20). The stage names its thread with this constant.
+LIFELINE_THREAD = "pool-lifeline"
+_FORK_SAFE_THREADS = frozenset({LIFELINE_THREAD})
 
 
 def _forkable() -> bool:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from extract.normalise import canonical_url, trusted_canonical, word_count
 from extract.page import Extracted, ExtractionError, extract_page
-from extract.pdf_limits import DEFAULT_LIMITS, PdfLimits, PdfReading, start_reading
+from extract.pdf_limits import DEFAULT_LIMITS, LIFELINE_THREAD, PdfLimits, PdfReading, start_reading
 from extract.taxonomy import Taxonomy, tag
 from migdigest.config import Source
 from migdigest.models import Publication
@@ -181,7 +181,7 @@ def _die_with(lifeline: Connection) -> None:
             lifeline.recv()
         os._exit(1)
 
-    threading.Thread(target=watch, name="pool-lifeline", daemon=True).start()
+    threading.Thread(target=watch, name=LIFELINE_THREAD, daemon=True).start()
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from fpdf import FPDF
 from PIL import Image
 from pypdf import PdfWriter
 
-from extract.pdf_limits import PdfLimits, read_bounded, start_reading
+from extract.pdf_limits import LIFELINE_THREAD, PdfLimits, read_bounded, start_reading
 from extract.pdftext import STATUSES, PdfText, _assemble, read_pdf
 from mirrors.kit.site import PublicationTruth
 from tests import hostile_pdfs
@@ -365,6 +365,34 @@ def test_a_threaded_caller_reads_through_the_forkserver() -> None:
         helper.join()
     assert got.status == "ok"
     assert SENTENCES[0] in got.text
+
+
+def _reader_pid_beside(thread_name: str) -> int:
+    """The reader's pid (0: read through the forkserver) while a thread of that name waits beside the caller."""
+    stop = threading.Event()
+    waiting = threading.Thread(target=stop.wait, name=thread_name)
+    waiting.start()
+    try:
+        reading = start_reading(text_pdf(SENTENCES))
+        assert reading.result().status == "ok"
+        return reading.pid
+    finally:
+        stop.set()
+        waiting.join()
+
+
+def _beside_lifeline() -> int:
+    return _reader_pid_beside(LIFELINE_THREAD)
+
+
+def _beside_other_thread() -> int:
+    return _reader_pid_beside("some-server")
+
+
+def test_a_pool_workers_lifeline_thread_does_not_send_pdfs_to_the_forkserver() -> None:
+    # A pool worker always runs its lifeline: counting it started a forkserver pool for every PDF (issue 20).
+    assert _in_single_threaded_worker(_beside_lifeline) > 0
+    assert _beside_other_thread() == 0  # here, not in a pool worker: a daemonic worker cannot start a forkserver
 
 
 def test_a_good_pdf_reads_the_same_bounded_or_not() -> None:
