@@ -1,4 +1,4 @@
-"""Per-source progress of long work (fetched, extracted, stored): a Rich display on a terminal, lines otherwise."""
+"""Per-source progress of long work (pages kept, extracted, stored): a Rich display on a terminal, lines otherwise."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ PLAIN_EVERY_S = 10.0  # a plain log gets a running count at most this often per 
 @dataclass
 class _Source:
     step: str = "waiting"
-    fetched: int | None = None
+    kept: int | None = None  # pages the crawl kept so far (unchanged and refused pages are not counted)
     runs: int | None = None
     extracted: int | None = None
     stored: int | None = None
@@ -30,8 +30,8 @@ class _Source:
         if self.step == "dedupe":
             return "dedupe and search index over the whole digest"
         parts = []
-        if self.fetched is not None:
-            parts.append(f"{self.fetched} fetched")
+        if self.kept is not None:
+            parts.append(f"{self.kept} pages kept")
         if self.runs is not None:
             parts.append(f"run {self.runs}")
         if self.extracted is not None:
@@ -47,7 +47,7 @@ def _apply(state: _Source, event: Event) -> bool:
     changed = event.step != state.step
     state.step = event.step
     if event.step == "crawling" and event.count is not None:
-        state.fetched = event.count
+        state.kept = event.count
     elif event.step == "replaying":
         state.runs = event.count
         # a new archived run: its counts start again

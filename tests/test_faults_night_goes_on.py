@@ -51,7 +51,7 @@ def test_a_full_disk_while_storing_one_source_fails_that_source_only(
     progress, table = out.stdout.split("nightly run", 1)
     # Progress, source by source, as it went (plain lines: this output is not a terminal).
     for name in ("cgd", "mpi"):
-        assert f"nightly: {name}: crawling: 0 fetched" in progress
+        assert f"nightly: {name}: crawling: 0 pages kept" in progress
         assert f"nightly: {name}: extracted: " in progress
         assert f"nightly: {name}: stored: " in progress
     assert "nightly: ecre: failed: " in progress
