@@ -72,3 +72,14 @@ def s3_store(moto_server: MotoServer) -> ObjectStore:
     from migdigest.objectstore import open_store
 
     return open_store(moto_server.store_url(), endpoint_url=moto_server.endpoint_url)
+
+
+@pytest.fixture(params=["local", "s3"])
+def object_store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
+    """Each test that takes it runs twice: on a local folder store and on an S3 store (moto)."""
+    from migdigest.objectstore import open_store
+
+    if request.param == "local":
+        return open_store((tmp_path / "store").as_uri())
+    s3: ObjectStore = request.getfixturevalue("s3_store")
+    return s3

@@ -13,13 +13,10 @@ from migdigest.objectstore import LocalStore, ObjectStore, S3Store, StoreError, 
 from tests.s3 import MotoServer
 
 
-@pytest.fixture(params=["local", "s3"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
-    """Each test runs against both kinds of store."""
-    if request.param == "local":
-        return open_store((tmp_path / "store").as_uri())
-    s3: ObjectStore = request.getfixturevalue("s3_store")
-    return s3
+@pytest.fixture
+def store(object_store: ObjectStore) -> ObjectStore:
+    """A local folder store, then an S3 store (conftest's object_store)."""
+    return object_store
 
 
 def test_bytes_and_files_round_trip(store: ObjectStore, tmp_path: Path) -> None:
