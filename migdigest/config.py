@@ -194,10 +194,11 @@ class StoreSettings(_Strict):
     def _url(cls, value: str | None) -> str | None:
         return check_store_url(value) if value is not None else None
 
-    def open(self) -> ObjectStore:
-        """The configured store; the environment's $MIGDIGEST_STORE_URL / _ENDPOINT_URL take precedence."""
+    def open(self, url: str | None = None, *, endpoint_url: str | None = None) -> ObjectStore:
+        """The store: `url` / `endpoint_url` when given, else $MIGDIGEST_STORE_URL / _ENDPOINT_URL, else these."""
         return open_store(
-            os.environ.get(ENV_URL) or self.url, endpoint_url=os.environ.get(ENV_ENDPOINT_URL) or self.endpoint_url
+            url or os.environ.get(ENV_URL) or self.url,
+            endpoint_url=endpoint_url or os.environ.get(ENV_ENDPOINT_URL) or self.endpoint_url,
         )
 
 

@@ -209,7 +209,7 @@ class S3Store:
         """boto3's exceptions as StoreError / StoreKeyMissing, each with what to check."""
         from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
-        where = self.endpoint_url or "S3"
+        where = self.endpoint_url or "AWS S3 (no endpoint_url set)"
         try:
             yield
         except ClientError as exc:
