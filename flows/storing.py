@@ -85,6 +85,8 @@ def ingest_run(
             result = load_result(path.read_bytes())
         finally:
             path.unlink()
+        if result.source not in ("", ref.source):  # storing it would confirm and retire the wrong source's rows
+            raise ValueError(f"{store.url}: run {ref} holds the extraction result of source {result.source!r}")
     settings = config.settings if config else None
     source = config.sources.get(ref.source) if config else None
     revisit = (source.revisit_max_days if source else None) or (settings.revisit_max_days if settings else None)

@@ -134,7 +134,12 @@ def finish_run(store: ObjectStore, source: str, run_key: str, stats: dict[str, A
 
 def read_finished(store: ObjectStore, ref: RunRef) -> dict[str, Any]:
     """A finished run's marker: source, run_key, finished_at, extracted (bool) and the worker's stats."""
-    marker: dict[str, Any] = json.loads(store.get_bytes(ref.prefix + FINISHED))
+    try:
+        marker = json.loads(store.get_bytes(ref.prefix + FINISHED))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{store.url}: {ref.prefix}{FINISHED} is not a run marker ({exc})") from None
+    if not isinstance(marker, dict) or not isinstance(marker.get("stats", {}), dict):
+        raise ValueError(f"{store.url}: {ref.prefix}{FINISHED} is not a run marker (expected an object with stats)")
     return marker
 
 

@@ -160,3 +160,22 @@ def test_a_marker_whose_result_is_missing_is_a_clear_error(object_store: ObjectS
 
 def test_dedupe_work_has_the_nightly_flows_name() -> None:
     assert DEDUPE == flows.nightly.DEDUPE
+
+
+def test_a_result_filed_under_another_source_is_refused(object_store: ObjectStore, tmp_path: Path) -> None:
+    key = new_run_key(NIGHT)
+    publish_extracted(object_store, "mpi", key, dump_result(ExtractResult(source="odi")))
+    finish_run(object_store, "mpi", key, {"status": "ok"})
+    with Digest(tmp_path / "digest.db") as db, pytest.raises(ValueError, match="result of source 'odi'"):
+        ingest_run(db, object_store, RunRef("mpi", key), tmp_path / "work")
+
+
+@pytest.mark.parametrize("marker", [b"{not json", b"[1, 2]", b'{"stats": [1]}', b"\xff\xfe"])
+def test_a_damaged_marker_is_a_clear_error(object_store: ObjectStore, tmp_path: Path, marker: bytes) -> None:
+    key = new_run_key(NIGHT)
+    object_store.put_bytes(f"runs/mpi/{key}/finished.json", marker)
+    with Digest(tmp_path / "digest.db") as db:
+        assert pending_runs(db, object_store) == [RunRef("mpi", key)]
+        with pytest.raises(ValueError, match="is not a run marker"):
+            ingest_run(db, object_store, RunRef("mpi", key), tmp_path / "work")
+        assert db.ingested_runs() == set()
