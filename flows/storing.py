@@ -1,8 +1,26 @@
-"""Apply one run's extraction result to the digest: moves, upserts, confirmations and removals."""
+"""Apply one run's extraction result to the digest; the single writer that stores finished runs from the store."""
 
 from __future__ import annotations
 
+from dataclasses import fields
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from extract.result_io import load_result
 from extract.stage import ExtractResult
+from migdigest.config import Config
+from migdigest.models import RunStats
+from migdigest.objectstore import ObjectStore
+from spiders.runstore import (
+    EXTRACTED,
+    RunRef,
+    indexed_runs,
+    is_finished,
+    key_time,
+    read_finished,
+    run_key_started,
+)
 from storage import Digest
 from storage.digest import PDF_MAX_ATTEMPTS, REVISIT_MAX_DAYS
 
@@ -29,4 +47,92 @@ def apply_result(
         result.unchanged, seen_at=seen_at, source=source, page_urls=result.unchanged_urls or None
     )
     counts["gone"] = db.mark_gone(result.gone, source=source, page_urls=result.gone_urls or None)
+    return counts
+
+
+# -- the single writer: runs from the object store (issue 21) ------------------------------------------------
+DEDUPE = "dedupe"  # the pending-work name of clustering and the search index merge (as flows/nightly.py's)
+_COUNTS = ("new", "changed", "unchanged", "gone")
+
+
+# A run is stored when it finishes, at most this long after it started (the crawl's, extraction's and store's time
+# limits, 7.5 h by default, with room to spare): runs that started longer before the newest stored one are not
+# listed again on every call.
+PENDING_WINDOW = timedelta(hours=48)
+
+
+def pending_runs(db: Digest, store: ObjectStore, *, window: timedelta | None = PENDING_WINDOW) -> list[RunRef]:
+    """Finished runs of the store the digest has not stored yet, in start order.
+
+    Only runs that started at most `window` before the newest stored run are looked at (the store lists from there
+    on, so a poll costs the same after a year of nights); `window=None` looks at every run the store holds.
+    """
+    done = db.ingested_runs()
+    since = ""
+    starts = [started for _, key in done if (started := run_key_started(key)) is not None]
+    if window is not None and starts:
+        since = key_time(max(starts) - window)
+    todo = [ref for ref in indexed_runs(store, since) if (ref.source, ref.run_key) not in done]
+    return [ref for ref in todo if is_finished(store, ref)]
+
+
+def _run_stats(ref: RunRef, marker: dict[str, Any]) -> RunStats:
+    """The worker's RunStats from the marker (keys this version does not know are left out)."""
+    known = {f.name for f in fields(RunStats)} - {"source", "started"}
+    given = marker.get("stats") or {}
+    started = given.get("started") or (run_key_started(ref.run_key) or datetime.now(UTC)).isoformat(timespec="seconds")
+    stats = RunStats(source=ref.source, started=str(started), **{k: v for k, v in given.items() if k in known})
+    stats.finished = stats.finished or marker.get("finished_at")
+    return stats
+
+
+def ingest_run(
+    db: Digest, store: ObjectStore, ref: RunRef, work_dir: Path, *, config: Config | None = None
+) -> dict[str, int]:
+    """Store one finished run from the store: its publications, its run record and the mark that it is stored.
+
+    All in one transaction: a writer killed half-way stores nothing of the run, and the next one stores it whole.
+    A run already stored changes nothing (`ingested` is 0 in the counts). With `config`, the source's title and
+    the PDF and revisit settings are the configuration's.
+    """
+    counts = dict.fromkeys(_COUNTS, 0) | {"publications": 0, "ingested": 0}
+    if db.is_ingested(ref.source, ref.run_key):
+        return counts
+    marker = read_finished(store, ref)
+    stats = _run_stats(ref, marker)
+    result = ExtractResult(source=ref.source)
+    if marker.get("extracted", True):
+        work_dir.mkdir(parents=True, exist_ok=True)
+        path = store.get_file(ref.prefix + EXTRACTED, work_dir / f"{ref.source}-{ref.run_key}-{EXTRACTED}")
+        try:
+            result = load_result(path.read_bytes())
+        finally:
+            path.unlink()
+        if result.source not in ("", ref.source):  # storing it would confirm and retire the wrong source's rows
+            raise ValueError(f"{store.url}: run {ref} holds the extraction result of source {result.source!r}")
+    settings = config.settings if config else None
+    source = config.sources.get(ref.source) if config else None
+    revisit = (source.revisit_max_days if source else None) or (settings.revisit_max_days if settings else None)
+    with db.transaction():
+        # Asked again under the write lock: another writer (a second deployment run, by mistake) may have won.
+        if db.is_ingested(ref.source, ref.run_key):
+            return counts
+        if source is not None:
+            db.upsert_source(source.name, source.title, source.base_url, source.homepage)
+        run_id = db.start_run(ref.source, stats.started)  # never seen 'running': finished in this transaction
+        if result.publications or result.gone:
+            db.request_work(DEDUPE)
+        stored = apply_result(
+            db,
+            result,
+            stats.started,
+            pdf_max_attempts=settings.pdf_max_attempts if settings else PDF_MAX_ATTEMPTS,
+            revisit_max_days=revisit or REVISIT_MAX_DAYS,
+        )
+        db.record_failures(run_id, ref.source, result.failures)
+        db.record_skips(run_id, ref.source, result.skips)
+        stats.new, stats.changed, stats.unchanged, stats.gone = (stored[k] for k in _COUNTS)
+        db.finish_run(run_id, stats)
+        counts.update({k: stored[k] for k in _COUNTS}, publications=len(result.publications), ingested=1)
+        db.record_ingested(ref.source, ref.run_key, {k: counts[k] for k in (*_COUNTS, "publications")})
     return counts

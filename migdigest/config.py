@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Self
@@ -10,6 +11,7 @@ from parsel import Selector
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from migdigest.models import DOC_TYPES
+from migdigest.objectstore import ENV_ENDPOINT_URL, ENV_URL, ObjectStore, check_store_url, open_store
 from migdigest.paths import CONFIG_DIR
 from migdigest.yamlconf import ConfigError, Strict, describe, read_yaml
 
@@ -175,6 +177,31 @@ class Source(_Strict):
         return {label.strip().lower(): doc_type for label, doc_type in value.items()}
 
 
+class StoreSettings(_Strict):
+    """Where runs and digest snapshots travel between machines (credentials come from the environment only)."""
+
+    url: str | None = Field(
+        default=None,
+        description=f"s3://bucket/prefix, file:///folder or a folder path (none: data/store; ${ENV_URL} overrides)",
+    )
+    endpoint_url: str | None = Field(
+        default=None, description=f"an S3-compatible server's address (none: AWS; ${ENV_ENDPOINT_URL} overrides)"
+    )
+    keep_snapshots: int = Field(default=3, ge=1, description="digest snapshots kept in the store, newest first")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return check_store_url(value) if value is not None else None
+
+    def open(self, url: str | None = None, *, endpoint_url: str | None = None) -> ObjectStore:
+        """The store: `url` / `endpoint_url` when given, else $MIGDIGEST_STORE_URL / _ENDPOINT_URL, else these."""
+        return open_store(
+            url or os.environ.get(ENV_URL) or self.url,
+            endpoint_url=endpoint_url or os.environ.get(ENV_ENDPOINT_URL) or self.endpoint_url,
+        )
+
+
 class Settings(_Strict):
     """Crawler-wide settings."""
 
@@ -196,6 +223,7 @@ class Settings(_Strict):
     stop_grace: float = Field(default=30.0, gt=0, description="between SIGTERM and SIGKILL of a crawl process")
     extract_time_limit: float = Field(default=3600.0, gt=0, description="one source's extraction task")
     store_time_limit: float = Field(default=1800.0, gt=0, description="one source's store task")
+    store: StoreSettings = Field(default=StoreSettings(), description="the object store of runs and snapshots")
 
 
 class Config(_Strict):
@@ -265,6 +293,7 @@ __all__ = [
     "Selectors",
     "Settings",
     "Source",
+    "StoreSettings",
     "UrlType",
     "load_config",
 ]

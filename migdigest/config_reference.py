@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from migdigest.config import Discovery, Listing, Politeness, Selectors, Settings, Source, UrlType
+from migdigest.config import Discovery, Listing, Politeness, Selectors, Settings, Source, StoreSettings, UrlType
 from migdigest.models import DOC_TYPES
 from migdigest.paths import REPO_ROOT
 
@@ -33,6 +33,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("sources.NAME.selectors", Selectors),
     ("sources.NAME.politeness", Politeness),
     ("settings", Settings),
+    ("settings.store", StoreSettings),
 ]
 
 _INTRO = f"""# Source configuration: every key

@@ -38,8 +38,11 @@ SETTINGS: dict[str, str] = {
 }
 
 
-def datasette_args(db: Path, host: str, port: int, *, metadata: Path = METADATA) -> list[str]:
-    """The full `python -m datasette serve ...` argv that serves `db` with migdigest's configuration."""
+def datasette_args(db: Path, host: str, port: int, *, metadata: Path = METADATA, immutable: bool = False) -> list[str]:
+    """The full `python -m datasette serve ...` argv that serves `db` with migdigest's configuration.
+
+    `immutable`: the file never changes while served (a snapshot), so Datasette opens it without locks.
+    """
     db = Path(db)
     if db.stem != DATABASE_NAME:
         raise ValueError(
@@ -47,7 +50,7 @@ def datasette_args(db: Path, host: str, port: int, *, metadata: Path = METADATA)
             f"but {db.name!r} would be served as {db.stem!r}: name the file {DATABASE_NAME}.db"
         )
     args = [
-        sys.executable, "-m", "datasette", "serve", str(db),
+        sys.executable, "-m", "datasette", "serve", *(["-i", str(db)] if immutable else [str(db)]),
         "--host", host, "--port", str(port),
         "--metadata", str(metadata),
         "--template-dir", str(TEMPLATES_DIR),

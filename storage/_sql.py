@@ -28,10 +28,26 @@ def placeholders(n: int) -> str:
 
 @contextmanager
 def write_transaction(db: Database) -> Iterator[sqlite3.Connection]:
-    """Run the block in one BEGIN IMMEDIATE transaction, rolled back on any error."""
+    """Run the block in one BEGIN IMMEDIATE transaction, rolled back on any error.
+
+    Inside a transaction already open (Digest.transaction()) the block is a savepoint of it: it rolls back alone
+    on an error, and its changes are committed only with the outer transaction.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT write_block")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:  # some errors (a full disk) end the whole transaction already
+                conn.execute("ROLLBACK TO write_block")
+                conn.execute("RELEASE write_block")
+            raise
+        else:
+            conn.execute("RELEASE write_block")
+        return
     # IMMEDIATE takes the write lock up front: a deferred transaction that upgrades to a writer later can
     # fail with SQLITE_BUSY at once (the busy timeout cannot help there) when another process wrote meanwhile.
-    conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn

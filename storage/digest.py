@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -416,6 +417,32 @@ class Digest:
         for row in rows:
             row["errors"] = json.loads(row["errors"] or "{}")
         return rows
+
+    # --- runs ingested from the object store (issue 21) ---------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction around several calls: all of their changes are committed together, or none."""
+        with write_transaction(self._db):
+            yield
+
+    def is_ingested(self, source: str, run_key: str) -> bool:
+        """Whether the run `runs/<source>/<run_key>/` of the object store is already stored."""
+        sql = "SELECT 1 FROM ingested_runs WHERE source = ? AND run_key = ?"
+        return self._db.execute(sql, [source, run_key]).fetchone() is not None
+
+    def ingested_runs(self) -> set[tuple[str, str]]:
+        """(source, run_key) of every run stored from the object store."""
+        return {(row[0], row[1]) for row in self._db.execute("SELECT source, run_key FROM ingested_runs")}
+
+    def record_ingested(self, source: str, run_key: str, counts: Mapping[str, int]) -> bool:
+        """Record a run as stored; False (nothing changed) when it already was."""
+        with write_transaction(self._db) as conn:
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO ingested_runs (source, run_key, ingested_at, counts) VALUES (?, ?, ?, ?)",
+                [source, run_key, _now(), json.dumps(dict(counts), sort_keys=True)],
+            )
+            return cursor.rowcount == 1
 
     # --- publications -----------------------------------------------------------------------------------
 

@@ -407,6 +407,23 @@ def m0012_run_owner(db: Database) -> None:
     )
 
 
+@migration(13)
+def m0013_ingested_runs(db: Database) -> None:
+    """Runs the single writer took from the object store, so a run stored twice changes nothing (issue 21)."""
+    _script(
+        db,
+        """
+        CREATE TABLE ingested_runs (
+            source TEXT NOT NULL,
+            run_key TEXT NOT NULL,   -- the run's folder in the store: runs/<source>/<run_key>/
+            ingested_at TEXT NOT NULL,
+            counts TEXT NOT NULL,    -- JSON: new, changed, unchanged, gone
+            PRIMARY KEY (source, run_key)
+        );
+        """,
+    )
+
+
 def _ensure_table(db: Database) -> None:
     db.execute(
         """

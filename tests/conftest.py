@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from migdigest.objectstore import ObjectStore
+from tests.s3 import MotoServer, running_moto
+
 # Prefect reads its home and settings when first imported: point it at a throwaway folder before anything
 # imports it, and let `flows` set its offline defaults (no telemetry, no network).
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="migdigest-prefect-")
@@ -54,3 +57,29 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[MotoServer]:
+    """A real S3-compatible server (moto's server mode) on 127.0.0.1, once per session; see tests/s3.py."""
+    with running_moto() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_store(moto_server: MotoServer) -> ObjectStore:
+    """An empty S3 store: a fresh bucket on the session's moto server, opened by URL and endpoint."""
+    from migdigest.objectstore import open_store
+
+    return open_store(moto_server.store_url(), endpoint_url=moto_server.endpoint_url)
+
+
+@pytest.fixture(params=["local", "s3"])
+def object_store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
+    """Each test that takes it runs twice: on a local folder store and on an S3 store (moto)."""
+    from migdigest.objectstore import open_store
+
+    if request.param == "local":
+        return open_store((tmp_path / "store").as_uri())
+    s3: ObjectStore = request.getfixturevalue("s3_store")
+    return s3
