@@ -1,0 +1,414 @@
+"""Beyond one machine: two crawl workers and one writer that share nothing but an S3 store (moto's server mode)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from migdigest.config import load_config
+from migdigest.paths import REPO_ROOT
+from tests.test_schedule import PREFECT, _free_port, _start, _stop, _wait_healthy
+
+BUCKET = "migdigest-fleet"
+SOURCES = ["cgd", "ecre", "mmc"]  # the three smallest mirrors; the first one's worker is killed mid-crawl
+HEARTBEAT_S = 30  # Prefect's smallest flow-run heartbeat; a run without one for ZOMBIE_S is marked Crashed
+ZOMBIE_S = 75
+FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def test_prefect_yaml_declares_the_fleet_deployments() -> None:
+    from prefect.cli.deploy._models import PrefectYamlModel
+    from prefect.flows import load_flow_from_entrypoint
+
+    from flows.fleet import CRAWL_DEPLOYMENT, WRITER_DEPLOYMENT
+
+    spec = PrefectYamlModel.model_validate(yaml.safe_load((REPO_ROOT / "prefect.yaml").read_text()))
+    by_name = {d.name: d for d in spec.deployments}
+    flows: dict[str, Any] = {
+        name: load_flow_from_entrypoint(str(REPO_ROOT / (by_name[name].entrypoint or "")))
+        for name in ("crawl-to-store", "store-runs", "fleet")
+    }
+    assert f"{flows['crawl-to-store'].name}/crawl-to-store" == CRAWL_DEPLOYMENT
+    assert f"{flows['store-runs'].name}/store-runs" == WRITER_DEPLOYMENT
+    assert flows["fleet"].name == "fleet-fanout"
+    writer = by_name["store-runs"]
+    limit = writer.concurrency_limit
+    assert limit is not None
+    assert not isinstance(limit, int)
+    assert (limit.limit, limit.collision_strategy) == (1, "ENQUEUE")  # one writer at a time, none dropped
+    assert writer.work_pool
+    assert writer.work_pool.name == "migdigest-writer"  # the digest's machine only
+    crawl = by_name["crawl-to-store"].work_pool
+    assert crawl
+    assert crawl.name == "migdigest"
+
+
+def test_known_pages_not_due_at_publishing_may_be_due_when_crawling() -> None:
+    from flows.fleet import known_as_of
+
+    known = {
+        "/a": {"etag": "x"},
+        "/b": {"not_due": "2026-12-10T00:00:00+00:00", "lastmod": "2026"},
+        "/c": {"not_due": "2026-12-01T00:00:00+00:00"},
+    }
+    assert known_as_of(known, "2026-12-05T00:00:00+00:00") == {
+        "/a": {"etag": "x"},
+        "/b": {"not_due": "2026-12-10T00:00:00+00:00", "lastmod": "2026"},
+        "/c": {},
+    }
+
+
+# --- the whole topology, for real ---------------------------------------------------------------------------------
+
+# Runs in its own process against the real server: the work pools, prefect.yaml's deployments (with the writer's
+# concurrency limit), the zombie automation; waits for the three workers, then runs the fan-out.
+DRIVER = textwrap.dedent(
+    """
+    import json, os, sys, time, urllib.request
+    import yaml
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import DeploymentUpdate, WorkPoolCreate
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig
+    from prefect.deployments.runner import RunnerDeployment
+    from prefect.exceptions import ObjectAlreadyExists
+    from prefect.schedules import Cron
+    from prefect.workers.process import ProcessWorker
+    from flows.fleet import fleet_fanout, zombie_automation
+
+    api, args, zombie_s = sys.argv[1], json.loads(sys.argv[2]), float(sys.argv[3])
+
+    def post(path, body):
+        req = urllib.request.Request(api + path, json.dumps(body).encode(), {"Content-Type": "application/json"})
+        return json.loads(urllib.request.urlopen(req, timeout=30).read())
+
+    spec = yaml.safe_load(open("prefect.yaml"))
+    pools = sorted({d["work_pool"]["name"] for d in spec["deployments"]})
+    with get_client(sync_client=True) as client:
+        for pool in pools:
+            try:
+                template = ProcessWorker.get_default_base_job_template()
+                client.create_work_pool(WorkPoolCreate(name=pool, type="process", base_job_template=template))
+            except ObjectAlreadyExists:
+                pass
+    zombie_automation(within_s=zombie_s).create()
+    # As `prefect deploy` does: flow runs start in this checkout (without a pull step Prefect 3.8 copies the whole
+    # folder, .venv included, into a temporary workspace for every flow run, and deletes it after).
+    here = [{"prefect.deployments.steps.set_working_directory": {"directory": os.getcwd()}}]
+    for d in spec["deployments"]:
+        limit = d.get("concurrency_limit")
+        deployment_id = RunnerDeployment.from_entrypoint(
+            d["entrypoint"], name=d["name"], parameters=d["parameters"], tags=d["tags"],
+            description=d["description"], work_pool_name=d["work_pool"]["name"],
+            work_queue_name=d["work_pool"]["work_queue_name"],
+            schedules=[Cron(s["cron"], timezone=s["timezone"]) for s in d["schedules"]],
+            concurrency_limit=ConcurrencyLimitConfig(**limit) if limit else None,
+        ).apply()
+        with get_client(sync_client=True) as client:
+            client.update_deployment(deployment_id, DeploymentUpdate(pull_steps=here))
+    online = {"status": {"any_": ["ONLINE"]}}
+    deadline = time.monotonic() + 300
+    while sum(len(post(f"/work_pools/{p}/workers/filter", {"limit": 10, "offset": 0, "workers": online}))
+              for p in pools) < 3:
+        assert time.monotonic() < deadline, "the three workers never came online"
+        time.sleep(0.5)
+    print("READY", flush=True)
+    print("REPORT " + json.dumps(fleet_fanout(**args, poll_seconds=1.0), default=str), flush=True)
+    """
+)
+
+
+@pytest.fixture
+def s3(tmp_path: Path) -> Iterator[str]:
+    """A real S3 API (moto's server mode) on loopback with one bucket; the store URL's endpoint."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **_creds())
+        client.create_bucket(Bucket=BUCKET)
+        yield endpoint
+    finally:
+        server.stop()
+
+
+def _creds() -> dict[str, str]:
+    return {
+        "aws_access_key_id": FAKE_AWS["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": FAKE_AWS["AWS_SECRET_ACCESS_KEY"],
+    }
+
+
+def _run_dirs(work: Path, source: str) -> list[Path]:
+    return sorted((work / "runs" / source).glob("*")) if (work / "runs" / source).exists() else []
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process `pid` started, and theirs (flow runs and crawls lead their own process groups)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL a process we started and every process under it, at once: what a machine that dies does."""
+    family = _descendants(proc.pid)
+    for pid in [proc.pid, *family]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+def _stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Stop what we started (tests/test_schedule.py's _stop), then anything left under it, by PID."""
+    family = [pid for proc in procs if proc.poll() is None for pid in _descendants(proc.pid)]
+    _stop(procs)
+    for pid in family:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _kill_mid_crawl(workers: dict[str, subprocess.Popen[bytes]], folders: dict[str, Path], source: str) -> str:
+    """Wait until a worker crawls `source` (its run folder has pages), then kill that worker and all under it."""
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        for name, folder in folders.items():
+            pages = [d / "pages.jsonl" for d in _run_dirs(folder / "work", source)]
+            if any(p.exists() and p.stat().st_size for p in pages):
+                _kill_tree(workers[name])
+                return name
+        time.sleep(0.2)
+    raise AssertionError(f"no worker ever crawled {source}")
+
+
+def _get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.loads(response.read())
+
+
+@pytest.mark.slow
+def test_two_workers_and_one_writer_share_only_the_store(s3: str, tmp_path: Path) -> None:
+    from mirrors import SITES
+    from mirrors.server import MirrorServer
+
+    config = load_config()
+    mirrors = {name: MirrorServer(config.sources[name].mirror or name) for name in SOURCES}
+    killed_source = SOURCES[0]
+    slow_page = SITES[config.sources[killed_source].mirror or killed_source].publications()[-1].path
+    port = _free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    store_env = {
+        **FAKE_AWS,
+        "MIGDIGEST_STORE_URL": f"s3://{BUCKET}/digest",
+        "MIGDIGEST_STORE_ENDPOINT_URL": s3,
+    }
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "MIGDIGEST_", "AWS_"))},
+        **store_env,
+        "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        "PREFECT_API_URL": api_url,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_UI_ENABLED": "false",
+        "PREFECT_CLI_PROMPT": "false",
+        "PREFECT_LOGGING_LEVEL": "INFO",
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_S),
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+    # Each machine has its own folder and nothing else: the crawlers their working folders, the writer its digest.
+    folders = {name: tmp_path / name for name in ("w1", "w2", "writer", "reader")}
+    for folder in folders.values():
+        folder.mkdir()
+    db_path = folders["writer"] / "digest.db"
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    procs: list[subprocess.Popen[bytes]] = []
+    workers: dict[str, subprocess.Popen[bytes]] = {}
+    started = time.monotonic()
+    report: list[dict[str, Any]] = []
+    try:
+        for mirror in mirrors.values():
+            mirror.start()
+        # The first crawl of the killed source stalls on one page, so that its worker dies mid-crawl; the re-run
+        # finds the page answering at once.
+        mirrors[killed_source].faults.add(slow_page, "slow", delay=25.0, times=1)
+        args = {"sources": SOURCES, "base_urls": {name: m.base_url for name, m in mirrors.items()}}
+        server = _start(
+            [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env, logs / "server.log"
+        )
+        procs.append(server)
+        _wait_healthy(api_url, server, timeout=300)
+        driver = _start(
+            [sys.executable, "-c", DRIVER, api_url, json.dumps(args), str(ZOMBIE_S)], env, logs / "driver.log"
+        )
+        procs.append(driver)
+        for name, pool in (("w1", "migdigest"), ("w2", "migdigest"), ("writer", "migdigest-writer")):
+            # Prefect's flow-run workspaces go to the machine's own temporary folder, not the shared /tmp.
+            (folders[name] / "tmp").mkdir()
+            own = {**env, "MIGDIGEST_WORK_DIR": str(folders[name] / "work"), "TMPDIR": str(folders[name] / "tmp")}
+            if name == "writer":
+                own["MIGDIGEST_DB"] = str(db_path)
+            command = [PREFECT, "worker", "start", "--pool", pool, "--type", "process", "--name", name, "--limit", "1"]
+            workers[name] = _start_in(command, own, logs / f"{name}.log", folders[name])
+            procs.append(workers[name])
+        killed = _kill_mid_crawl({n: workers[n] for n in ("w1", "w2")}, folders, killed_source)
+        # What the dead attempt had crawled, uploaded with a result as if it died before its marker.
+        [dead_run] = _run_dirs(folders[killed] / "work", killed_source)
+        _publish_without_marker(store_env, dead_run, killed_source)
+        driver.wait(timeout=900)
+        output = (logs / "driver.log").read_text(errors="replace")
+        report_line = next((line for line in output.splitlines() if line.startswith("REPORT ")), None)
+        assert report_line, f"the driver failed:\n{output[-4000:]}"
+        report = json.loads(report_line.removeprefix("REPORT "))
+        print(f"\nfleet of {SOURCES}, {killed} killed: {time.monotonic() - started:.0f} s; logs in {logs}")
+
+        # (a) every publication of every mirror exactly once, through the store only
+        by_source = {row["source"]: row for row in report}
+        assert {n: (r["flow_run_state"], r["status"]) for n, r in by_source.items()} == {
+            name: ("Completed", "ok") for name in SOURCES
+        }
+        assert by_source[killed_source]["reruns"] == 1  # (b) its first run Crashed with its worker, then ran again
+        assert all(by_source[n]["reruns"] == 0 for n in SOURCES[1:])
+        from storage import Digest
+
+        with Digest(db_path) as db:
+            for name in SOURCES:
+                # The digest's canonical URLs drop a trailing slash.
+                expected = {p.path.rstrip("/") for p in SITES[config.sources[name].mirror or name].publications()}
+                rows = db.documents(name)
+                paths = {urllib.parse.urlsplit(r["canonical_url"]).path.rstrip("/") for r in rows}
+                assert len(rows) == len({r["canonical_url"] for r in rows}) == len(expected), name
+                assert paths == expected, name
+            assert db.integrity_check() == []
+        _check_nothing_half_stored(db_path, store_env, dead_run.name, killed_source)
+
+        # (c) a reader elsewhere serves the newest snapshot from the store
+        reader_port = _free_port()
+        reader = _start_in(
+            [str(Path(sys.executable).parent / "migdigest"), "serve", "--from-store", "--port", str(reader_port)],
+            {
+                **env,
+                "MIGDIGEST_WORK_DIR": str(folders["reader"] / "work"),
+                "MIGDIGEST_DB": str(folders["reader"] / "digest.db"),
+            },
+            logs / "reader.log",
+            folders["reader"],
+        )
+        procs.append(reader)
+        word = _a_word_of(db_path)
+        hits = _search_when_up(f"http://127.0.0.1:{reader_port}", word, reader)
+        with Digest(db_path) as db:
+            assert len(hits) == db.search_count(word, _no_filters())
+        assert hits
+    finally:
+        _stop_all(procs)
+        for mirror in mirrors.values():
+            mirror.stop()
+
+
+def _start_in(args: list[str], env: dict[str, str], log: Path, cwd: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+HALF_URL = "https://example.org/half-stored"
+
+
+def _store(store_env: dict[str, str]) -> Any:
+    from migdigest.objectstore import open_store
+
+    os.environ.update(FAKE_AWS)  # boto3 reads credentials from the environment only; fake ones, for moto
+    return open_store(store_env["MIGDIGEST_STORE_URL"], endpoint_url=store_env["MIGDIGEST_STORE_ENDPOINT_URL"])
+
+
+def _publish_without_marker(store_env: dict[str, str], run_dir: Path, source: str) -> None:
+    """Upload a run directory and an extracted result under the run's own key, but no finished marker."""
+    from extract.result_io import dump_result
+    from extract.stage import ExtractResult
+    from migdigest.models import Publication
+    from spiders.runstore import publish_extracted, publish_run
+
+    store = _store(store_env)
+    publish_run(store, run_dir, source, run_dir.name)
+    half = Publication(source=source, url=HALF_URL, canonical_url=HALF_URL, title="Half stored", body="never stored")
+    publish_extracted(store, source, run_dir.name, dump_result(ExtractResult(publications=[half], source=source)))
+
+
+def _check_nothing_half_stored(db_path: Path, store_env: dict[str, str], run_key: str, source: str) -> None:
+    """The dead attempt's files are in the store without a marker, and the writer stored none of it."""
+    from spiders.runstore import FINISHED, finished_runs, run_prefix
+    from storage import Digest
+
+    store = _store(store_env)
+    prefix = run_prefix(source, run_key)
+    assert store.keys(prefix)
+    assert not store.exists(prefix + FINISHED)
+    with Digest(db_path) as db:
+        ingested = db.ingested_runs()
+        assert (source, run_key) not in ingested
+        assert db.document(HALF_URL) is None
+        assert ingested == {(ref.source, ref.run_key) for ref in finished_runs(store)}  # every finished run, once
+    conn = sqlite3.connect(db_path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    finally:
+        conn.close()
+
+
+def _a_word_of(db_path: Path) -> str:
+    from storage import Digest
+
+    with Digest(db_path) as db:
+        title = str(db.documents(SOURCES[1])[0]["title"])
+    return max(title.split(), key=len).strip(".,:;!?()\"'")
+
+
+def _no_filters() -> Any:
+    from storage.search import Filters
+
+    return Filters()
+
+
+def _search_when_up(base: str, word: str, reader: subprocess.Popen[bytes]) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 180
+    query = urllib.parse.urlencode({"_search": word, "_shape": "array", "_size": "max"})
+    while True:
+        assert reader.poll() is None, "migdigest serve --from-store exited"
+        try:
+            return list(_get_json(f"{base}/digest/documents.json?{query}"))
+        except OSError:
+            assert time.monotonic() < deadline, "the reader never answered"
+            time.sleep(0.5)
