@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, runtime, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
@@ -69,6 +70,7 @@ from storage.snapshot import publish_snapshot
 CRAWL_DEPLOYMENT = "crawl-to-store/crawl-to-store"  # flow name / deployment name, as prefect.yaml declares them
 WRITER_DEPLOYMENT = "store-runs/store-runs"
 FLEET_ARTIFACT_KEY = "fleet-run"
+WRITER_ARTIFACT_KEY = "store-runs"
 PUBLISH = "publish"  # the pending-work name of the snapshot and known pages, asked for before ingesting
 WORK_DIR_ENV = "MIGDIGEST_WORK_DIR"  # each worker's own working folder (runs being crawled, runs being ingested)
 DB_ENV = "MIGDIGEST_DB"  # the writer's digest, as for the CLI's --db
@@ -229,8 +231,11 @@ def store_runs(
         pending = db.pending_work()
     began = Digest.work_began()
     counts: Counter[str] = Counter()
+    rows = []
     for ref in refs:
-        counts.update(ingest(db_file, store, ref, folder, config))
+        stored = ingest(db_file, store, ref, folder, config)
+        counts.update(stored)
+        rows.append({"run": str(ref), **stored})
     if DEDUPE in pending or counts["new"] or counts["changed"] or counts["gone"]:
         dedupe_digest(db_file)
         optimize_search(db_file)
@@ -245,7 +250,25 @@ def store_runs(
         with Digest(db_file) as db:
             db.work_done(PUBLISH, began)
     shutil.rmtree(folder, ignore_errors=True)
-    return {"runs": [str(ref) for ref in refs], **counts, "snapshot": str(snapshot) if snapshot else None}
+    create_markdown_artifact(key=WRITER_ARTIFACT_KEY, markdown=writer_markdown(rows, snapshot))
+    return {"runs": [str(ref) for ref in refs], **counts, "snapshot": snapshot}
+
+
+def writer_markdown(rows: list[dict[str, Any]], snapshot: str | None) -> str:
+    """One row per run a writer run took from the store (0 ingested: stored before, left as it was)."""
+    lines = [
+        "# Runs stored from the object store",
+        "",
+        "| run | ingested | publications | new | changed | unchanged | gone |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['run']} | {r['ingested']} | {r['publications']} | {r['new']} | {r['changed']}"
+            f" | {r['unchanged']} | {r['gone']} |"
+        )
+    lines += ["", f"Snapshot: `{snapshot}`" if snapshot else "No new snapshot: nothing changed."]
+    return "\n".join(lines) + "\n"
 
 
 # --- fleet-fanout: one crawl-to-store run per source -------------------------------------------------------------
@@ -315,8 +338,6 @@ def fleet_fanout(
             writer_run_state=stored.state.name if stored.state else "unknown",
         )
         report.append(row)
-    from prefect.artifacts import create_markdown_artifact
-
     create_markdown_artifact(
         key=FLEET_ARTIFACT_KEY,
         markdown=nightly_summary_markdown(report, f"Fleet run, {len(names)} source(s) through the store"),

@@ -100,6 +100,15 @@ DRIVER = textwrap.dedent(
         req = urllib.request.Request(api + path, json.dumps(body).encode(), {"Content-Type": "application/json"})
         return json.loads(urllib.request.urlopen(req, timeout=30).read())
 
+    deadline = time.monotonic() + 300
+    while True:  # the server may still be starting: this process imports Prefect and the flows meanwhile
+        try:
+            if json.loads(urllib.request.urlopen(api + "/health", timeout=2).read()) is True:
+                break
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, "no healthy server"
+        time.sleep(0.5)
     spec = yaml.safe_load(open("prefect.yaml"))
     pools = sorted({d["work_pool"]["name"] for d in spec["deployments"]})
     with get_client(sync_client=True) as client:
@@ -270,11 +279,12 @@ def test_two_workers_and_one_writer_share_only_the_store(s3: str, tmp_path: Path
             [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env, logs / "server.log"
         )
         procs.append(server)
-        _wait_healthy(api_url, server, timeout=300)
         driver = _start(
             [sys.executable, "-c", DRIVER, api_url, json.dumps(args), str(ZOMBIE_S)], env, logs / "driver.log"
         )
         procs.append(driver)
+        # Deadlines catch a hang, not slowness: on a loaded 2-core machine the server has taken over 120 s to start.
+        _wait_healthy(api_url, server, timeout=300)
         for name, pool in (("w1", "migdigest"), ("w2", "migdigest"), ("writer", "migdigest-writer")):
             # Prefect's flow-run workspaces go to the machine's own temporary folder, not the shared /tmp.
             (folders[name] / "tmp").mkdir()
