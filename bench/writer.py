@@ -9,6 +9,7 @@ every pending run (`flows/storing.py`: list, fetch the result, apply it in one t
 a fresh digest, the two stores alternating side by side; `apply only` stores the same results straight from
 memory (what the one-machine nightly flow does), the floor of the cost. `--small-runs` runs of 5 publications
 each measure the fixed cost of a run (listing, marker, result, transaction), what a quiet night is made of.
+`listing` times one listing of `runs/` holding `--list-keys` keys (pending_runs lists them all on every call).
 Wall and CPU seconds of the writer process; the moto server's own CPU is not counted.
 """
 
@@ -121,6 +122,13 @@ def apply_all(night: list[ExtractResult], db_path: Path) -> tuple[float, float, 
     return time.perf_counter() - wall, time.process_time() - cpu, sum(len(r.publications) for r in night)
 
 
+def _fill(store: ObjectStore, total: int) -> None:
+    """Pad the store with small objects under runs/ up to `total` keys: the files of past nights' runs."""
+    have = len(store.keys("runs/"))
+    for i in range(max(0, total - have)):
+        store.put_bytes(f"runs/past{i % 500}/20250101T000000Z-{i:08x}/pages.jsonl", b"{}")
+
+
 def main() -> None:
     """Publish a night to an S3 store and a local one, ingest from each side by side, print the rates."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -128,6 +136,7 @@ def main() -> None:
     parser.add_argument("--pubs", type=int, default=500)
     parser.add_argument("--small-runs", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--list-keys", type=int, default=5000, help="keys in the store when listing is timed")
     args = parser.parse_args()
     os.environ.update(CREDENTIALS)
 
@@ -159,6 +168,14 @@ def main() -> None:
                 for name, job in jobs:
                     wall, cpu, stored = job()
                     rows.setdefault(f"{kind}|{name}", []).append((wall, cpu, stored, size))
+            for slug, lister in (
+                ("S3 (moto, loopback)", open_store(f"s3://bench-{rep}-small/night", endpoint_url=endpoint)),
+                ("local folder", open_store(str(tmp / f"local-{rep}-small"))),
+            ):
+                _fill(lister, args.list_keys)
+                started = time.perf_counter()
+                listed = len(lister.keys("runs/"))
+                rows.setdefault(f"listing|{slug}", []).append((time.perf_counter() - started, 0.0, 0, listed))
             snapshot_store = open_store(f"s3://bench-{rep}-big/night", endpoint_url=endpoint)
             started = time.perf_counter()
             publish_snapshot(snapshot_store, tmp / f"s3-{rep}-big.db")
@@ -169,12 +186,17 @@ def main() -> None:
 def _report(rows: dict[str, list[tuple[float, float, int, int]]], args: Any) -> None:
     print(f"\n{args.runs} runs x {args.pubs} publications (a first night), then {args.small_runs} runs x 5 "
           f"(quiet nights); {args.repeat} repeats, best of each")  # fmt: skip
-    print(f"{'case':<42}{'wall s':>9}{'CPU s':>9}{'pubs/s':>10}{'runs/s':>9}")
+    print(f"{'case':<42}{'wall s':>9}{'CPU s':>9}{'pubs/s':>9}{'pubs/CPU s':>12}{'runs/s':>9}{'ms CPU/run':>12}")
     for key, measured in rows.items():
         kind, name = key.split("|")
         wall, cpu, stored, runs = min(measured)
         pubs = f"{stored / wall:.0f}" if stored else "-"
-        print(f"{kind + ': ' + name:<42}{wall:>9.2f}{cpu:>9.2f}{pubs:>10}{runs / wall:>9.1f}")
+        pubs_cpu = f"{stored / cpu:.0f}" if stored and cpu else "-"
+        per_run = f"{1000 * cpu / runs:.1f}" if cpu else "-"
+        if kind == "listing":
+            print(f"{kind + ': ' + name:<42}{wall:>9.2f}{'':>9}{'':>9}{'':>12}  {runs / wall:.0f} keys/s ({runs} keys)")
+            continue
+        print(f"{kind + ': ' + name:<42}{wall:>9.2f}{cpu:>9.2f}{pubs:>9}{pubs_cpu:>12}{runs / wall:>9.1f}{per_run:>12}")
     print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,15 @@ from extract.stage import ExtractResult
 from migdigest.config import Config
 from migdigest.models import RunStats
 from migdigest.objectstore import ObjectStore
-from spiders.runstore import EXTRACTED, RunRef, finished_runs, read_finished, run_key_started
+from spiders.runstore import (
+    EXTRACTED,
+    RunRef,
+    indexed_runs,
+    is_finished,
+    key_time,
+    read_finished,
+    run_key_started,
+)
 from storage import Digest
 from storage.digest import PDF_MAX_ATTEMPTS, REVISIT_MAX_DAYS
 
@@ -47,10 +55,25 @@ DEDUPE = "dedupe"  # the pending-work name of clustering and the search index me
 _COUNTS = ("new", "changed", "unchanged", "gone")
 
 
-def pending_runs(db: Digest, store: ObjectStore) -> list[RunRef]:
-    """Finished runs of the store the digest has not stored yet, in start order."""
+# A run is stored when it finishes, at most this long after it started (the crawl's, extraction's and store's time
+# limits, 7.5 h by default, with room to spare): runs that started longer before the newest stored one are not
+# listed again on every call.
+PENDING_WINDOW = timedelta(hours=48)
+
+
+def pending_runs(db: Digest, store: ObjectStore, *, window: timedelta | None = PENDING_WINDOW) -> list[RunRef]:
+    """Finished runs of the store the digest has not stored yet, in start order.
+
+    Only runs that started at most `window` before the newest stored run are looked at (the store lists from there
+    on, so a poll costs the same after a year of nights); `window=None` looks at every run the store holds.
+    """
     done = db.ingested_runs()
-    return [ref for ref in finished_runs(store) if (ref.source, ref.run_key) not in done]
+    since = ""
+    starts = [started for _, key in done if (started := run_key_started(key)) is not None]
+    if window is not None and starts:
+        since = key_time(max(starts) - window)
+    todo = [ref for ref in indexed_runs(store, since) if (ref.source, ref.run_key) not in done]
+    return [ref for ref in todo if is_finished(store, ref)]
 
 
 def _run_stats(ref: RunRef, marker: dict[str, Any]) -> RunStats:

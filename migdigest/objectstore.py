@@ -61,8 +61,8 @@ class ObjectStore(Protocol):
     def get_bytes(self, key: str) -> bytes:
         """The object's bytes; StoreKeyMissing if none."""
 
-    def keys(self, prefix: str) -> list[str]:
-        """Every key that starts with `prefix`, sorted."""
+    def keys(self, prefix: str, *, start_after: str = "") -> list[str]:
+        """Every key that starts with `prefix` (and sorts after `start_after`, when given), sorted."""
 
     def exists(self, key: str) -> bool:
         """Whether `key` holds an object."""
@@ -132,8 +132,8 @@ class LocalStore:
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise StoreKeyMissing(self.url, key) from None
 
-    def keys(self, prefix: str) -> list[str]:
-        """Keys under `prefix`, sorted."""
+    def keys(self, prefix: str, *, start_after: str = "") -> list[str]:
+        """Keys under `prefix` (after `start_after`), sorted."""
         _check_prefix(prefix)
         # Walk only the deepest folder the prefix names, not the whole store.
         folder = self.root / prefix.rsplit("/", 1)[0] if "/" in prefix else self.root
@@ -146,7 +146,7 @@ class LocalStore:
                 if name.startswith(_PARTIAL):
                     continue
                 key = name if rel == "." else f"{rel}/{name}"
-                if key.startswith(prefix):
+                if key.startswith(prefix) and key > start_after:
                     found.append(key)
         return sorted(found)
 
@@ -262,12 +262,17 @@ class S3Store:
         with self._errors(key), body:
             return cast(bytes, body.read())
 
-    def keys(self, prefix: str) -> list[str]:
-        """Keys under `prefix`, sorted (S3 lists in UTF-8 order; sorted again to match the local store)."""
+    def keys(self, prefix: str, *, start_after: str = "") -> list[str]:
+        """Keys under `prefix` (after `start_after`: S3 skips the rest itself), sorted as the local store sorts."""
         full = self.prefix + _check_prefix(prefix)
         found: list[str] = []
+        paginator = self.client.get_paginator("list_objects_v2")
         with self._errors():
-            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=full):
+            if start_after:
+                pages = paginator.paginate(Bucket=self.bucket, Prefix=full, StartAfter=self.prefix + start_after)
+            else:
+                pages = paginator.paginate(Bucket=self.bucket, Prefix=full)
+            for page in pages:
                 found += [item["Key"][len(self.prefix) :] for item in page.get("Contents", [])]
         return sorted(found)
 

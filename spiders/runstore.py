@@ -3,8 +3,11 @@
     runs/<source>/<run_key>/<file>              the run directory's files (spiders/rundir.py), as written
     runs/<source>/<run_key>/extracted.jsonl.gz  the extraction result (extract/result_io.py)
     runs/<source>/<run_key>/finished.json       the marker, written LAST: a run without it is unfinished
+    finished/<run_key>/<source>                 an empty entry written just before the marker
 
-A worker killed mid-upload leaves a run without its marker, which the writer never ingests. Run keys sort by
+A worker killed mid-upload leaves a run without its marker, which the writer never ingests. The entries under
+`finished/` let the writer list only the runs that started after a point (S3's StartAfter) instead of every file
+of every run ever archived; the marker stays the one sign that a run is finished. Run keys sort by
 start time (`20261206T212200Z-1a2b3c4d`), so listing a source's runs lists them in the order they started.
 """
 
@@ -23,6 +26,7 @@ from migdigest.objectstore import ObjectStore, StoreKeyMissing
 RUNS = "runs"
 EXTRACTED = "extracted.jsonl.gz"
 FINISHED = "finished.json"
+INDEX = "finished/"
 _KEY_TIME = "%Y%m%dT%H%M%SZ"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -129,6 +133,7 @@ def finish_run(store: ObjectStore, source: str, run_key: str, stats: dict[str, A
         "extracted": store.exists(run_prefix(source, run_key) + EXTRACTED),
         "stats": stats,
     }
+    store.put_bytes(f"{INDEX}{run_key}/{source}", b"")  # before the marker: a marked run is always listed
     store.put_bytes(run_prefix(source, run_key) + FINISHED, json.dumps(marker, ensure_ascii=False).encode("utf-8"))
 
 
@@ -154,3 +159,27 @@ def finished_runs(store: ObjectStore, source: str | None = None) -> list[RunRef]
             except ValueError:
                 continue  # a folder someone else put there, not a run
     return sorted(refs, key=lambda ref: ref.order)
+
+
+def indexed_runs(store: ObjectStore, since: str = "") -> list[RunRef]:
+    """Runs whose worker began to finish them, from run key `since` on (a key, or a time prefix of one), in start
+    order; only a run's marker (is_finished) says whether it got there."""
+    refs = []
+    for key in store.keys(INDEX, start_after=INDEX + since if since else ""):
+        parts = key.split("/")
+        if len(parts) == 3:
+            try:
+                refs.append(RunRef(source=parts[2], run_key=parts[1]))
+            except ValueError:
+                continue
+    return sorted(refs, key=lambda ref: ref.order)
+
+
+def is_finished(store: ObjectStore, ref: RunRef) -> bool:
+    """Whether the run's marker is there."""
+    return store.exists(ref.prefix + FINISHED)
+
+
+def key_time(moment: datetime) -> str:
+    """The time part of run keys started at `moment`: run keys after it started after it."""
+    return moment.strftime(_KEY_TIME)

@@ -51,6 +51,18 @@ def test_keys_are_sorted_full_keys_under_a_prefix(store: ObjectStore) -> None:
     assert store.keys("nothing/") == []
 
 
+def test_keys_after_a_point(store: ObjectStore) -> None:
+    for key in ["finished/20261201T000000Z-aa/mpi", "finished/20261202T000000Z-bb/odi", "finished/20261203T0000Z-c/x"]:
+        store.put_bytes(key, b"")
+    assert store.keys("finished/", start_after="finished/20261202") == [
+        "finished/20261202T000000Z-bb/odi",
+        "finished/20261203T0000Z-c/x",
+    ]
+    assert store.keys("finished/", start_after="finished/20261202T000000Z-bb/odi") == ["finished/20261203T0000Z-c/x"]
+    assert store.keys("finished/", start_after="zzz") == []
+    assert len(store.keys("finished/", start_after="")) == 3
+
+
 def test_delete(store: ObjectStore) -> None:
     store.put_bytes("snapshots/x.db", b"x")
     store.delete("snapshots/x.db")

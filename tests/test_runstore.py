@@ -27,6 +27,7 @@ from spiders.runstore import (
     fetch_run,
     finish_run,
     finished_runs,
+    indexed_runs,
     new_run_key,
     publish_extracted,
     publish_run,
@@ -190,6 +191,11 @@ def test_a_run_is_finished_only_by_its_marker(object_store: ObjectStore, tmp_pat
     assert marker["stats"] == {"status": "ok", "new": 3}
     assert marker["extracted"] is True
     assert fetch_extracted(object_store, RunRef("ecre", first)) == b"y"
+    # The index the writer lists from a point on: every run that began to finish, whether it did or not.
+    assert indexed_runs(object_store) == [RunRef("ecre", first), RunRef("mpi", second)]
+    assert indexed_runs(object_store, since=first[:16]) == [RunRef("ecre", first), RunRef("mpi", second)]
+    assert indexed_runs(object_store, since=second) == [RunRef("mpi", second)]  # from that run on
+    assert indexed_runs(object_store, since="99991231T000000Z") == []
     # Neither the marker nor the result lands in a fetched run directory, and publishing skips them.
     fetched = fetch_run(object_store, "mpi", second, tmp_path / "copy")
     assert not (fetched / FINISHED).exists()

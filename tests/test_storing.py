@@ -173,9 +173,27 @@ def test_a_result_filed_under_another_source_is_refused(object_store: ObjectStor
 @pytest.mark.parametrize("marker", [b"{not json", b"[1, 2]", b'{"stats": [1]}', b"\xff\xfe"])
 def test_a_damaged_marker_is_a_clear_error(object_store: ObjectStore, tmp_path: Path, marker: bytes) -> None:
     key = new_run_key(NIGHT)
+    finish_run(object_store, "mpi", key, {"status": "ok"})
     object_store.put_bytes(f"runs/mpi/{key}/finished.json", marker)
     with Digest(tmp_path / "digest.db") as db:
         assert pending_runs(db, object_store) == [RunRef("mpi", key)]
         with pytest.raises(ValueError, match="is not a run marker"):
             ingest_run(db, object_store, RunRef("mpi", key), tmp_path / "work")
         assert db.ingested_runs() == set()
+
+
+def test_runs_long_before_the_newest_stored_one_are_not_listed_again(
+    object_store: ObjectStore, tmp_path: Path, config: Config
+) -> None:
+    """The writer lists from the newest stored run's start minus the window: a poll does not grow with the archive."""
+    day = 86400.0
+    newest, _ = worker_run(object_store, tmp_path, config, NIGHT + 10 * day, {"a": "Report A"})
+    # Two runs that started before it and finish only now: one a day before (in the window), one ten days before.
+    late, _ = worker_run(object_store, tmp_path, config, NIGHT + 9 * day, {"b": "Report B"}, finish=False)
+    stale, _ = worker_run(object_store, tmp_path, config, NIGHT, {"c": "Report C"}, finish=False)
+    with Digest(tmp_path / "digest.db") as db:
+        ingest_run(db, object_store, newest, tmp_path / "work")
+        finish_run(object_store, "mpi", late.run_key, {"status": "ok"})
+        finish_run(object_store, "mpi", stale.run_key, {"status": "ok"})
+        assert pending_runs(db, object_store) == [late]
+        assert pending_runs(db, object_store, window=None) == [stale, late]  # everything, when asked
