@@ -16,7 +16,7 @@ import shutil
 import time
 from collections import Counter
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,13 +52,14 @@ from flows.nightly import known_pages as digest_known_pages
 from flows.storing import ingest_run, pending_runs
 from flows.weekly import _wait, nightly_summary_markdown
 from migdigest.config import Config, load_config
-from migdigest.objectstore import ObjectStore
+from migdigest.objectstore import ObjectStore, StoreKeyMissing
 from migdigest.paths import DATA_DIR, DEFAULT_DB
 from migdigest.taxonomy import taxonomy_path
 from spiders.runstore import (
     RunRef,
     finish_run,
-    finished_runs,
+    indexed_runs,
+    key_time,
     new_run_key,
     publish_extracted,
     publish_run,
@@ -225,27 +226,30 @@ def store_runs(
     store = configured_store(config)
     folder = work_dir(work_dir_path) / "ingest"
     with Digest(db_file) as db:
+        leftover = db.pending_work()  # asked for by a writer run that ended before doing it
         refs = pending_runs(db, store)
         if refs:  # asked for before storing: a writer killed after storing still leaves it asked for
             db.request_work(PUBLISH)
-        pending = db.pending_work()
-    began = Digest.work_began()
     counts: Counter[str] = Counter()
     rows = []
     for ref in refs:
-        stored = ingest(db_file, store, ref, folder, config)
+        stored = ingest(db_file, store, ref, folder, config)  # asks for the dedupe when it stores a change
         counts.update(stored)
         rows.append({"run": str(ref), **stored})
-    if DEDUPE in pending or counts["new"] or counts["changed"] or counts["gone"]:
+    began = Digest.work_began()  # after ingesting: what ingesting asked for is done below
+    with Digest(db_file) as db:
+        pending = db.pending_work()
+    if DEDUPE in pending:
         dedupe_digest(db_file)
         optimize_search(db_file)
         with Digest(db_file) as db:
             db.work_done(DEDUPE, began)
     snapshot = None
-    if PUBLISH in pending or refs:
+    if PUBLISH in pending:
         with Digest(db_file) as db:
-            sources = sorted(db.source_titles())
-        publish_known(store, db_file, sources)
+            everyone = sorted(db.source_titles())
+        # Known pages change only for the sources stored now, unless an earlier writer run left publishing undone.
+        publish_known(store, db_file, everyone if PUBLISH in leftover else sorted({ref.source for ref in refs}))
         snapshot = publish_snapshot(store, db_file, keep=config.settings.store.keep_snapshots)
         with Digest(db_file) as db:
             db.work_done(PUBLISH, began)
@@ -288,6 +292,7 @@ def fleet_fanout(
     """One `deployment` run per source on any worker; a run whose worker died (Crashed) is run again `reruns`
     times; then one writer run, waited for, so that the digest holds the night when this flow returns."""
     logger = get_run_logger()
+    began = datetime.now(UTC)
     config = load_config(config_dir)
     names = sources or list(config.sources)
     for name in names:
@@ -307,11 +312,13 @@ def fleet_fanout(
     run_ids = {name: start(name, 0) for name in names}
     finished = _wait(run_ids, poll_seconds, timeout_s)
     attempts = dict.fromkeys(names, 0)
+    why: dict[str, str] = {}  # the state message of a run that was run again
     for attempt in range(1, reruns + 1):
         crashed = [n for n, r in finished.items() if r.state is not None and r.state.is_crashed()]
         if not crashed:
             break
         logger.warning("runs whose worker died, run again: %s", ", ".join(crashed))
+        why.update({n: str(getattr(finished[n].state, "message", "") or "") for n in crashed})
         again = {name: start(name, attempt) for name in crashed}
         attempts.update(dict.fromkeys(crashed, attempt))
         finished.update(_wait(again, poll_seconds, timeout_s))
@@ -320,8 +327,11 @@ def fleet_fanout(
     stored = _wait({"writer": writer_run.id}, poll_seconds, timeout_s)["writer"]
     store = configured_store(config)
     markers = {}
-    for ref in finished_runs(store):
-        marker = read_finished(store, ref)
+    for ref in indexed_runs(store, since=key_time(began)):  # this fan-out's runs, not the whole archive
+        try:
+            marker = read_finished(store, ref)
+        except StoreKeyMissing:
+            continue  # an attempt that died before its marker
         markers[str(marker.get("stats", {}).get("flow_run_id"))] = marker
     report = []
     for name in names:
@@ -335,6 +345,7 @@ def fleet_fanout(
             flow_run=run.name,
             flow_run_state=state.name if state else "unknown",
             reruns=attempts[name],
+            rerun_because=why.get(name, ""),
             writer_run_state=stored.state.name if stored.state else "unknown",
         )
         report.append(row)

@@ -77,6 +77,48 @@ def test_known_pages_not_due_at_publishing_may_be_due_when_crawling() -> None:
     }
 
 
+def test_crawl_to_store_then_the_writer_once_and_again_incrementally(
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One worker's flow and the writer's, in Prefect's engine, through a folder store: stored once, then a second
+    crawl that reads the writer's known pages downloads no publication again and changes nothing."""
+    from flows.fleet import crawl_to_store, known_key, store_runs
+    from mirrors import SITES
+    from mirrors.server import MirrorServer
+    from spiders.runstore import finished_runs, read_finished
+    from storage import Digest
+
+    monkeypatch.setenv("MIGDIGEST_STORE_URL", str(tmp_path / "store"))
+    db_path = tmp_path / "writer" / "digest.db"
+    expected = len(SITES["cgd"].publications())
+    with MirrorServer("cgd") as mirror:
+        first = crawl_to_store(source="cgd", base_url=mirror.base_url, work_dir_path=tmp_path / "w1", writer=None)
+        assert (first["status"], first["publications"]) == ("ok", expected)
+        assert not (tmp_path / "w1" / "runs" / "cgd" / first["run_key"]).exists()  # the store has it, not the worker
+        stored = store_runs(db_path=db_path, work_dir_path=tmp_path / "wr")
+        assert (len(stored["runs"]), stored["new"], stored["publications"]) == (1, expected, expected)
+        assert stored["snapshot"]
+        again = store_runs(db_path=db_path, work_dir_path=tmp_path / "wr")  # nothing new: nothing changes
+        assert (again["runs"], again["snapshot"]) == ([], None)
+        with Digest(db_path) as db:
+            assert len(db.documents("cgd")) == expected
+        second = crawl_to_store(source="cgd", base_url=mirror.base_url, work_dir_path=tmp_path / "w2", writer=None)
+    from migdigest.objectstore import open_store
+
+    store = open_store(str(tmp_path / "store"))
+    assert store.exists(known_key("cgd"))
+    [marker] = [read_finished(store, r) for r in finished_runs(store) if r.run_key == second["run_key"]]
+    # No publication downloaded again (tests/test_incremental.py): its run's page manifest is empty.
+    assert second["publications"] == 0
+    assert store.get_bytes(f"runs/cgd/{second['run_key']}/pages.jsonl") == b""
+    assert 0 < marker["stats"]["pages_fetched"] < expected  # discovery only
+    third = store_runs(db_path=db_path, work_dir_path=tmp_path / "wr")
+    assert (third["new"], third["changed"], third["unchanged"]) == (0, 0, expected)
+    with Digest(db_path) as db:
+        assert len(db.documents("cgd")) == expected
+        assert db.ingested_runs() == {("cgd", first["run_key"]), ("cgd", second["run_key"])}
+
+
 # --- the whole topology, for real ---------------------------------------------------------------------------------
 
 # Runs in its own process against the real server: the work pools, prefect.yaml's deployments (with the writer's
@@ -310,7 +352,9 @@ def test_two_workers_and_one_writer_share_only_the_store(s3: str, tmp_path: Path
         assert {n: (r["flow_run_state"], r["status"]) for n, r in by_source.items()} == {
             name: ("Completed", "ok") for name in SOURCES
         }
-        assert by_source[killed_source]["reruns"] == 1  # (b) its first run Crashed with its worker, then ran again
+        # (b) its first run went Crashed when its heartbeats stopped (the zombie automation), then ran again
+        assert by_source[killed_source]["reruns"] == 1
+        assert by_source[killed_source]["rerun_because"] == "no heartbeat: its worker is gone"
         assert all(by_source[n]["reruns"] == 0 for n in SOURCES[1:])
         from storage import Digest
 
