@@ -71,6 +71,9 @@ from storage.snapshot import publish_snapshot
 CRAWL_DEPLOYMENT = "crawl-to-store/crawl-to-store"  # flow name / deployment name, as prefect.yaml declares them
 WRITER_DEPLOYMENT = "store-runs/store-runs"
 FLEET_ARTIFACT_KEY = "fleet-run"
+CRAWL_POOL = "migdigest"  # any number of crawl workers, anywhere
+WRITER_POOL = "migdigest-writer"  # one worker, on the digest's machine
+ZOMBIE_AUTOMATION = "migdigest: crash zombie flow runs"
 WRITER_ARTIFACT_KEY = "store-runs"
 PUBLISH = "publish"  # the pending-work name of the snapshot and known pages, asked for before ingesting
 WORK_DIR_ENV = "MIGDIGEST_WORK_DIR"  # each worker's own working folder (runs being crawled, runs being ingested)
@@ -200,7 +203,10 @@ def crawl_to_store(
         shutil.rmtree(run_dir, ignore_errors=True)  # the store has it now; a worker keeps no archive
     row = {"source": source, "run_key": key, "status": stats.status, "publications": len(result.publications)}
     if writer:
-        row["writer_run"] = request_writer(writer)
+        try:
+            row["writer_run"] = request_writer(writer)
+        except Exception as exc:  # the run is safe in the store: the next writer run stores it
+            get_run_logger().warning("run %s is in the store, but no writer run could be asked for: %s", key, exc)
     return row
 
 
@@ -375,7 +381,7 @@ def zombie_automation(within_s: float = 90.0) -> Any:
     from prefect.events.schemas.events import ResourceSpecification
 
     return Automation(
-        name="migdigest: crash zombie flow runs",
+        name=ZOMBIE_AUTOMATION,
         trigger=EventTrigger(
             after={"prefect.flow-run.heartbeat"},
             expect={
@@ -397,3 +403,30 @@ def zombie_automation(within_s: float = 90.0) -> Any:
             )
         ],
     )
+
+
+def setup_fleet(pools: tuple[str, ...] = (CRAWL_POOL, WRITER_POOL), within_s: float = 600.0) -> list[str]:
+    """Create what prefect.yaml cannot: the work pools (process type) and the zombie automation; says what it did.
+
+    Safe to run again: what exists is left as it is.
+    """
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectAlreadyExists
+    from prefect.workers.process import ProcessWorker
+
+    done = []
+    with get_client(sync_client=True) as client:
+        for pool in pools:
+            try:
+                template = ProcessWorker.get_default_base_job_template()
+                client.create_work_pool(WorkPoolCreate(name=pool, type="process", base_job_template=template))
+                done.append(f"work pool {pool}: created")
+            except ObjectAlreadyExists:
+                done.append(f"work pool {pool}: exists")
+        exists = client.read_automations_by_name(name=ZOMBIE_AUTOMATION)
+    if exists:
+        done.append(f"automation {ZOMBIE_AUTOMATION!r}: exists")
+    else:
+        zombie_automation(within_s).create()
+        done.append(f"automation {ZOMBIE_AUTOMATION!r}: created ({within_s:.0f} s without a heartbeat)")
+    return done

@@ -39,7 +39,7 @@ def test_prefect_yaml_declares_the_fleet_deployments() -> None:
     from prefect.cli.deploy._models import PrefectYamlModel
     from prefect.flows import load_flow_from_entrypoint
 
-    from flows.fleet import CRAWL_DEPLOYMENT, WRITER_DEPLOYMENT
+    from flows.fleet import CRAWL_DEPLOYMENT, CRAWL_POOL, WRITER_DEPLOYMENT, WRITER_POOL
 
     spec = PrefectYamlModel.model_validate(yaml.safe_load((REPO_ROOT / "prefect.yaml").read_text()))
     by_name = {d.name: d for d in spec.deployments}
@@ -56,10 +56,10 @@ def test_prefect_yaml_declares_the_fleet_deployments() -> None:
     assert not isinstance(limit, int)
     assert (limit.limit, limit.collision_strategy) == (1, "ENQUEUE")  # one writer at a time, none dropped
     assert writer.work_pool
-    assert writer.work_pool.name == "migdigest-writer"  # the digest's machine only
+    assert writer.work_pool.name == WRITER_POOL  # the digest's machine only
     crawl = by_name["crawl-to-store"].work_pool
     assert crawl
-    assert crawl.name == "migdigest"
+    assert crawl.name == CRAWL_POOL
 
 
 def test_known_pages_not_due_at_publishing_may_be_due_when_crawling() -> None:
@@ -128,13 +128,11 @@ DRIVER = textwrap.dedent(
     import json, os, sys, time, urllib.request
     import yaml
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.actions import DeploymentUpdate, WorkPoolCreate
+    from prefect.client.schemas.actions import DeploymentUpdate
     from prefect.client.schemas.objects import ConcurrencyLimitConfig
     from prefect.deployments.runner import RunnerDeployment
-    from prefect.exceptions import ObjectAlreadyExists
     from prefect.schedules import Cron
-    from prefect.workers.process import ProcessWorker
-    from flows.fleet import fleet_fanout, zombie_automation
+    from flows.fleet import fleet_fanout, setup_fleet
 
     api, args, zombie_s = sys.argv[1], json.loads(sys.argv[2]), float(sys.argv[3])
 
@@ -153,14 +151,7 @@ DRIVER = textwrap.dedent(
         time.sleep(0.5)
     spec = yaml.safe_load(open("prefect.yaml"))
     pools = sorted({d["work_pool"]["name"] for d in spec["deployments"]})
-    with get_client(sync_client=True) as client:
-        for pool in pools:
-            try:
-                template = ProcessWorker.get_default_base_job_template()
-                client.create_work_pool(WorkPoolCreate(name=pool, type="process", base_job_template=template))
-            except ObjectAlreadyExists:
-                pass
-    zombie_automation(within_s=zombie_s).create()
+    print("\n".join(setup_fleet(tuple(pools), within_s=zombie_s)), flush=True)  # migdigest fleet-setup
     # As `prefect deploy` does: flow runs start in this checkout (without a pull step Prefect 3.8 copies the whole
     # folder, .venv included, into a temporary workspace for every flow run, and deletes it after).
     here = [{"prefect.deployments.steps.set_working_directory": {"directory": os.getcwd()}}]
