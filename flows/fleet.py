@@ -50,7 +50,7 @@ from flows.nightly import (
 )
 from flows.nightly import known_pages as digest_known_pages
 from flows.storing import ingest_run, pending_runs
-from flows.weekly import _wait, nightly_summary_markdown
+from flows.weekly import _wait
 from migdigest.config import Config, load_config
 from migdigest.objectstore import ObjectStore, StoreKeyMissing
 from migdigest.paths import DATA_DIR, DEFAULT_DB
@@ -357,13 +357,39 @@ def fleet_fanout(
         report.append(row)
     create_markdown_artifact(
         key=FLEET_ARTIFACT_KEY,
-        markdown=nightly_summary_markdown(report, f"Fleet run, {len(names)} source(s) through the store"),
+        markdown=fanout_markdown(report),
         description="What each source's crawl-to-store run published; the writer stored it after",
     )
     bad = [r["source"] for r in report if r["flow_run_state"] != "Completed"]
     if bad or not (stored.state and stored.state.is_completed()):
         raise FleetRunError(f"did not complete: {', '.join(bad) or 'the writer run'} (see the artifact)")
     return report
+
+
+def fanout_markdown(report: list[dict[str, Any]]) -> str:
+    """One row per source: what its worker published (the writer's artifact says what was stored), then alerts."""
+    lines = [
+        f"# Fleet run: {len(report)} source(s) through the object store",
+        "",
+        "| source | status | fetched | errors | seconds | run key | flow run | state | re-runs |",
+        "| --- | --- | ---: | ---: | ---: | --- | --- | --- | ---: |",
+    ]
+    for r in report:
+        errors = sum((r.get("errors") or {}).values())
+        lines.append(
+            f"| {r['source']} | {r['status']} | {r.get('pages_fetched', 0)} | {errors}"
+            f" | {float(r.get('duration_s') or 0):.1f} | {r.get('run_key') or ''} | {r['flow_run']}"
+            f" | {r['flow_run_state']} | {r['reruns']} |"
+        )
+    alerts = [r for r in report if r["status"] != "ok" or r["flow_run_state"] != "Completed" or r["reruns"]]
+    if alerts:
+        lines += ["", "## Alerts", ""]
+        for r in alerts:
+            why = f"; run again after: {r['rerun_because']}" if r.get("rerun_because") else ""
+            text = f"{r['status']}, flow run {r['flow_run_state']}: {str(r.get('message') or '').strip()[:300]}{why}"
+            lines.append(f"- **{r['source']}**: {text}")
+    lines += ["", f"Writer run after the crawls: {report[0]['writer_run_state'] if report else 'none'}"]
+    return "\n".join(lines) + "\n"
 
 
 # --- zombie runs: a worker that dies leaves its run Running; Prefect marks it Crashed when heartbeats stop --------

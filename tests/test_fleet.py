@@ -77,6 +77,22 @@ def test_known_pages_not_due_at_publishing_may_be_due_when_crawling() -> None:
     }
 
 
+def test_the_fanout_summary_names_a_source_run_again_and_why() -> None:
+    from flows.fleet import fanout_markdown
+
+    row = {"status": "ok", "pages_fetched": 30, "errors": {}, "duration_s": 12.0, "run_key": "k", "reruns": 0}
+    row |= {"flow_run_state": "Completed", "writer_run_state": "Completed"}
+    report = [
+        {**row, "source": "a", "flow_run": "crawl-a"},
+        {**row, "source": "b", "flow_run": "crawl-b-rerun1", "reruns": 1, "rerun_because": "no heartbeat"},
+    ]
+    text = fanout_markdown(report)
+    assert "| a | ok | 30 | 0 | 12.0 | k | crawl-a | Completed | 0 |" in text
+    assert "- **b**: ok, flow run Completed: ; run again after: no heartbeat" in text
+    assert "**a**" not in text
+    assert text.endswith("Writer run after the crawls: Completed\n")
+
+
 def test_crawl_to_store_then_the_writer_once_and_again_incrementally(
     prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
