@@ -185,16 +185,19 @@ def crawl_to_store(
     run_dir = work_dir(work_dir_path) / "runs" / source / key
     started, clock = _now(), time.perf_counter()
     start_workers()  # the extraction pool imports its modules while the crawl fetches
+    step = "known_pages"
     try:
         known = known_from_store(store, source)
+        step = "crawl"
         outcome = crawl_source(chosen, config.settings, run_dir, base_url, _whole(known))
+        step = "extract"
         result = extract_source.with_options(timeout_seconds=config.settings.extract_time_limit)(
             chosen, outcome.run_dir, _whole(taxonomy)
         )
         stats = _stats(source, started, outcome, result)
     except Exception as exc:  # recorded failed in the digest, like a night's source; nothing else is published
         get_run_logger().warning("source %s: %s", source, exc)
-        stats, result = _failed(source, started, "crawl", exc), ExtractResult(source=source)
+        stats, result = _failed(source, started, step, exc), ExtractResult(source=source)
         run_dir.mkdir(parents=True, exist_ok=True)
     stats.duration_s = round(time.perf_counter() - clock, 2)
     # The flow run's id travels in the marker, so that the fan-out finds which run a flow run published.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import signal
@@ -13,7 +14,6 @@ import textwrap
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +22,12 @@ import yaml
 
 from migdigest.config import load_config
 from migdigest.paths import REPO_ROOT
+from tests.s3 import MotoServer
 from tests.test_schedule import PREFECT, _free_port, _start, _stop, _wait_healthy
 
-BUCKET = "migdigest-fleet"
 SOURCES = ["cgd", "ecre", "mmc"]  # the three smallest mirrors; the first one's worker is killed mid-crawl
 HEARTBEAT_S = 30  # Prefect's smallest flow-run heartbeat; a run without one for ZOMBIE_S is marked Crashed
 ZOMBIE_S = 75
-FAKE_AWS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
 
 
 def test_prefect_yaml_declares_the_fleet_deployments() -> None:
@@ -135,6 +130,26 @@ def test_crawl_to_store_then_the_writer_once_and_again_incrementally(
         assert db.ingested_runs() == {("cgd", first["run_key"]), ("cgd", second["run_key"])}
 
 
+def test_a_source_that_does_not_answer_is_recorded_failed_through_the_store(
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed crawl still publishes a finished run (no publications): the writer records it failed, with why."""
+    from flows.fleet import crawl_to_store, store_runs
+    from storage import Digest
+
+    monkeypatch.setenv("MIGDIGEST_STORE_URL", str(tmp_path / "store"))
+    nobody = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+    row = crawl_to_store(source="ecre", base_url=nobody, work_dir_path=tmp_path / "w", writer=None)
+    assert (row["status"], row["publications"]) == ("failed", 0)
+    stored = store_runs(db_path=tmp_path / "digest.db", work_dir_path=tmp_path / "wr")
+    assert (len(stored["runs"]), stored["publications"]) == (1, 0)
+    with Digest(tmp_path / "digest.db") as db:
+        [run] = db.last_runs()
+        assert (run["source"], run["status"]) == ("ecre", "failed")
+        assert "no response from the site at all" in run["message"]
+        assert db.documents("ecre") == []
+
+
 # --- the whole topology, for real ---------------------------------------------------------------------------------
 
 # Runs in its own process against the real server: the work pools, prefect.yaml's deployments (with the writer's
@@ -145,6 +160,7 @@ DRIVER = textwrap.dedent(
     import yaml
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import DeploymentUpdate
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
     from prefect.client.schemas.objects import ConcurrencyLimitConfig
     from prefect.deployments.runner import RunnerDeployment
     from prefect.schedules import Cron
@@ -189,34 +205,18 @@ DRIVER = textwrap.dedent(
         assert time.monotonic() < deadline, "the three workers never came online"
         time.sleep(0.5)
     print("READY", flush=True)
-    print("REPORT " + json.dumps(fleet_fanout(**args, poll_seconds=1.0), default=str), flush=True)
+    report = fleet_fanout(**args, poll_seconds=1.0)
+    with get_client(sync_client=True) as client:  # every writer run, as the server saw it
+        writer = client.read_deployment_by_name("store-runs/store-runs")
+        runs = client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[writer.id])))
+        waited = {r.name: any(st.name == "AwaitingConcurrencySlot" for st in client.read_flow_run_states(r.id))
+                  for r in runs}
+    writers = [{"name": r.name, "state": r.state_name, "start": str(r.start_time), "end": str(r.end_time),
+                "waited": waited[r.name]} for r in runs]
+    print("WRITERS " + json.dumps(writers), flush=True)
+    print("REPORT " + json.dumps(report, default=str), flush=True)
     """
 )
-
-
-@pytest.fixture
-def s3(tmp_path: Path) -> Iterator[str]:
-    """A real S3 API (moto's server mode) on loopback with one bucket; the store URL's endpoint."""
-    import boto3
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **_creds())
-        client.create_bucket(Bucket=BUCKET)
-        yield endpoint
-    finally:
-        server.stop()
-
-
-def _creds() -> dict[str, str]:
-    return {
-        "aws_access_key_id": FAKE_AWS["AWS_ACCESS_KEY_ID"],
-        "aws_secret_access_key": FAKE_AWS["AWS_SECRET_ACCESS_KEY"],
-    }
 
 
 def _run_dirs(work: Path, source: str) -> list[Path]:
@@ -277,7 +277,7 @@ def _get_json(url: str) -> Any:
 
 
 @pytest.mark.slow
-def test_two_workers_and_one_writer_share_only_the_store(s3: str, tmp_path: Path) -> None:
+def test_two_workers_and_one_writer_share_only_the_store(moto_server: MotoServer, tmp_path: Path) -> None:
     from mirrors import SITES
     from mirrors.server import MirrorServer
 
@@ -287,11 +287,8 @@ def test_two_workers_and_one_writer_share_only_the_store(s3: str, tmp_path: Path
     slow_page = SITES[config.sources[killed_source].mirror or killed_source].publications()[-1].path
     port = _free_port()
     api_url = f"http://127.0.0.1:{port}/api"
-    store_env = {
-        **FAKE_AWS,
-        "MIGDIGEST_STORE_URL": f"s3://{BUCKET}/digest",
-        "MIGDIGEST_STORE_ENDPOINT_URL": s3,
-    }
+    # The store's address and fake credentials: all that the machines share.
+    store_env = {**moto_server.env, "MIGDIGEST_STORE_URL": moto_server.store_url()}
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "MIGDIGEST_", "AWS_"))},
         **store_env,
@@ -340,7 +337,9 @@ def test_two_workers_and_one_writer_share_only_the_store(s3: str, tmp_path: Path
             own = {**env, "MIGDIGEST_WORK_DIR": str(folders[name] / "work"), "TMPDIR": str(folders[name] / "tmp")}
             if name == "writer":
                 own["MIGDIGEST_DB"] = str(db_path)
-            command = [PREFECT, "worker", "start", "--pool", pool, "--type", "process", "--name", name, "--limit", "1"]
+            command = [PREFECT, "worker", "start", "--pool", pool, "--type", "process", "--name", name]
+            if name != "writer":  # the writer's worker takes every run: only the deployment's limit keeps one at a time
+                command += ["--limit", "1"]
             workers[name] = _start_in(command, own, logs / f"{name}.log", folders[name])
             procs.append(workers[name])
         killed = _kill_mid_crawl({n: workers[n] for n in ("w1", "w2")}, folders, killed_source)
@@ -352,6 +351,8 @@ def test_two_workers_and_one_writer_share_only_the_store(s3: str, tmp_path: Path
         report_line = next((line for line in output.splitlines() if line.startswith("REPORT ")), None)
         assert report_line, f"the driver failed:\n{output[-4000:]}"
         report = json.loads(report_line.removeprefix("REPORT "))
+        writers_line = next(line for line in output.splitlines() if line.startswith("WRITERS "))
+        writers = json.loads(writers_line.removeprefix("WRITERS "))
         print(f"\nfleet of {SOURCES}, {killed} killed: {time.monotonic() - started:.0f} s; logs in {logs}")
 
         # (a) every publication of every mirror exactly once, through the store only
@@ -363,6 +364,11 @@ def test_two_workers_and_one_writer_share_only_the_store(s3: str, tmp_path: Path
         assert by_source[killed_source]["reruns"] == 1
         assert by_source[killed_source]["rerun_because"] == "no heartbeat: its worker is gone"
         assert all(by_source[n]["reruns"] == 0 for n in SOURCES[1:])
+        # One writer run at a time: every one completed, and none started before the previous one ended.
+        assert {w["state"] for w in writers} == {"Completed"}
+        spans = sorted((w["start"], w["end"]) for w in writers)
+        assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(spans)), writers
+        print(f"writer runs: {len(writers)}, of which waited for the slot: {sum(w['waited'] for w in writers)}")
         from storage import Digest
 
         with Digest(db_path) as db:
@@ -411,7 +417,6 @@ HALF_URL = "https://example.org/half-stored"
 def _store(store_env: dict[str, str]) -> Any:
     from migdigest.objectstore import open_store
 
-    os.environ.update(FAKE_AWS)  # boto3 reads credentials from the environment only; fake ones, for moto
     return open_store(store_env["MIGDIGEST_STORE_URL"], endpoint_url=store_env["MIGDIGEST_STORE_ENDPOINT_URL"])
 
 
