@@ -183,7 +183,8 @@ DRIVER = textwrap.dedent(
         time.sleep(0.5)
     spec = yaml.safe_load(open("prefect.yaml"))
     pools = sorted({d["work_pool"]["name"] for d in spec["deployments"]})
-    print("\n".join(setup_fleet(tuple(pools), within_s=zombie_s)), flush=True)  # migdigest fleet-setup
+    for line in setup_fleet(tuple(pools), within_s=zombie_s):  # what migdigest fleet-setup does
+        print(line, flush=True)
     # As `prefect deploy` does: flow runs start in this checkout (without a pull step Prefect 3.8 copies the whole
     # folder, .venv included, into a temporary workspace for every flow run, and deletes it after).
     here = [{"prefect.deployments.steps.set_working_directory": {"directory": os.getcwd()}}]
@@ -258,10 +259,13 @@ def _stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def _kill_mid_crawl(workers: dict[str, subprocess.Popen[bytes]], folders: dict[str, Path], source: str) -> str:
+def _kill_mid_crawl(
+    workers: dict[str, subprocess.Popen[bytes]], folders: dict[str, Path], source: str, driver: subprocess.Popen[bytes]
+) -> str:
     """Wait until a worker crawls `source` (its run folder has pages), then kill that worker and all under it."""
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
+        assert driver.poll() is None, "the driver ended before any crawl: see its log"
         for name, folder in folders.items():
             pages = [d / "pages.jsonl" for d in _run_dirs(folder / "work", source)]
             if any(p.exists() and p.stat().st_size for p in pages):
@@ -342,7 +346,7 @@ def test_two_workers_and_one_writer_share_only_the_store(moto_server: MotoServer
                 command += ["--limit", "1"]
             workers[name] = _start_in(command, own, logs / f"{name}.log", folders[name])
             procs.append(workers[name])
-        killed = _kill_mid_crawl({n: workers[n] for n in ("w1", "w2")}, folders, killed_source)
+        killed = _kill_mid_crawl({n: workers[n] for n in ("w1", "w2")}, folders, killed_source, driver)
         # What the dead attempt had crawled, uploaded with a result as if it died before its marker.
         [dead_run] = _run_dirs(folders[killed] / "work", killed_source)
         _publish_without_marker(store_env, dead_run, killed_source)
