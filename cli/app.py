@@ -8,6 +8,7 @@ from cli.add_source import add_source
 from cli.alerts import alerts
 from cli.demo import demo
 from cli.extract import extract
+from cli.fleet import fleet_setup
 from cli.health import health
 from cli.nightly import run
 from cli.reextract import reextract
@@ -27,6 +28,7 @@ for command in (demo, run, extract, search, serve, reextract, history, health, s
     app.command()(command)
 app.command()(alerts)
 app.command("add-source")(add_source)
+app.command("fleet-setup")(fleet_setup)
 
 if __name__ == "__main__":
     app()

@@ -267,11 +267,15 @@ def test_prefect_yaml_declares_the_deployments_for_a_work_pool() -> None:
 
     spec = PrefectYamlModel.model_validate(yaml.safe_load((REPO_ROOT / "prefect.yaml").read_text()))
     by_name = {d.name: d for d in spec.deployments}
-    assert set(by_name) == {"nightly", "nightly-source", "weekly-roundup"}
+    single = {"nightly", "nightly-source", "weekly-roundup"}  # the fleet's deployments: tests/test_fleet.py
+    assert set(by_name) == single | {"crawl-to-store", "store-runs", "fleet"}
     crons = {name: [getattr(s, "cron", None) for s in d.schedules or []] for name, d in by_name.items()}
-    assert crons == {"nightly": ["0 2 * * *"], "nightly-source": [], "weekly-roundup": ["0 7 * * 1"]}
+    assert {n: c for n, c in crons.items() if n in single} == {
+        "nightly": ["0 2 * * *"], "nightly-source": [], "weekly-roundup": ["0 7 * * 1"],
+    }  # fmt: skip
+    assert not any(crons[n] for n in set(by_name) - single)  # one nightly crawl: the fleet takes nightly's cron
     flows: dict[str | None, Any] = {}
-    for name, deployment in by_name.items():
+    for name, deployment in ((n, by_name[n]) for n in sorted(single)):
         assert deployment.work_pool
         assert deployment.work_pool.name == "migdigest"
         assert deployment.entrypoint
@@ -319,11 +323,12 @@ DRIVER = textwrap.dedent(
     spec = yaml.safe_load(open("prefect.yaml"))
     pool = spec["definitions"]["work_pool"]["name"]
     with get_client(sync_client=True) as client:
-        try:
-            template = ProcessWorker.get_default_base_job_template()
-            client.create_work_pool(WorkPoolCreate(name=pool, type="process", base_job_template=template))
-        except ObjectAlreadyExists:
-            pass
+        for name in sorted({d["work_pool"]["name"] for d in spec["deployments"]}):  # the fleet's writer has its own
+            try:
+                template = ProcessWorker.get_default_base_job_template()
+                client.create_work_pool(WorkPoolCreate(name=name, type="process", base_job_template=template))
+            except ObjectAlreadyExists:
+                pass
     for d in spec["deployments"]:
         RunnerDeployment.from_entrypoint(
             d["entrypoint"], name=d["name"], parameters=d["parameters"], tags=d["tags"],
