@@ -295,9 +295,10 @@ def test_prefect_yaml_declares_the_deployments_for_a_work_pool() -> None:
 # workers, then runs the fan-out flow, which starts one nightly-source run per source and waits for them.
 DRIVER = textwrap.dedent(
     """
-    import json, sys, time, urllib.request
+    import json, os, sys, time, urllib.request
     import yaml
     from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import DeploymentUpdate
     from prefect.client.schemas.actions import WorkPoolCreate
     from prefect.deployments.runner import RunnerDeployment
     from prefect.exceptions import ObjectAlreadyExists
@@ -329,13 +330,18 @@ DRIVER = textwrap.dedent(
                 client.create_work_pool(WorkPoolCreate(name=name, type="process", base_job_template=template))
             except ObjectAlreadyExists:
                 pass
+    # As `prefect deploy` does: flow runs start in this checkout (without a pull step Prefect 3.8 copies the whole
+    # folder, .venv included, into a temporary workspace for every flow run, and deletes it after).
+    here = [{"prefect.deployments.steps.set_working_directory": {"directory": os.getcwd()}}]
     for d in spec["deployments"]:
-        RunnerDeployment.from_entrypoint(
+        deployment_id = RunnerDeployment.from_entrypoint(
             d["entrypoint"], name=d["name"], parameters=d["parameters"], tags=d["tags"],
             description=d["description"], work_pool_name=d["work_pool"]["name"],
             work_queue_name=d["work_pool"]["work_queue_name"],
             schedules=[Cron(s["cron"], timezone=s["timezone"]) for s in d["schedules"]],
         ).apply()
+        with get_client(sync_client=True) as client:
+            client.update_deployment(deployment_id, DeploymentUpdate(pull_steps=here))
     deadline = time.monotonic() + 300
     while len(post(f"/work_pools/{pool}/workers/filter", {"limit": 10, "offset": 0,
                "workers": {"status": {"any_": ["ONLINE"]}}})) < 2:
