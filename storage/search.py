@@ -298,6 +298,8 @@ def _ranked_phrase(conn: sqlite3.Connection, match: str, limit: int) -> list[tup
             [row[0] for row in rows],
         ).fetchall()
     )
+    if averages is None or len(sizes) < len(rows):  # sizes missing (a damaged index): bm25() decides
+        return None
     n_row, *column_totals = _varints(averages[0])
     avgdl = sum(column_totals) / n_row
     k1, b = 1.2, 0.75
