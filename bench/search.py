@@ -55,7 +55,7 @@ from migdigest.models import DOC_TYPES, Publication  # noqa: E402
 from outputs.datasette import running_datasette  # noqa: E402
 from storage import Digest, QueryError, build_match  # noqa: E402
 from storage.digest import READ_PRAGMAS  # noqa: E402
-from storage.search import RANK, run_search  # noqa: E402
+from storage.search import RANK, _ranked_phrase, run_search  # noqa: E402
 from storage.snippets import fts_snippets  # noqa: E402
 
 VOCABULARY = 60_000
@@ -302,6 +302,7 @@ def profile_steps(
             " ORDER BY s, rowid LIMIT 20",
             [match[q]],
         ).fetchall(),
+        "one pass: matches, snippets, hits (<= 20)": lambda c, q: _ranked_phrase(c, match[q], 20),
         "Digest.search (the FTS column)": lambda c, q: run_search(c, q, limit=20),
     }
 

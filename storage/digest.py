@@ -50,6 +50,8 @@ _UPDATE_DOCUMENT = (
     f"UPDATE documents SET {', '.join(f'{c} = ?' for c in _CONTENT_COLUMNS)},"
     " last_seen = ?, last_changed = ?, status = 'live' WHERE id = ?"
 )
+# When a document was last seen: by store() (documents.last_seen) or by a confirmation (document_seen), the later.
+_LAST_SEEN = "max(d.last_seen, coalesce(s.last_seen, d.last_seen))"
 # Many-to-many name lists: (names table, link table, link column, keeps order?).
 _NAME_LINKS = (
     ("authors", "document_authors", "author_id", True),
@@ -496,10 +498,11 @@ class Digest:
             )
             if changed:
                 conn.executemany(
-                    """
+                    f"""
                     INSERT INTO document_versions
                         (document_id, content_hash, title, body, seen_at, replaced_at)
-                    SELECT id, content_hash, title, body, last_seen, ? FROM documents WHERE id = ?
+                    SELECT d.id, d.content_hash, d.title, d.body, {_LAST_SEEN}, ? FROM documents AS d
+                    LEFT JOIN document_seen AS s ON s.document_id = d.id WHERE d.id = ?
                     """,
                     [(seen_at, existing[url][0]) for url in changed],
                 )
@@ -551,9 +554,23 @@ class Digest:
         """
         pairs = _pairs(canonical_urls, page_urls)
         with write_transaction(self._db) as conn:
-            cursor = conn.executemany(
+            # A confirmation writes its time to document_seen (migration 14), not into the publication's record.
+            # Only a document that was gone (a handful) has its row written, to bring it back.
+            gone = conn.execute(
+                "SELECT canonical_url, url FROM documents INDEXED BY documents_not_live"
+                " WHERE status != 'live' OR gone_since IS NOT NULL"
+            ).fetchall()
+            gone_urls = {url for row in gone for url in row}
+            conn.executemany(
                 "UPDATE documents SET last_seen = ?, status = 'live', gone_since = NULL"
-                " WHERE (canonical_url = ? OR url = ?) AND source = coalesce(?, source)",
+                " WHERE (canonical_url = ? OR url = ?) AND source = coalesce(?, source)"
+                " AND (status != 'live' OR gone_since IS NOT NULL)",
+                [(seen_at, key, page, source) for key, page in pairs if key in gone_urls or page in gone_urls],
+            )
+            cursor = conn.executemany(
+                "INSERT INTO document_seen (document_id, last_seen) SELECT id, ? FROM documents"
+                " WHERE (canonical_url = ? OR url = ?) AND source = coalesce(?, source)"
+                " ON CONFLICT (document_id) DO UPDATE SET last_seen = excluded.last_seen",
                 [(seen_at, key, page, source) for key, page in pairs],
             )
             return cursor.rowcount
@@ -726,10 +743,16 @@ class Digest:
         return self._documents("WHERE d.source = ?", [source])
 
     def _documents(self, where: str, params: list[Any]) -> list[dict[str, Any]]:
-        rows = list(self._db.query(f"SELECT d.* FROM documents AS d {where} ORDER BY d.id", params))
+        rows = list(
+            self._db.query(
+                f"SELECT d.*, {_LAST_SEEN} AS seen FROM documents AS d"
+                f" LEFT JOIN document_seen AS s ON s.document_id = d.id {where} ORDER BY d.id",
+                params,
+            )
+        )
         by_id = {row["id"]: row for row in rows}
         for row in rows:
-            row.update(authors=[], topics=[], regions=[])
+            row.update(last_seen=row.pop("seen"), authors=[], topics=[], regions=[])
         for key, table, link, column, order in (
             ("authors", "authors", "document_authors", "author_id", "l.position"),
             ("topics", "topics", "document_topics", "topic_id", "n.name"),

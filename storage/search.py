@@ -16,6 +16,7 @@ and to HTML-escape before display.
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
 import unicodedata
@@ -26,7 +27,8 @@ SNIPPET_START = "["
 SNIPPET_END = "]"
 MAX_TERMS = 64
 # The persistent rank of documents_fts (migration 2), spelled out: title, summary, body, pdf_text, authors.
-RANK = "bm25(documents_fts, 10.0, 4.0, 1.0, 1.0, 5.0)"
+RANK_WEIGHTS = (10.0, 4.0, 1.0, 1.0, 5.0)
+RANK = f"bm25(documents_fts, {', '.join(map(str, RANK_WEIGHTS))})"
 
 # Letters and digits only: FTS5's unicode61 tokenizer splits on everything else anyway, and a quoted string
 # made only of such characters can never contain FTS5 syntax.
@@ -171,7 +173,10 @@ def run_search(
     filters = filters or Filters(source=source, doc_type=doc_type, since=since)
     where, params = _where(filters)
     match = build_match(query)
-    if not where:
+    few_phrase = _ranked_phrase(conn, match, limit) if not where else None
+    if few_phrase is not None:
+        ranked = [(rowid, score) for rowid, score, _ in few_phrase]
+    elif not where:
         # No filter: rank with bm25() in a query of its own. FTS5 scores every match whatever the LIMIT (there is
         # no early stop); calling bm25() directly is faster than `ORDER BY rank`, which FTS5 answers with a
         # nested statement and a re-seek per row (~1.5x at 100k matches).
@@ -199,11 +204,12 @@ def run_search(
             ids,
         )
     }
-    few = len(ids) < limit or _run(conn, _COUNT, [match], query)[0][0] <= FTS_SNIPPETS_UP_TO
     # Many matches: snippets from the rows' own texts (storage.snippets), without a lookup per row in the index.
     found = (
-        fts_snippets(conn, ids, match, SNIPPET_START, SNIPPET_END)
-        if few
+        {rowid: text for rowid, _, text in few_phrase if text}
+        if few_phrase is not None
+        else fts_snippets(conn, ids, match, SNIPPET_START, SNIPPET_END)
+        if len(ids) < limit or _run(conn, _COUNT, [match], query)[0][0] <= FTS_SNIPPETS_UP_TO
         else snippets(
             [Texts(i, rows[i][7], rows[i][8], rows[i][9], rows[i][3], rows[i][10]) for i in ids if i in rows],
             match,
@@ -225,6 +231,91 @@ def run_search(
         for i, score in zip(ids, (r[1] for r in ranked), strict=True)
         if i in rows
     ]
+
+
+# A phrase of plain ASCII letters and digits: its FTS5 tokens are its words, stemmed (porter keeps the first letter).
+_PLAIN_PHRASE = re.compile(r'"[a-z0-9]+(?: [a-z0-9]+)+"')
+# Opens each hit in highlight(): characters no stored text holds together, so counting them counts the hits.
+_HIT_MARK = "\ue000\x01\ue001"
+
+
+def _varints(blob: bytes) -> list[int]:
+    """The SQLite varints FTS5 writes in its averages record and docsize rows."""
+    values: list[int] = []
+    at = 0
+    while at < len(blob):
+        value = 0
+        for k in range(9):
+            byte = blob[at]
+            at += 1
+            if k == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        values.append(value)
+    return values
+
+
+def _ranked_phrase(conn: sqlite3.Connection, match: str, limit: int) -> list[tuple[int, float, str]] | None:
+    """A one-phrase query with at most `limit` matches, ranked as RANK ranks it, each with its snippet; else None.
+
+    FTS5's bm25() reads a phrase's matches twice (a second pass counts the rows that hold it, for its IDF), and
+    snippets by row id a third time. A phrase matching few rows is read once here: its matches come with their
+    snippet and their hits per column (highlight() markers), and bm25 is computed from them as FTS5 computes it
+    (fts5_aux.c: k1 1.2, b 0.75, IDF from the match count, which for one phrase is its row count). More than
+    `limit` matches: None, after reading only the first `limit` + 1 (the caller ranks as usual).
+    """
+    from storage.snippets import ELLIPSIS, SNIPPET_TOKENS, clean, focus
+
+    lowered = match.lower()
+    if not _PLAIN_PHRASE.fullmatch(lowered):
+        return None
+    words = lowered.strip('"').split()
+    # Hits of a phrase could overlap (and highlight() would merge them) only if its first word came again in it;
+    # a stem begins with its word's first letter, so a later word with another first letter cannot be it.
+    if any(word[0] == words[0][0] for word in words[1:]):
+        return None
+    highlights = ", ".join(f"highlight(documents_fts, {column}, ?, '')" for column in range(len(RANK_WEIGHTS)))
+    cursor = conn.execute(
+        f"SELECT rowid, snippet(documents_fts, -1, ?, ?, ?, {SNIPPET_TOKENS}), {highlights}"
+        " FROM documents_fts WHERE documents_fts MATCH ?",
+        [SNIPPET_START, SNIPPET_END, ELLIPSIS, *[_HIT_MARK] * len(RANK_WEIGHTS), match],
+    )
+    try:
+        rows = cursor.fetchmany(limit + 1)
+    finally:
+        cursor.close()
+    if len(rows) > limit:
+        return None
+    if not rows:
+        return []
+    averages = conn.execute("SELECT block FROM documents_fts_data WHERE id = 1").fetchone()
+    sizes = dict(
+        conn.execute(
+            f"SELECT id, sz FROM documents_fts_docsize WHERE id IN ({', '.join('?' * len(rows))})",
+            [row[0] for row in rows],
+        ).fetchall()
+    )
+    if averages is None or len(sizes) < len(rows):  # sizes missing (a damaged index): bm25() decides
+        return None
+    n_row, *column_totals = _varints(averages[0])
+    avgdl = sum(column_totals) / n_row
+    k1, b = 1.2, 0.75
+    idf = math.log((n_row - len(rows) + 0.5) / (len(rows) + 0.5))
+    idf = idf if idf > 0.0 else 1e-6
+    ranked = []
+    for rowid, snippet, *marked in rows:
+        freq = 0.0
+        for weight, text in zip(RANK_WEIGHTS, marked, strict=True):
+            freq += weight * (text or "").count(_HIT_MARK)
+        size = float(sum(_varints(sizes[rowid])))
+        score = idf * ((freq * (k1 + 1.0)) / (freq + k1 * (1 - b + b * size / avgdl)))
+        found = focus(clean(snippet), SNIPPET_START) if SNIPPET_START in (snippet or "") else ""
+        ranked.append((rowid, -1.0 * score, found))
+    ranked.sort(key=lambda row: (row[1], row[0]))
+    return ranked
 
 
 def count_matches(conn: sqlite3.Connection, query: str, filters: Filters) -> int:

@@ -485,3 +485,18 @@ def test_big_search_skips_count_and_facets_but_keeps_newest_first(server: str, s
     small = get_json(f"{small_limit_server}/{DATABASE_NAME}/documents.json?{narrower}")
     assert small["filtered_table_rows_count"] == 2
     assert small["facet_results"]
+
+
+def test_publication_page_says_when_it_was_last_confirmed(tmp_path: Path) -> None:
+    """A quiet night's confirmation (document_seen, migration 14) is the page's "Last checked", not the store's."""
+    with Digest(tmp_path / "digest.db") as db:
+        url = "https://e.org/confirmed"
+        db.store([Publication("mpi", url, url, "Confirmed report", "Body")], SEEN)
+        db.touch([url], "2026-12-03T02:00:00+00:00")
+        doc_id = db._db.execute("SELECT id FROM documents").fetchone()[0]
+    with running_datasette(tmp_path / "digest.db") as base:
+        status, _, html = get(f"{base}/{DATABASE_NAME}/documents/{doc_id}")
+    assert status == 200
+    checked = html.split(">Last checked</th>")[1].split("</tr>")[0]
+    assert "2026-12-03T02:00:00+00:00" in checked
+    assert SEEN in html.split(">First seen</th>")[1].split("</tr>")[0]

@@ -651,3 +651,62 @@ def test_pending_work_stays_until_done(db: Digest) -> None:
     assert db.pending_work() == {"dedupe"}
     db.work_done("dedupe", db.work_began())
     assert db.pending_work() == set()
+
+
+# --- confirmations (migration 14) ----------------------------------------------------------------------------
+
+
+def _document_rows(db: Digest) -> list[tuple[object, ...]]:
+    return db._db.execute("SELECT * FROM documents ORDER BY id").fetchall()
+
+
+def test_a_confirmation_writes_document_seen_not_the_publications_row(db: Digest) -> None:
+    db.store([pub(1), pub(2, body="long body " * 2_000)], "2026-12-01")
+    rows = _document_rows(db)
+    assert db.touch(["https://example.org/p/1", "https://example.org/p/2"], "2026-12-02") == 2
+    assert _document_rows(db) == rows  # the records (bodies and all) are not rewritten
+    assert db._db.execute("SELECT document_id, last_seen FROM document_seen ORDER BY 1").fetchall() == [
+        (1, "2026-12-02"),
+        (2, "2026-12-02"),
+    ]
+    assert db.touch(["https://example.org/p/1"], "2026-12-03") == 1  # one row per document, moved on
+    assert [d["last_seen"] for d in db.documents()] == ["2026-12-03", "2026-12-02"]
+    doc = db.document("https://example.org/p/2")
+    assert doc is not None
+    assert (doc["first_seen"], doc["last_seen"], doc["last_changed"]) == ("2026-12-01", "2026-12-02", "2026-12-01")
+    # A later store() (a full fetch, unchanged) is the later time; an earlier confirmation does not hide it.
+    db.store([pub(1)], "2026-12-04")
+    assert [d["last_seen"] for d in db.documents()] == ["2026-12-04", "2026-12-02"]
+
+
+def test_a_confirmation_brings_a_gone_document_back_and_touches_only_the_confirmed(db: Digest) -> None:
+    db.store([pub(1), pub(2), pub(3)], "2026-12-01")
+    assert db.mark_gone(["https://example.org/p/1", "https://example.org/p/2"]) == 2
+    # Found by the page URL it was fetched at, as before.
+    assert db.touch(["https://example.org/p/other"], "2026-12-02", page_urls=["https://example.org/p/1?utm=x"]) == 1
+    by_url = {d["canonical_url"]: d for d in db.documents()}
+    assert (by_url["https://example.org/p/1"]["status"], by_url["https://example.org/p/1"]["gone_since"]) == (
+        "live",
+        None,
+    )
+    assert by_url["https://example.org/p/1"]["last_seen"] == "2026-12-02"
+    assert by_url["https://example.org/p/2"]["status"] == "gone"  # not confirmed: still gone
+    assert by_url["https://example.org/p/3"]["last_seen"] == "2026-12-01"
+    assert db.touch(["https://example.org/p/2"], "2026-12-03", source="mpi") == 0  # another source's run
+    assert db.document("https://example.org/p/2")["status"] == "gone"  # type: ignore[index]
+
+
+def test_an_earlier_version_keeps_the_time_it_was_last_confirmed(db: Digest) -> None:
+    db.store([pub(1, body="first text")], "2026-12-01")
+    db.touch(["https://example.org/p/1"], "2026-12-05")
+    db.store([pub(1, body="second text")], "2026-12-06")
+    [old] = db.versions("https://example.org/p/1")
+    assert (old["body"], old["seen_at"], old["replaced_at"]) == ("first text", "2026-12-05", "2026-12-06")
+
+
+def test_deleting_a_document_deletes_its_confirmation(db: Digest) -> None:
+    db.store([pub(1)], "2026-12-01")
+    db.touch(["https://example.org/p/1"], "2026-12-02")
+    with db._db.conn:
+        db._db.execute("DELETE FROM documents")
+    assert db._db.execute("SELECT count(*) FROM document_seen").fetchone()[0] == 0

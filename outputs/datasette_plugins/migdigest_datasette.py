@@ -173,6 +173,10 @@ def extra_template_vars(
         if not rows:
             return {}
         doc = dict(rows[0])
+        # A confirmation without a download is recorded in document_seen (migration 14): last seen is the later.
+        seen = list(await db.execute("SELECT last_seen FROM document_seen WHERE document_id = ?", pks[:1]))
+        if seen and seen[0][0] > (doc.get("last_seen") or ""):
+            doc["last_seen"] = seen[0][0]
         authors = await db.execute(
             "SELECT a.name FROM document_authors AS l JOIN authors AS a ON a.id = l.author_id"
             " WHERE l.document_id = ? ORDER BY l.position",
