@@ -9,6 +9,7 @@ ads), related posts marked up as <article>s inside the article, and a quoted twe
 from __future__ import annotations
 
 import re
+from collections import Counter
 from copy import deepcopy
 
 import trafilatura
@@ -163,4 +164,29 @@ def fuller_body(tree: HtmlElement, prepared: HtmlElement, url: str, body: str) -
     if words >= _RECALL_TRY * sum(len(str(t).split()) for t in tree.xpath(_PAGE_TEXT)):
         return None
     more = trafilatura_body(prepared, url, favor_recall=True)
-    return more if len(more.split()) >= _RECALL_GAIN * max(words, 1) else None
+    if len(more.split()) < _RECALL_GAIN * max(words, 1):
+        return None
+    return more if _new_prose_words(body, more) >= _RECALL_PROSE else None
+
+
+# What the recall pass must add to be taken: sentences of its own. What it adds on pages where it does worse is
+# furniture (a gallery's captions repeated per slide, "Image 1 of 8", a byline, a category list, the footer's
+# address), while a body the default pass cut short comes back as paragraphs.
+_RECALL_PROSE = 50
+_SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)]?$")
+_SENTENCE_WORDS = 8
+
+
+def _new_prose_words(body: str, more: str) -> int:
+    """Words of the sentence-like lines in `more` that are not in `body` and not repeated (a carousel's)."""
+    seen = {" ".join(line.split()) for line in body.split("\n")}
+    lines = [" ".join(line.split()) for line in more.split("\n")]
+    counts = Counter(lines)
+    return sum(
+        len(line.split())
+        for line in lines
+        if line not in seen
+        and counts[line] == 1
+        and len(line.split()) >= _SENTENCE_WORDS
+        and _SENTENCE_END.search(line)
+    )

@@ -200,3 +200,30 @@ def test_the_recall_pass_is_taken_only_when_the_default_pass_kept_little_and_it_
     whole = trafilatura_body(page_tree, url)
     assert "Step 7" in whole
     assert fuller_body(page_tree, page_tree, url, whole) is None
+
+
+def test_the_recall_pass_is_not_taken_for_furniture_a_gallery_and_a_footer() -> None:
+    # What a recall pass adds on a news page whose default pass was right: a photo gallery (each caption shown
+    # twice, once per view, with "Image 1 of 3" counters), a byline and the site's address line.
+    caption = (
+        "The minister, left, and her counterpart shake hands before the talks on the new readmission agreement "
+        "in the capital on Wednesday."
+    )
+    gallery = "".join(
+        f"<div class='gallery-slide'><p>{caption} Photo {i}.</p><p>Image {i} of 3</p><p>{caption} Photo {i}.</p>"
+        f"<p>Photo: Agency</p></div>"
+        for i in range(1, 4)
+    )
+    text = paragraphs("Story", 3)
+    html = page(
+        f"<article><div class='byline'>By A. Writer, Security Correspondent</div>{gallery}<h1>Talks</h1>{text}"
+        "</article><div class='site-info'><p>Example Daily - 12 Harbour Road - Portsmouth - Tel 023 9200 0000</p>"
+        "</div>"
+    )
+    page_tree = tree(html)
+    more = trafilatura_body(page_tree, "https://news.example.org/talks", favor_recall=True)
+    default = "\n".join(line for line in more.split("\n") if line.startswith("Story paragraph"))
+    assert len(default.split("\n")) == 3  # what the default pass keeps: the story
+    assert caption in more
+    assert len(more.split()) > 2 * len(default.split())
+    assert fuller_body(page_tree, page_tree, "https://news.example.org/talks", default) is None
