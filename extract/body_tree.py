@@ -119,7 +119,9 @@ def prepare_body_tree(tree: HtmlElement, *, one_article: bool) -> HtmlElement:
     related = one_article and any(_is_related(i) for o in _with_related(tree) for i in _nested(o))
     # A tweet the article quotes is its text: a minister's statement, an agency's figures.
     tweets = [q for q in tree.xpath(_TWEETS) if _wrapper(q) is not q]
-    if not (split or related or tweets):
+    cards = bool(tree.xpath(_HOVER_CARDS))
+    schema_data = bool(tree.xpath(_SCHEMA_DATA))
+    if not (split or related or tweets or cards or schema_data):
         return tree
     tree = deepcopy(tree)
     if split:
@@ -138,7 +140,25 @@ def prepare_body_tree(tree: HtmlElement, *, one_article: bool) -> HtmlElement:
             parent = top.getparent()
             quote.tail = top.tail
             parent.replace(top, quote)
+    for card in tree.xpath(_HOVER_CARDS):
+        card.drop_tree()  # keeps the tail: the sentence goes on after the name
+    for data in tree.xpath(_SCHEMA_DATA):
+        if data.getparent() is not None:
+            data.drop_tree()
     return tree
+
+
+# A hover card: a picture and a list of links (a person's latest stories) written inside a paragraph, after the
+# name it pops up over; in the text it reads as "Rep. Ilhan OmarIlhan OmarHillicon Valley: ...". The innermost
+# such element goes, so the name itself, outside it, stays.
+_CARD = "span[.//img and count(.//a[@href]) >= 3]"
+_HOVER_CARDS = f"//p//{_CARD}[not(.//{_CARD})]"
+
+# schema.org microdata written out as text for search engines: an ImageObject's address, the publisher's name and
+# logo address, with no picture to show. On a page whose article container holds them they read as body lines.
+_SCHEMA_DATA = (
+    "//*[@itemscope][@itemprop='publisher' or @itemprop='image' or @itemprop='logo'][not(.//img)][normalize-space()]"
+)
 
 
 # When trafilatura's default pass keeps less than this share of the page's words, a second pass that favours

@@ -227,3 +227,35 @@ def test_the_recall_pass_is_not_taken_for_furniture_a_gallery_and_a_footer() -> 
     assert caption in more
     assert len(more.split()) > 2 * len(default.split())
     assert fuller_body(page_tree, page_tree, "https://news.example.org/talks", default) is None
+
+
+def test_a_hover_card_inside_a_paragraph_is_not_text() -> None:
+    # A person's name in the text opens a card with a picture and their latest stories; it is in the markup.
+    card = (
+        "<span class='person-card'><span><img src='/p.jpg' alt=''><a href='/people/a-minister'>Ana Minister</a>"
+        + "".join(f"<a href='/news/story-{i}'>Latest story {i} about the minister's week</a> " for i in range(3))
+        + "</span></span>"
+    )
+    text = (
+        f"<p>The agreement was signed by <span><a href='/people/a-minister'>Ana Minister</a>{card}</span> on "
+        "Tuesday, after months of talks with the neighbouring countries about the return of rejected applicants.</p>"
+    )
+    html = page(f"<article><h1>Deal signed</h1>{text}{paragraphs('Story')}</article>")
+    body = extract_page(html, "https://news.example.org/2024/05/02/deal").body
+    assert "The agreement was signed by Ana Minister on Tuesday" in body
+    assert "Latest story" not in body
+
+
+def test_schema_org_data_written_as_text_is_not_body_text() -> None:
+    data = (
+        "<div itemprop='image' itemscope itemtype='http://schema.org/ImageObject'>"
+        "<div itemprop='url'>https://cdn.example.org/image/5dd3a0-500-250/deal-signed.jpg</div></div>"
+        "<div itemprop='publisher' itemscope itemtype='http://schema.org/Organization'>"
+        "<div itemprop='name'>ExampleNewsDe</div><span itemprop='logo' itemscope>"
+        "<span itemprop='url'>https://www.example.org/assets/logo.png</span></span></div>"
+    )
+    html = page(f"<div class='post-body'><h1>Deal signed</h1>{paragraphs('Story')}{data}</div>")
+    body = extract_page(html, "https://news.example.org/2024/05/02/deal").body
+    assert "Story paragraph 3" in body
+    assert "ExampleNewsDe" not in body
+    assert "deal-signed.jpg" not in body
