@@ -186,27 +186,19 @@ def fuller_body(tree: HtmlElement, prepared: HtmlElement, url: str, body: str) -
     more = trafilatura_body(prepared, url, favor_recall=True)
     if len(more.split()) < _RECALL_GAIN * max(words, 1):
         return None
-    return more if _new_prose_words(body, more) >= _RECALL_PROSE else None
+    return more if _new_words(body, more) >= _RECALL_NEW_WORDS else None
 
 
-# What the recall pass must add to be taken: sentences of its own. What it adds on pages where it does worse is
-# furniture (a gallery's captions repeated per slide, "Image 1 of 8", a byline, a category list, the footer's
-# address), while a body the default pass cut short comes back as paragraphs.
-_RECALL_PROSE = 50
-_SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)]?$")
-_SENTENCE_WORDS = 8
+# What the recall pass must add to be taken: text of its own, not furniture. What it adds on pages where it does
+# worse is a gallery's captions repeated per slide with "Image 1 of 8" counters, a byline, a category list or the
+# footer's address line: a few dozen words once repeats are left out. A body the default pass cut short comes
+# back as whole sections (hundreds of words of paragraphs, lists, code).
+_RECALL_NEW_WORDS = 100
 
 
-def _new_prose_words(body: str, more: str) -> int:
-    """Words of the sentence-like lines in `more` that are not in `body` and not repeated (a carousel's)."""
+def _new_words(body: str, more: str) -> int:
+    """Words of the lines in `more` that are not in `body` and not repeated in `more` (a carousel's)."""
     seen = {" ".join(line.split()) for line in body.split("\n")}
     lines = [" ".join(line.split()) for line in more.split("\n")]
     counts = Counter(lines)
-    return sum(
-        len(line.split())
-        for line in lines
-        if line not in seen
-        and counts[line] == 1
-        and len(line.split()) >= _SENTENCE_WORDS
-        and _SENTENCE_END.search(line)
-    )
+    return sum(len(line.split()) for line in lines if line not in seen and counts[line] == 1)

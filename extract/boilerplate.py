@@ -58,7 +58,8 @@ def _headline_line(line: str) -> bool:
 # and a desktop copy of a section, a carousel's slides, a gallery's captions per view). Lines do repeat on purpose
 # (a recipe's steps, an interview's questions, a meal plan's "Eat every 2-3 hours" every day), one by one, or many
 # times over: a run of repeated lines goes only when it holds two lines or more and a paragraph's worth of words,
-# and a line the page shows more than three times (desktop, tablet, mobile) is the text's own pattern.
+# and a line the page shows more than three times (desktop, tablet, mobile) is the text's own pattern. List items
+# and table rows never count as copies: price plans list the same features each, a table repeats its values.
 _SECTION_WORDS = 50
 _LAYOUT_COPIES = 3
 
@@ -70,7 +71,8 @@ def _layout_copies(lines: list[str]) -> set[int]:
     seen: set[str] = set()
     repeat = []
     for key in keys:
-        repeat.append(bool(key) and key in seen and counts[key] <= _LAYOUT_COPIES)
+        listed = key.startswith(("- ", "| "))  # trafilatura's list items and table rows
+        repeat.append(bool(key) and key in seen and counts[key] <= _LAYOUT_COPIES and not listed)
         seen.add(key)
     drop: set[int] = set()
     start = 0

@@ -146,10 +146,19 @@ def test_a_paragraph_quoted_again_stays() -> None:
     assert strip_boilerplate(body) == body
 
 
-def test_a_repeated_section_of_short_lines_and_list_items_is_kept_once() -> None:
-    section = ["Energy-efficient upgrades", *(f"- Upgrade {i}: insulation, windows and a heat pump" for i in range(6))]
+def test_a_repeated_section_of_short_lines_is_kept_once() -> None:
+    section = [
+        "Energy-efficient upgrades",
+        *(f"Upgrade {i}: insulation, new windows and a heat pump." for i in range(6)),
+    ]
     body = "\n".join(["Costs vary by county.", *section, "Medical modifications", *section])
     assert strip_boilerplate(body).split("\n") == ["Costs vary by county.", *section, "Medical modifications"]
+
+
+def test_list_items_repeated_by_each_price_plan_stay() -> None:
+    features = [f"- Feature {i}: a phone consultation with one of our resume experts" for i in range(6)]
+    body = "\n".join(["Basic", *features, "Premium", *features, "- Interview guarantee"])
+    assert strip_boilerplate(body) == body
 
 
 def test_lines_that_repeat_on_purpose_stay() -> None:
