@@ -3,7 +3,8 @@
 Precedence, field by field (first that yields a value wins; docs/extraction.md says why):
 - body: source selector > trafilatura, on a tree whose split body is joined and related <article>s removed
   (extract/body_tree.py), with a recall pass for a publication the default pass cut short; either way without
-  call-to-action lines and other-stories widgets (extract/boilerplate.py).
+  call-to-action lines, other-stories widgets and layout copies (extract/boilerplate.py), nor the title line and
+  the standfirst under it. Content a template wrote after </body></html> is moved in first (extract/repair.py).
 - title (extract/title.py): source selector > the <h1> that the page's titles name > JSON-LD headline > og:title >
   trafilatura > <title>; a candidate that is only the site's name, or has no letters, is skipped; then the site
   name is cut from the ends.
