@@ -9,6 +9,7 @@ ads), related posts marked up as <article>s inside the article, and a quoted twe
 from __future__ import annotations
 
 import re
+from collections import Counter
 from copy import deepcopy
 
 import trafilatura
@@ -118,7 +119,9 @@ def prepare_body_tree(tree: HtmlElement, *, one_article: bool) -> HtmlElement:
     related = one_article and any(_is_related(i) for o in _with_related(tree) for i in _nested(o))
     # A tweet the article quotes is its text: a minister's statement, an agency's figures.
     tweets = [q for q in tree.xpath(_TWEETS) if _wrapper(q) is not q]
-    if not (split or related or tweets):
+    cards = bool(tree.xpath(_HOVER_CARDS))
+    schema_data = bool(tree.xpath(_SCHEMA_DATA))
+    if not (split or related or tweets or cards or schema_data):
         return tree
     tree = deepcopy(tree)
     if split:
@@ -137,7 +140,25 @@ def prepare_body_tree(tree: HtmlElement, *, one_article: bool) -> HtmlElement:
             parent = top.getparent()
             quote.tail = top.tail
             parent.replace(top, quote)
+    for card in tree.xpath(_HOVER_CARDS):
+        card.drop_tree()  # keeps the tail: the sentence goes on after the name
+    for data in tree.xpath(_SCHEMA_DATA):
+        if data.getparent() is not None:
+            data.drop_tree()
     return tree
+
+
+# A hover card: a picture and a list of links (a person's latest stories) written inside a paragraph, after the
+# name it pops up over; in the text it reads as "Rep. Ilhan OmarIlhan OmarHillicon Valley: ...". The innermost
+# such element goes, so the name itself, outside it, stays.
+_CARD = "span[.//img and count(.//a[@href]) >= 3]"
+_HOVER_CARDS = f"//p//{_CARD}[not(.//{_CARD})]"
+
+# schema.org microdata written out as text for search engines: an ImageObject's address, the publisher's name and
+# logo address, with no picture to show. On a page whose article container holds them they read as body lines.
+_SCHEMA_DATA = (
+    "//*[@itemscope][@itemprop='publisher' or @itemprop='image' or @itemprop='logo'][not(.//img)][normalize-space()]"
+)
 
 
 # When trafilatura's default pass keeps less than this share of the page's words, a second pass that favours
@@ -163,4 +184,21 @@ def fuller_body(tree: HtmlElement, prepared: HtmlElement, url: str, body: str) -
     if words >= _RECALL_TRY * sum(len(str(t).split()) for t in tree.xpath(_PAGE_TEXT)):
         return None
     more = trafilatura_body(prepared, url, favor_recall=True)
-    return more if len(more.split()) >= _RECALL_GAIN * max(words, 1) else None
+    if len(more.split()) < _RECALL_GAIN * max(words, 1):
+        return None
+    return more if _new_words(body, more) >= _RECALL_NEW_WORDS else None
+
+
+# What the recall pass must add to be taken: text of its own, not furniture. What it adds on pages where it does
+# worse is a gallery's captions repeated per slide with "Image 1 of 8" counters, a byline, a category list or the
+# footer's address line: a few dozen words once repeats are left out. A body the default pass cut short comes
+# back as whole sections (hundreds of words of paragraphs, lists, code).
+_RECALL_NEW_WORDS = 100
+
+
+def _new_words(body: str, more: str) -> int:
+    """Words of the lines in `more` that are not in `body` and not repeated in `more` (a carousel's)."""
+    seen = {" ".join(line.split()) for line in body.split("\n")}
+    lines = [" ".join(line.split()) for line in more.split("\n")]
+    counts = Counter(lines)
+    return sum(len(line.split()) for line in lines if line not in seen and counts[line] == 1)

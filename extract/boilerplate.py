@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 # Each pattern matches a whole short line. They are calls to action and labels that news and think-tank CMSes
 # put between paragraphs; trafilatura keeps them because they sit inside the article container.
@@ -53,12 +54,51 @@ def _headline_line(line: str) -> bool:
     return bool(text) and len(text.split()) <= _HEADLINE_WORDS and not text.endswith((".", "!", '."', ".”"))
 
 
+# A section is not written twice: when a run of lines comes back word for word, the layout repeated it (a mobile
+# and a desktop copy of a section, a carousel's slides, a gallery's captions per view). Lines do repeat on purpose
+# (a recipe's steps, an interview's questions, a meal plan's "Eat every 2-3 hours" every day), one by one, or many
+# times over: a run of repeated lines goes only when it holds two lines or more and a paragraph's worth of words,
+# and a line the page shows more than three times (desktop, tablet, mobile) is the text's own pattern. List items
+# and table rows never count as copies: price plans list the same features each, a table repeats its values.
+_SECTION_WORDS = 50
+_LAYOUT_COPIES = 3
+
+
+def _layout_copies(lines: list[str]) -> set[int]:
+    """Indexes of lines that repeat earlier ones as a layout copy (see above)."""
+    keys = [" ".join(line.split()) for line in lines]
+    counts = Counter(keys)
+    seen: set[str] = set()
+    repeat = []
+    for key in keys:
+        listed = key.startswith(("- ", "| "))  # trafilatura's list items and table rows
+        repeat.append(bool(key) and key in seen and counts[key] <= _LAYOUT_COPIES and not listed)
+        seen.add(key)
+    drop: set[int] = set()
+    start = 0
+    while start < len(keys):
+        if not repeat[start]:
+            start += 1
+            continue
+        end = start
+        while end < len(keys) and (repeat[end] or not keys[end]):
+            end += 1
+        run = [i for i in range(start, end) if keys[i]]
+        if len(run) >= 2 and sum(len(keys[i].split()) for i in run) >= _SECTION_WORDS:
+            drop.update(run)
+        start = end
+    return drop
+
+
 def strip_boilerplate(body: str) -> str:
-    """The body without its call-to-action lines and other-stories widgets."""
-    # Repeated lines are kept: a recipe's steps or an interview's questions repeat on purpose.
+    """The body without its call-to-action lines, other-stories widgets and layout copies of its paragraphs."""
+    lines = body.split("\n")
+    copies = _layout_copies(lines)
     kept: list[str] = []
     in_widget = False
-    for line in body.split("\n"):
+    for i, line in enumerate(lines):
+        if i in copies:
+            continue
         text = " ".join(line.split()).lstrip("-•*| ").strip()
         if _MORE_STORIES.fullmatch(text):
             in_widget = True

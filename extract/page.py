@@ -3,7 +3,8 @@
 Precedence, field by field (first that yields a value wins; docs/extraction.md says why):
 - body: source selector > trafilatura, on a tree whose split body is joined and related <article>s removed
   (extract/body_tree.py), with a recall pass for a publication the default pass cut short; either way without
-  call-to-action lines and other-stories widgets (extract/boilerplate.py).
+  call-to-action lines, other-stories widgets and layout copies (extract/boilerplate.py), nor the title line and
+  the standfirst under it. Content a template wrote after </body></html> is moved in first (extract/repair.py).
 - title (extract/title.py): source selector > the <h1> that the page's titles name > JSON-LD headline > og:title >
   trafilatura > <title>; a candidate that is only the site's name, or has no letters, is skipped; then the site
   name is cut from the ends.
@@ -47,6 +48,7 @@ from extract.doc_type import doc_type as page_doc_type
 from extract.metadata import ARTICLE_TYPES, PageMeta, ld_names, read_meta
 from extract.normalise import clean_authors, parse_date
 from extract.page_kind import page_kind
+from extract.repair import adopt_stray_content
 from extract.title import page_title
 from migdigest.config import Source
 from migdigest.models import PageKind
@@ -164,6 +166,37 @@ def _without_title(body: str, headings: set[str]) -> str:
     return body.split("\n", 1)[1].strip() if title_line and "\n" in body and title_line in headings else body
 
 
+def _standfirst(tree: HtmlElement, meta: PageMeta) -> str | None:
+    """The standfirst under the headline (a subheading that restates the page's description), if the page has one.
+
+    Newspapers put a one-sentence summary under the headline as an <h2> or <h3> of the article's header, and use
+    it as the meta description too; it is the page's summary, not the article's first paragraph (the ScrapingHub
+    benchmark leaves it out). A first paragraph that restates the description is often the lede itself, so only a
+    heading in the header or right under the <h1> counts.
+    """
+    summaries = {
+        " ".join(d.split()).casefold()
+        for d in (meta.first("description"), meta.first("og:description"), meta.first("twitter:description"))
+        if d
+    }
+    if not summaries:
+        return None
+    for heading in tree.iter("h2", "h3", "h4"):
+        text = " ".join(heading.text_content().split())
+        if text.casefold() not in summaries:
+            continue
+        previous = heading.getprevious()
+        if (previous is not None and previous.tag == "h1") or next(heading.iterancestors("header"), None) is not None:
+            return text
+    return None
+
+
+def _without_line(body: str, line: str | None) -> str:
+    """The body without a first line that is `line` (whitespace aside)."""
+    first, _, rest = body.partition("\n")
+    return rest.strip() if line and rest and " ".join(first.split()) == line else body
+
+
 def extract_page(
     html: bytes | str,
     url: str,
@@ -176,6 +209,7 @@ def extract_page(
     tree = load_html(html)
     if tree is None:
         raise ExtractionError(f"{url}: not readable as HTML")
+    tree = adopt_stray_content(tree)
     meta = read_meta(tree)
     sel = source.selectors if source else None
     body = _selected_body(tree, sel.body) if sel and sel.body else ""
@@ -200,7 +234,8 @@ def extract_page(
 
     # trafilatura keeps an <h1> that sits inside the article; the title is metadata, not body text.
     headings = {title, *(h.text_content().strip() for h in tree.iter("h1"))}
-    body = _without_title(body, headings)
+    standfirst = _standfirst(tree, meta)
+    body = _without_line(_without_title(body, headings), standfirst)
 
     if sel and sel.authors:
         # A configured selector is authoritative: no match means no byline (not the CMS account in JSON-LD).
@@ -261,7 +296,7 @@ def extract_page(
         # A publication whose body the default pass cut short gets the recall pass (extract/body_tree.py); only
         # then, since a listing's cards would be "more text" too, and the page kind is read on the default body.
         fuller = fuller_body(tree, prepared, url, raw_body)
-        body = _without_title(strip_boilerplate(fuller), headings) if fuller else body
+        body = _without_line(_without_title(strip_boilerplate(fuller), headings), standfirst) if fuller else body
     if kind != "article":
         # Names and dates on a listing belong to the items it lists, not to the page.
         authors, published, modified = [], None, None

@@ -15,7 +15,9 @@ from extract.normalise import clean_title
 
 # Whole class or id tokens only: "site-title" or "navbar-brand" name the site, "article-header-title" does not.
 _SITE_TITLE = re.compile(
-    r"(?:site|blog|header)[-_]?(?:title|name|logo|brand(?:ing)?)|(?:site[-_]?)?logo\w*|\w*[-_]?brand(?:ing)?|masthead\w*",
+    r"(?:site|blog|header)[-_]?(?:title|name|logo|brand(?:ing)?)|(?:site[-_]?)?logo\w*|\w*[-_]?brand(?:ing)?|"
+    # "masthead", "masthead__logo", not a CSS module's "MastheadArticleSection_content__0TTSi" (an article's hero)
+    r"masthead(?:[-_]\w*)?",
     re.IGNORECASE,
 )
 _HEADLINE_MARK = re.compile(r"(?:entry|post|article|page)[-_]?title|headline", re.IGNORECASE)
@@ -25,8 +27,20 @@ def _tokens(el: HtmlElement) -> list[str]:
     return f"{el.get('class', '')} {el.get('id', '')}".split()
 
 
-def _is_site_title(h1: HtmlElement) -> bool:
-    """An <h1> that holds the site's name (a themed header linking home), not the page's headline."""
+def _metadata_titles(meta: PageMeta) -> set[str]:
+    """The titles the page's metadata gives the article (JSON-LD headline, og:title), folded, unless they are
+    only the site's name (a home page's)."""
+    site = " ".join(_unescaped(meta.first("og:site_name") or "").split()).casefold()
+    found = (meta.ld("headline", ARTICLE_TYPES), meta.first("og:title"))
+    folded = {" ".join(_unescaped(t).split()).casefold().translate(_QUOTES) for t in found if isinstance(t, str)}
+    return folded - {site, ""}
+
+
+def _is_site_title(h1: HtmlElement, named: set[str] | frozenset[str] = frozenset()) -> bool:
+    """An <h1> that holds the site's name (a themed header linking home), not the page's headline; `named` are
+    the titles the page's metadata gives the article (an <h1> that is one of them is the headline)."""
+    if " ".join(h1.text_content().split()).casefold().translate(_QUOTES) in named:
+        return False  # whatever its classes say ("blogtitle"), the page's metadata names it as the article's title
     marks = [h1, *h1.iterdescendants()]
     if any(el.get("itemprop") == "headline" or any(map(_HEADLINE_MARK.fullmatch, _tokens(el))) for el in marks):
         return False  # the theme marks it as the post's own title
@@ -80,6 +94,7 @@ def _headline(tree: HtmlElement, meta: PageMeta, site_names: list[str]) -> str |
     that holds a title plus a kicker or byline ("Tunesien Große Aufgaben …") gives that title.
     """
     folded_names = {n.casefold() for n in site_names}
+    named = _metadata_titles(meta)
     raw = [meta.first("og:title", "twitter:title"), tree.findtext(".//title"), meta.ld("headline", ARTICLE_TYPES)]
     titles = [clean_title(t, site_names) for t in raw if isinstance(t, str) and t.strip()]
     folded = [t.casefold().translate(_QUOTES) for t in titles]
@@ -90,7 +105,7 @@ def _headline(tree: HtmlElement, meta: PageMeta, site_names: list[str]) -> str |
         text = clean_title(h1.text_content(), [])
         key = text.casefold().translate(_QUOTES)
         words = _words(text)
-        if not 3 <= len(text) <= 300 or key in folded_names or _is_site_title(h1):
+        if not 3 <= len(text) <= 300 or key in folded_names or _is_site_title(h1, named):
             continue
         garbled = next((t for t, f in zip(titles, folded, strict=True) if _mended(key, f)), None)
         if garbled:
@@ -136,7 +151,8 @@ def page_title(
     site_names = [n for n in (site_name, meta.first("og:site_name"), meta.ld("name", ("WebSite",)),
                               urlsplit(url).hostname) if isinstance(n, str)]  # fmt: skip
     # A theme's site-title <h1> names the site too: "seelenradio » Nummer zwei: Leo" is then the post's title.
-    site_names += [name for h1 in tree.iter("h1") if _is_site_title(h1) and (name := h1.text_content().strip())]
+    named = _metadata_titles(meta)
+    site_names += [name for h1 in tree.iter("h1") if _is_site_title(h1, named) and (name := h1.text_content().strip())]
     folded_names = {" ".join(n.split()).casefold() for n in site_names}
     folded_names |= {n.removeprefix("www.") for n in folded_names}
     candidates: list[Callable[[], Any]] = [

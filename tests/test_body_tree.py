@@ -200,3 +200,62 @@ def test_the_recall_pass_is_taken_only_when_the_default_pass_kept_little_and_it_
     whole = trafilatura_body(page_tree, url)
     assert "Step 7" in whole
     assert fuller_body(page_tree, page_tree, url, whole) is None
+
+
+def test_the_recall_pass_is_not_taken_for_furniture_a_gallery_and_a_footer() -> None:
+    # What a recall pass adds on a news page whose default pass was right: a photo gallery (each caption shown
+    # twice, once per view, with "Image 1 of 3" counters), a byline and the site's address line.
+    caption = (
+        "The minister, left, and her counterpart shake hands before the talks on the new readmission agreement "
+        "in the capital on Wednesday."
+    )
+    gallery = "".join(
+        f"<div class='gallery-slide'><p>{caption} Photo {i}.</p><p>Image {i} of 3</p><p>{caption} Photo {i}.</p>"
+        f"<p>Photo: Agency</p></div>"
+        for i in range(1, 4)
+    )
+    text = paragraphs("Story", 3)
+    html = page(
+        f"<article><div class='byline'>By A. Writer, Security Correspondent</div>{gallery}<h1>Talks</h1>{text}"
+        "</article><div class='site-info'><p>Example Daily - 12 Harbour Road - Portsmouth - Tel 023 9200 0000</p>"
+        "</div>"
+    )
+    page_tree = tree(html)
+    more = trafilatura_body(page_tree, "https://news.example.org/talks", favor_recall=True)
+    default = "\n".join(line for line in more.split("\n") if line.startswith("Story paragraph"))
+    assert len(default.split("\n")) == 3  # what the default pass keeps: the story
+    assert caption in more
+    assert len(more.split()) > 2 * len(default.split())
+    assert fuller_body(page_tree, page_tree, "https://news.example.org/talks", default) is None
+
+
+def test_a_hover_card_inside_a_paragraph_is_not_text() -> None:
+    # A person's name in the text opens a card with a picture and their latest stories; it is in the markup.
+    card = (
+        "<span class='person-card'><span><img src='/p.jpg' alt=''><a href='/people/a-minister'>Ana Minister</a>"
+        + "".join(f"<a href='/news/story-{i}'>Latest story {i} about the minister's week</a> " for i in range(3))
+        + "</span></span>"
+    )
+    text = (
+        f"<p>The agreement was signed by <span><a href='/people/a-minister'>Ana Minister</a>{card}</span> on "
+        "Tuesday, after months of talks with the neighbouring countries about the return of rejected applicants.</p>"
+    )
+    html = page(f"<article><h1>Deal signed</h1>{text}{paragraphs('Story')}</article>")
+    body = extract_page(html, "https://news.example.org/2024/05/02/deal").body
+    assert "The agreement was signed by Ana Minister on Tuesday" in body
+    assert "Latest story" not in body
+
+
+def test_schema_org_data_written_as_text_is_not_body_text() -> None:
+    data = (
+        "<div itemprop='image' itemscope itemtype='http://schema.org/ImageObject'>"
+        "<div itemprop='url'>https://cdn.example.org/image/5dd3a0-500-250/deal-signed.jpg</div></div>"
+        "<div itemprop='publisher' itemscope itemtype='http://schema.org/Organization'>"
+        "<div itemprop='name'>ExampleNewsDe</div><span itemprop='logo' itemscope>"
+        "<span itemprop='url'>https://www.example.org/assets/logo.png</span></span></div>"
+    )
+    html = page(f"<div class='post-body'><h1>Deal signed</h1>{paragraphs('Story')}{data}</div>")
+    body = extract_page(html, "https://news.example.org/2024/05/02/deal").body
+    assert "Story paragraph 3" in body
+    assert "ExampleNewsDe" not in body
+    assert "deal-signed.jpg" not in body

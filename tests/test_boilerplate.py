@@ -116,3 +116,92 @@ def test_an_other_stories_widget_goes_with_its_headlines() -> None:
 def test_a_line_that_only_starts_like_a_widget_heading_stays() -> None:
     body = "Most popular among the respondents was the option to stay.\nTrending upwards since 2019, arrivals rose."
     assert strip_boilerplate(body) == body
+
+
+PARAGRAPH = (
+    "The agency registered 41,000 new arrivals in the first quarter, most of them families travelling from the "
+    "border towns after the floods."
+)
+
+
+def test_captions_a_gallery_repeats_are_kept_once() -> None:
+    # A gallery shows each caption once per view: the run of captions comes back word for word.
+    captions = [
+        PARAGRAPH,
+        "Photo: Agency",
+        "The minister, left, and her counterpart shake hands before the talks on the readmission agreement in the "
+        "capital on Wednesday, after a night of negotiations over the return of rejected asylum seekers.",
+    ]
+    body = "\n".join(["Arrivals rose again.", *captions, "Image 1 of 8", *captions, "The talks went on all night."])
+    assert strip_boilerplate(body).split("\n") == [
+        "Arrivals rose again.",
+        *captions,
+        "Image 1 of 8",
+        "The talks went on all night.",
+    ]
+
+
+def test_a_paragraph_quoted_again_stays() -> None:
+    body = "\n".join(["Arrivals rose again.", PARAGRAPH, "As the agency put it:", PARAGRAPH])
+    assert strip_boilerplate(body) == body
+
+
+def test_a_repeated_section_of_short_lines_is_kept_once() -> None:
+    section = [
+        "Energy-efficient upgrades",
+        *(f"Upgrade {i}: insulation, new windows and a heat pump." for i in range(6)),
+    ]
+    body = "\n".join(["Costs vary by county.", *section, "Medical modifications", *section])
+    assert strip_boilerplate(body).split("\n") == ["Costs vary by county.", *section, "Medical modifications"]
+
+
+def test_list_items_repeated_by_each_price_plan_stay() -> None:
+    features = [f"- Feature {i}: a phone consultation with one of our resume experts" for i in range(6)]
+    body = "\n".join(["Basic", *features, "Premium", *features, "- Interview guarantee"])
+    assert strip_boilerplate(body) == body
+
+
+def test_lines_that_repeat_on_purpose_stay() -> None:
+    # A training plan: the same warm-up every day, with the day's own session between.
+    days = [
+        line
+        for day in ("Monday", "Wednesday", "Friday")
+        for line in (day, "- Warm up: 10 minutes of easy jogging and five strides", f"- {day}'s session: 5 km")
+    ]
+    assert strip_boilerplate("\n".join(days)) == "\n".join(days)
+    # An interview: the same questions to each of five cooks, long enough to be a section when two come back.
+    questions = [
+        "What made you start cooking for others, and what did your family say when you began to write about it online?",
+        "Which cuisine do you like best yourself, and is there a dish or a product you would never cook for anyone?",
+        "Your own recipe for a quick dinner on a weekday:",
+    ]
+    interview = [line for cook in range(5) for line in (f"Cook {cook}", *questions, f"Cook {cook}'s own answer.")]
+    assert strip_boilerplate("\n".join(interview)) == "\n".join(interview)
+
+
+def _news_page(summary: str, header: str, body: str) -> str:
+    return (
+        f"<html><head><title>Talks</title><meta name='description' content='{summary}'></head><body><article>"
+        f"<header>{header}</header>{body}</article></body></html>"
+    )
+
+
+STORY = "".join(
+    f"<p>Paragraph {i} of the story explains how the talks on the readmission agreement went on all night.</p>"
+    for i in range(4)
+)
+DEK = "Ministers agreed on returns, but not on the money that goes with them."
+
+
+def test_the_standfirst_under_the_headline_is_not_body_text() -> None:
+    html = _news_page(DEK, f"<h1>Talks end in a deal</h1><h2 class='sub-head'>{DEK}</h2>", STORY)
+    body = extract_page(html, "https://news.example.org/2024/05/02/talks").body
+    assert DEK not in body
+    assert body.startswith("Paragraph 0 of the story")
+
+
+def test_a_lede_that_restates_the_description_stays() -> None:
+    lede = "Ministers agreed on returns on Thursday, but not on the money that goes with them, after a night of talks."
+    html = _news_page(lede, "<h1>Talks end in a deal</h1>", f"<p>{lede}</p>{STORY}")
+    body = extract_page(html, "https://news.example.org/2024/05/02/talks").body
+    assert body.startswith(lede)

@@ -84,3 +84,21 @@ def test_an_h1_garbled_by_its_cms_gives_way_to_the_title_it_spells() -> None:
 )
 def test_a_segment_that_spells_the_address_is_the_site_name(title: str, host: str, expected: str) -> None:
     assert clean_title(title, [host]) == expected
+
+
+def test_an_h1_the_metadata_names_is_the_headline_whatever_its_class() -> None:
+    # A blog theme's "blogtitle" class on the post's own <h1>; the JSON-LD headline says it is the article's.
+    ld = '<script type="application/ld+json">{"@type": "BlogPosting", "headline": "Top 10 Appliance Makers"}</script>'
+    got = title_of(
+        f"<title>Ten appliance makers - Shop</title>{ld}", "<h1 class='blogtitle'>Top 10 Appliance Makers</h1>"
+    )
+    assert got == "Top 10 Appliance Makers"
+
+
+def test_an_article_hero_named_masthead_something_is_not_the_site_header() -> None:
+    og = '<meta property="og:title" content="AI Search Trends: The Future of SEO">'
+    h1 = "<div class='MastheadArticleSection_content__0TTSi'><h1>AI Search Trends: The Future of SEO</h1></div>"
+    assert title_of(f"<title>The future of AI in SEO</title>{og}", h1) == "AI Search Trends: The Future of SEO"
+    # A site's masthead still names the site: the post's title is then the <title>'s.
+    site = "<div class='masthead'><h1>Example Journal</h1></div>"
+    assert title_of("<title>The future of AI in SEO | Example Journal</title>", site) == "The future of AI in SEO"
