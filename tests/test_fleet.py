@@ -6,10 +6,12 @@ import contextlib
 import itertools
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import urllib.parse
@@ -309,6 +311,7 @@ def test_two_workers_and_one_writer_share_only_the_store(moto_server: MotoServer
     }
     # Each machine has its own folder and nothing else: the crawlers their working folders, the writer its digest.
     folders = {name: tmp_path / name for name in ("w1", "w2", "writer", "reader")}
+    short_tmp = Path(tempfile.mkdtemp(prefix="migdigest-fleet-"))
     for folder in folders.values():
         folder.mkdir()
     db_path = folders["writer"] / "digest.db"
@@ -336,9 +339,12 @@ def test_two_workers_and_one_writer_share_only_the_store(moto_server: MotoServer
         # Deadlines catch a hang, not slowness: on a loaded 2-core machine the server has taken over 120 s to start.
         _wait_healthy(api_url, server, timeout=300)
         for name, pool in (("w1", "migdigest"), ("w2", "migdigest"), ("writer", "migdigest-writer")):
-            # Prefect's flow-run workspaces go to the machine's own temporary folder, not the shared /tmp.
-            (folders[name] / "tmp").mkdir()
-            own = {**env, "MIGDIGEST_WORK_DIR": str(folders[name] / "work"), "TMPDIR": str(folders[name] / "tmp")}
+            # Each machine has its own temporary folder, not the shared one. It sits right under the system's
+            # temporary folder: multiprocessing puts the extraction pool's forkserver socket there, and an AF_UNIX
+            # path longer than 107 bytes (one under pytest's tmp_path with xdist) cannot be bound.
+            own_tmp = short_tmp / name
+            own_tmp.mkdir()
+            own = {**env, "MIGDIGEST_WORK_DIR": str(folders[name] / "work"), "TMPDIR": str(own_tmp)}
             if name == "writer":
                 own["MIGDIGEST_DB"] = str(db_path)
             command = [PREFECT, "worker", "start", "--pool", pool, "--type", "process", "--name", name]
@@ -408,6 +414,7 @@ def test_two_workers_and_one_writer_share_only_the_store(moto_server: MotoServer
         _stop_all(procs)
         for mirror in mirrors.values():
             mirror.stop()
+        shutil.rmtree(short_tmp, ignore_errors=True)
 
 
 def _start_in(args: list[str], env: dict[str, str], log: Path, cwd: Path) -> subprocess.Popen[bytes]:
