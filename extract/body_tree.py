@@ -169,6 +169,36 @@ _RECALL_GAIN = 1.1
 _PAGE_TEXT = "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]"
 
 
+# The page's own main-content containers, where it names them. The rest of a page (navigation, footer, related
+# lists) makes nearly every default body less than 80% of the page's words, so the page alone sent most articles
+# through the second pass for nothing; a body that starts in a container and fills most of it was not cut short.
+_MAIN = "//main | //article | //*[@role='main']"
+_TEXT_IN = ".//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]"
+_OPENING_WORDS = 12
+
+
+def _words_in(element: HtmlElement, texts: str) -> int:
+    """Words of `element`'s text nodes that `texts` selects."""
+    return sum(len(str(t).split()) for t in element.xpath(texts))
+
+
+def _fills_a_container(tree: HtmlElement, body: str) -> bool:
+    """Whether `body` starts in one of the page's main containers and fills most of it, without outgrowing it."""
+    # A body larger than a container came partly from outside it; one that starts elsewhere is another text (a
+    # teaser <article> of the same length says nothing about the body).
+    words = len(body.split())
+    # Words of one line (text_content() joins paragraphs without a space), a line long enough to tell texts apart:
+    # a body's first line is often only the headline.
+    lines = body.split("\n")
+    line = next((text for text in lines if len(text.split()) >= _OPENING_WORDS // 2), lines[0])
+    opening = " ".join(line.split()[:_OPENING_WORDS])
+    for box in tree.xpath(_MAIN):
+        size = _words_in(box, _TEXT_IN)
+        if _RECALL_TRY * size <= words <= size and opening in " ".join(box.text_content().split()):
+            return True
+    return False
+
+
 def trafilatura_body(tree: HtmlElement, url: str, *, favor_recall: bool = False) -> str:
     """trafilatura's text of the main content (comments left out, tables kept)."""
     doc = trafilatura.bare_extraction(
@@ -181,7 +211,7 @@ def fuller_body(tree: HtmlElement, prepared: HtmlElement, url: str, body: str) -
     """A recall pass's text when the default pass's `body` kept little of the page and the recall pass finds
     clearly more (`prepared` is the tree the default pass read); None otherwise."""
     words = len(body.split())
-    if words >= _RECALL_TRY * sum(len(str(t).split()) for t in tree.xpath(_PAGE_TEXT)):
+    if words >= _RECALL_TRY * _words_in(tree, _PAGE_TEXT) or _fills_a_container(tree, body):
         return None
     more = trafilatura_body(prepared, url, favor_recall=True)
     if len(more.split()) < _RECALL_GAIN * max(words, 1):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
+import extract.body_tree as body_tree
 from extract.body_tree import fuller_body, prepare_body_tree, trafilatura_body
 from extract.page import extract_page
 
@@ -200,6 +202,47 @@ def test_the_recall_pass_is_taken_only_when_the_default_pass_kept_little_and_it_
     whole = trafilatura_body(page_tree, url)
     assert "Step 7" in whole
     assert fuller_body(page_tree, page_tree, url, whole) is None
+
+
+def test_the_recall_pass_is_not_tried_when_the_body_fills_the_pages_main_container(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Navigation, related stories and a footer make the body less than 80% of any article page's words; an
+    # <article> the body starts in and fills says the default pass was not cut short, so the second pass (a whole
+    # trafilatura run) is not spent on it. A body cut short inside its container, one larger than it (text from
+    # outside it) or one that starts elsewhere (the size of a container is not enough) is still tried.
+    tried: list[bool] = []
+    real_pass = body_tree.trafilatura_body
+
+    def counting_pass(element: HtmlElement, url: str, *, favor_recall: bool = False) -> str:
+        tried.append(favor_recall)
+        return real_pass(element, url, favor_recall=favor_recall)
+
+    related = "".join(f"<li><a href='/s{i}'>{paragraphs(f'Related story {i}', 1)}</a></li>" for i in range(12))
+    html = (
+        f'<html lang="en"><head><title>Talks</title>{OG_ARTICLE}</head><body>'
+        f"<nav>{' '.join(f'<a href=/t{i}>Topic {i}</a>' for i in range(30))}</nav>"
+        f"<main><article><h1>Talks</h1>{paragraphs('Story', 4)}</article>"
+        f"<ul>{related}</ul></main>"
+        "<footer><p>Example Daily - 12 Harbour Road - Portsmouth - Tel 023 9200 0000 - All rights reserved</p></footer>"
+        "</body></html>"
+    )
+    page_tree = tree(html)
+    url = "https://news.example.org/talks"
+    whole = real_pass(page_tree, url)
+    assert "Story paragraph 3" in whole
+    assert "Related story" not in whole
+    monkeypatch.setattr(body_tree, "trafilatura_body", counting_pass)
+    assert fuller_body(page_tree, page_tree, url, whole) is None
+    assert tried == []  # starts in the story's <article> and fills it: not tried
+    fuller_body(page_tree, page_tree, url, "Story paragraph 0 explains how the new rules on asylum were applied.")
+    assert tried == [True]  # cut short inside its container
+    fuller_body(
+        page_tree, page_tree, url, whole + "\n" + paragraphs("More", 1).removeprefix("<p>").removesuffix("</p>")
+    )
+    assert tried == [True, True]  # larger than its container
+    fuller_body(page_tree, page_tree, url, whole.replace("Story", "Elsewhere"))
+    assert tried == [True, True, True]  # as large as a container it does not start in
 
 
 def test_the_recall_pass_is_not_taken_for_furniture_a_gallery_and_a_footer() -> None:
