@@ -39,18 +39,18 @@ from extract.stage import ExtractResult, start_workers
 from extract.taxonomy import load_taxonomy
 from flows.nightly import (
     DEDUPE,
-    _failed,
-    _now,
-    _stats,
-    _whole,
     crawl_source,
     dedupe_digest,
     extract_source,
+    failed_stats,
+    now_iso,
     optimize_search,
+    run_stats,
+    whole,
 )
 from flows.nightly import known_pages as digest_known_pages
 from flows.storing import ingest_run, pending_runs
-from flows.weekly import _wait
+from flows.weekly import wait_for_runs
 from migdigest.config import Config, load_config
 from migdigest.objectstore import ObjectStore, StoreKeyMissing
 from migdigest.paths import DATA_DIR, DEFAULT_DB
@@ -126,7 +126,7 @@ def known_from_store(store: ObjectStore, source: str) -> dict[str, dict[str, str
     key = known_key(source)
     if not store.exists(key):
         return {}
-    return known_as_of(json.loads(store.get_bytes(key)), _now())
+    return known_as_of(json.loads(store.get_bytes(key)), now_iso())
 
 
 def publish_known(store: ObjectStore, db_path: Path, sources: list[str]) -> None:
@@ -183,25 +183,25 @@ def crawl_to_store(
     store = configured_store(config)
     key = new_run_key()  # a re-run gets a new key: an attempt that died left no marker, so it is never stored
     run_dir = work_dir(work_dir_path) / "runs" / source / key
-    started, clock = _now(), time.perf_counter()
+    started, clock = now_iso(), time.perf_counter()
     start_workers()  # the extraction pool imports its modules while the crawl fetches
     step = "known_pages"
     try:
         known = known_from_store(store, source)
         step = "crawl"
-        outcome = crawl_source(chosen, config.settings, run_dir, base_url, _whole(known))
+        outcome = crawl_source(chosen, config.settings, run_dir, base_url, whole(known))
         step = "extract"
         result = extract_source.with_options(timeout_seconds=config.settings.extract_time_limit)(
-            chosen, outcome.run_dir, _whole(taxonomy)
+            chosen, outcome.run_dir, whole(taxonomy)
         )
-        stats = _stats(source, started, outcome, result)
+        stats = run_stats(source, started, outcome, result)
     except Exception as exc:  # recorded failed in the digest, like a night's source; nothing else is published
         get_run_logger().warning("source %s: %s", source, exc)
-        stats, result = _failed(source, started, step, exc), ExtractResult(source=source)
+        stats, result = failed_stats(source, started, step, exc), ExtractResult(source=source)
         run_dir.mkdir(parents=True, exist_ok=True)
     stats.duration_s = round(time.perf_counter() - clock, 2)
     # The flow run's id travels in the marker, so that the fan-out finds which run a flow run published.
-    publish(store, run_dir, source, key, _whole(result), {**asdict(stats), "flow_run_id": str(runtime.flow_run.id)})
+    publish(store, run_dir, source, key, whole(result), {**asdict(stats), "flow_run_id": str(runtime.flow_run.id)})
     if not keep_local:
         shutil.rmtree(run_dir, ignore_errors=True)  # the store has it now; a worker keeps no archive
     row = {"source": source, "run_key": key, "status": stats.status, "publications": len(result.publications)}
@@ -319,7 +319,7 @@ def fleet_fanout(
         return child.id
 
     run_ids = {name: start(name, 0) for name in names}
-    finished = _wait(run_ids, poll_seconds, timeout_s)
+    finished = wait_for_runs(run_ids, poll_seconds, timeout_s)
     attempts = dict.fromkeys(names, 0)
     why: dict[str, str] = {}  # the state message of a run that was run again
     for attempt in range(1, reruns + 1):
@@ -330,10 +330,10 @@ def fleet_fanout(
         why.update({n: str(getattr(finished[n].state, "message", "") or "") for n in crashed})
         again = {name: start(name, attempt) for name in crashed}
         attempts.update(dict.fromkeys(crashed, attempt))
-        finished.update(_wait(again, poll_seconds, timeout_s))
+        finished.update(wait_for_runs(again, poll_seconds, timeout_s))
     writer_run = run_deployment(writer, timeout=0, flow_run_name="store-runs-after-fanout")
     assert isinstance(writer_run, FlowRun)
-    stored = _wait({"writer": writer_run.id}, poll_seconds, timeout_s)["writer"]
+    stored = wait_for_runs({"writer": writer_run.id}, poll_seconds, timeout_s)["writer"]
     store = configured_store(config)
     markers = {}
     for ref in indexed_runs(store, since=key_time(began)):  # this fan-out's runs, not the whole archive

@@ -39,14 +39,15 @@ DEDUPE = "dedupe"  # the pending-work name of clustering and the search index me
 _T = TypeVar("_T")
 
 
-def _whole(value: _T) -> _T:
+def whole(value: _T) -> _T:
     """A task argument Prefect hands over as it is, without visiting each element for futures (quote)."""
     # Unquoted, Prefect walks a parameter element by element twice per task run: with one entry per page of a
     # site (known pages, a run's confirmed URLs) that was most of a quiet night's Prefect time (bench/README.md).
     return cast(_T, quote(value))
 
 
-def _now() -> str:
+def now_iso() -> str:
+    """Now, in UTC, as the digest writes times (ISO 8601, whole seconds)."""
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
@@ -58,7 +59,7 @@ def known_pages(db_path: Path, name: str) -> dict[str, dict[str, str]]:
     if not Path(db_path).exists():
         return {}
     with Digest(db_path) as db:
-        return {page_key(url): state for url, state in db.known_pages(name, now=_now()).items()}
+        return {page_key(url): state for url, state in db.known_pages(name, now=now_iso()).items()}
 
 
 @task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -113,7 +114,7 @@ def store_source(
         stats.new, stats.changed, stats.unchanged, stats.gone = (
             counts["new"], counts["changed"], counts["unchanged"], counts["gone"]
         )  # fmt: skip
-        stats.finished = _now()
+        stats.finished = now_iso()
         db.finish_run(run_id, stats)
     finally:
         db.close()
@@ -121,7 +122,8 @@ def store_source(
     return stats
 
 
-def _stats(name: str, started: str, outcome: CrawlOutcome, result: ExtractResult) -> RunStats:
+def run_stats(name: str, started: str, outcome: CrawlOutcome, result: ExtractResult) -> RunStats:
+    """The record of a source's crawl and extraction: counts, errors by kind, what was skipped."""
     crawl_failures = [asdict(f) for f in read_failures(outcome.run_dir)]
     errors: Counter[str] = Counter(f["kind"] for f in crawl_failures)
     errors.update(result.errors)  # extraction's counts; its per-URL records are already in result.failures
@@ -186,14 +188,14 @@ def optimize_search(db_path: Path) -> None:
         db.optimize_search()
 
 
-def _failed(name: str, started: str, step: str, exc: BaseException) -> RunStats:
+def failed_stats(name: str, started: str, step: str, exc: BaseException) -> RunStats:
     """The record of a source whose `step` raised: failed, with the exception's type and message."""
     text = " ".join(str(exc).split())[:500] or "no message"
     return RunStats(
         source=name,
         started=started,
         status="failed",
-        finished=_now(),
+        finished=now_iso(),
         errors={f"{step}_error": 1},
         message=f"{step} failed: {type(exc).__name__}: {text}",
     )
@@ -241,18 +243,18 @@ def _source_night(
         outcome = future.result()
         step = "extract"
         result = extract_source.with_options(timeout_seconds=settings.extract_time_limit)(
-            source, outcome.run_dir, _whole(taxonomy)
+            source, outcome.run_dir, whole(taxonomy)
         )
-        stats = _stats(name, started[0], outcome, result)
+        stats = run_stats(name, started[0], outcome, result)
         stats.duration_s = round(time.perf_counter() - started[1], 2)
         step = "store"
         revisit = source.revisit_max_days or settings.revisit_max_days
         stats = store_source.with_options(timeout_seconds=settings.store_time_limit)(
-            db_path, source, stats, _whole(result), run_id, settings.pdf_max_attempts, revisit
+            db_path, source, stats, whole(result), run_id, settings.pdf_max_attempts, revisit
         )
         stored, skipped = len(result.publications), dict(result.skipped)
     except Exception as exc:
-        stats = _failed(name, started[0], step, exc)
+        stats = failed_stats(name, started[0], step, exc)
         stats.duration_s = round(time.perf_counter() - started[1], 2)
         _record_failed(db_path, source, run_id, stats)
     if stats.status != "ok":
@@ -295,7 +297,7 @@ def _night(
     names = list(chosen)
     runs_dir = runs_dir or db_path.parent / "runs"
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    started = {name: (_now(), time.perf_counter()) for name in names}
+    started = {name: (now_iso(), time.perf_counter()) for name in names}
     try:
         run_ids, dedupe_pending = _begin(db_path, names, started)
     except Exception as exc:  # each source meets the same trouble when it stores, and is recorded failed then
@@ -315,14 +317,14 @@ def _night(
             try:
                 known = known_pages(db_path, name)
             except Exception as exc:  # the digest cannot say what it knows: crawling in full would be wrong
-                stats = _failed(name, started[name][0], "known_pages", exc)
+                stats = failed_stats(name, started[name][0], "known_pages", exc)
                 _record_failed(db_path, chosen[name], run_ids.get(name), stats)
                 report(name, "failed", note=stats.message)
                 report_rows.append({**asdict(stats), "stored": 0, "skipped": {}})
                 finished.add(name)
                 continue
             futures[name] = crawl.submit(
-                chosen[name], settings, runs_dir / name / stamp, base_urls.get(name), _whole(known)
+                chosen[name], settings, runs_dir / name / stamp, base_urls.get(name), whole(known)
             )
         for name, future in futures.items():
             row = _source_night(

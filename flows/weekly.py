@@ -181,7 +181,7 @@ class NightlyFanoutError(RuntimeError):
     """Some per-source nightly runs did not complete."""
 
 
-def _wait(run_ids: dict[str, Any], poll_seconds: float, timeout_s: float) -> dict[str, FlowRun]:
+def wait_for_runs(run_ids: dict[str, Any], poll_seconds: float, timeout_s: float) -> dict[str, FlowRun]:
     """Poll the API until every flow run is in a final state (or the timeout passes); the last seen runs."""
     deadline = time.monotonic() + timeout_s
     latest: dict[str, FlowRun] = {}
@@ -221,7 +221,7 @@ def nightly_fanout(
         child = run_deployment(deployment, parameters=parameters, timeout=0, flow_run_name=f"nightly-{name}")
         assert isinstance(child, FlowRun)  # the sync call returns the run, not a coroutine
         run_ids[name] = child.id
-    finished = _wait(run_ids, poll_seconds, timeout_s)
+    finished = wait_for_runs(run_ids, poll_seconds, timeout_s)
     with Digest(db_path) as digest:
         runs = [r for r in digest.last_runs(10 * len(names) + 10) if r["source"] in names and r["started"] >= started]
     latest = {r["source"]: r for r in reversed(runs)}  # last_runs is newest first: the newest row wins

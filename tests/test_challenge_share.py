@@ -10,7 +10,7 @@ import pytest
 
 from extract.stage import ExtractResult, extract_run
 from extract.taxonomy import Taxonomy, load_taxonomy
-from flows.nightly import _stats
+from flows.nightly import run_stats
 from migdigest.config import load_config
 from migdigest.models import RunStats
 from migdigest.taxonomy import taxonomy_path
@@ -43,7 +43,7 @@ def crawl(server: MirrorServer, tmp: Path, taxonomy: Taxonomy) -> tuple[CrawlOut
     outcome = run_crawl(source, tmp / "run", base_url=server.base_url)
     assert outcome.ok, outcome.stderr_tail
     result = extract_run(outcome.run_dir, source, taxonomy=taxonomy, workers=1)
-    return outcome, result, _stats("mpi", "2026-12-06T03:00:00+00:00", outcome, result)
+    return outcome, result, run_stats("mpi", "2026-12-06T03:00:00+00:00", outcome, result)
 
 
 def test_the_rule_half_of_the_first_twenty_or_of_all() -> None:
