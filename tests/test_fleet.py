@@ -25,7 +25,7 @@ import yaml
 from migdigest.config import load_config
 from migdigest.paths import REPO_ROOT
 from tests.s3 import MotoServer
-from tests.test_schedule import PREFECT, _free_port, _start, _stop, _wait_healthy
+from tests.test_schedule import PREFECT, _free_port, _start, _stop, _wait_healthy, prefect_env
 
 SOURCES = ["cgd", "ecre", "mmc"]  # the three smallest mirrors; the first one's worker is killed mid-crawl
 HEARTBEAT_S = 30  # Prefect's smallest flow-run heartbeat; a run without one for ZOMBIE_S is marked Crashed
@@ -296,18 +296,9 @@ def test_two_workers_and_one_writer_share_only_the_store(moto_server: MotoServer
     # The store's address and fake credentials: all that the machines share.
     store_env = {**moto_server.env, "MIGDIGEST_STORE_URL": moto_server.store_url()}
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "MIGDIGEST_", "AWS_"))},
+        **prefect_env(tmp_path, api_url, drop=("PREFECT_", "MIGDIGEST_", "AWS_")),
         **store_env,
-        "PREFECT_HOME": str(tmp_path / "prefect-home"),
-        "PREFECT_API_URL": api_url,
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "PREFECT_UI_ENABLED": "false",
-        "PREFECT_CLI_PROMPT": "false",
-        "PREFECT_LOGGING_LEVEL": "INFO",
-        "PREFECT_WORKER_QUERY_SECONDS": "1",
         "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_S),
-        "PYTHONPATH": str(REPO_ROOT),
     }
     # Each machine has its own folder and nothing else: the crawlers their working folders, the writer its digest.
     folders = {name: tmp_path / name for name in ("w1", "w2", "writer", "reader")}

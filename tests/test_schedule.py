@@ -41,6 +41,22 @@ teams:
 """
 
 
+def prefect_env(tmp_path: Path, api_url: str, drop: tuple[str, ...] = ("PREFECT_",)) -> dict[str, str]:
+    """This environment for a Prefect server, workers and drivers of a test's own: its home, its API, quiet."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(drop)},
+        "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        "PREFECT_API_URL": api_url,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_UI_ENABLED": "false",
+        "PREFECT_CLI_PROMPT": "false",
+        "PREFECT_LOGGING_LEVEL": "INFO",
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -402,18 +418,7 @@ def test_two_workers_crawl_two_sources_into_one_digest(mpi_mirror: str, tmp_path
     sources = ["mpi", other]
     port = _free_port()
     api_url = f"http://127.0.0.1:{port}/api"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")},
-        "PREFECT_HOME": str(tmp_path / "prefect-home"),
-        "PREFECT_API_URL": api_url,
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "PREFECT_UI_ENABLED": "false",
-        "PREFECT_CLI_PROMPT": "false",
-        "PREFECT_LOGGING_LEVEL": "INFO",
-        "PREFECT_WORKER_QUERY_SECONDS": "1",
-        "PYTHONPATH": str(REPO_ROOT),
-    }
+    env = prefect_env(tmp_path, api_url)
     db_path = tmp_path / "digest.db"
     logs = tmp_path / "logs"
     logs.mkdir()
