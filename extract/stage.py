@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -110,11 +111,27 @@ _POOL_CONTEXT = get_context("forkserver")
 _POOL_CONTEXT.set_forkserver_preload(["extract.pool_preload"])
 
 
+class WorkersCannotStart(RuntimeError):
+    """The extraction workers' forkserver cannot start (its socket path, under the temporary folder, is too long)."""
+
+
 def start_workers() -> None:
     """Start the forkserver now (it imports the extractor once), e.g. while a crawl runs, so pools start warm."""
     from multiprocessing import forkserver
 
-    forkserver.ensure_running()
+    try:
+        forkserver.ensure_running()
+    except OSError as exc:
+        # multiprocessing binds the forkserver's Unix socket in a new folder under the temporary folder; a Unix
+        # socket path has at most 107 bytes, and Python's own message names neither the folder nor the remedy.
+        if "AF_UNIX path too long" not in str(exc):
+            raise
+        folder = tempfile.gettempdir()
+        raise WorkersCannotStart(
+            f"the extraction workers cannot start: their socket goes under the temporary folder {folder!r} "
+            f"({len(folder)} characters), too long for a Unix socket path; set TMPDIR to a shorter folder, "
+            "such as /tmp"
+        ) from exc
 
 
 def _process(
@@ -187,6 +204,7 @@ def _die_with(lifeline: Connection) -> None:
 @contextmanager
 def _pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """A pool of extraction workers that die with this process, even on kill -9 (no orphan keeps reading PDFs)."""
+    start_workers()  # at once when already running; else its clear error rather than the pool's first submit's
     lifeline, alive = _POOL_CONTEXT.Pipe(duplex=False)
     try:
         with ProcessPoolExecutor(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +19,7 @@ import mirrors.scaled as scaled
 from extract.stage import POOL_MIN_PAGES, extract_run, start_workers
 from extract.taxonomy import load_taxonomy
 from migdigest.config import load_config
+from migdigest.paths import REPO_ROOT
 from mirrors import SITES
 from mirrors.server import MirrorServer
 from spiders.crawl import run_crawl
@@ -161,3 +164,23 @@ def test_a_hostile_pdf_costs_its_own_text_only(tmp_path: Path) -> None:
         assert (by_name["bomb"].pdf_text, by_name["bomb"].notes) == ("", ["pdf_memory"])
         assert by_name["loops"].notes == ["pdf_partial"]
         assert result.errors == {"pdf_memory": 1, "pdf_partial": 1}
+
+
+def test_a_temporary_folder_too_deep_for_the_workers_socket_is_named_with_the_remedy(tmp_path: Path) -> None:
+    # The forkserver's Unix socket goes in a new folder under TMPDIR; past ~107 bytes Python says only
+    # "AF_UNIX path too long". A fresh process, so this test's own forkserver (if any) is not the one asked.
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    env = {**os.environ, "TMPDIR": str(deep), "PYTHONPATH": str(REPO_ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", "from extract.stage import start_workers; start_workers()"],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "WorkersCannotStart" in done.stderr
+    assert f"temporary folder {str(deep)!r}" in done.stderr
+    assert "set TMPDIR to a shorter folder" in done.stderr
