@@ -18,12 +18,10 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -35,6 +33,7 @@ from extract.stage import ExtractResult
 from flows.storing import apply_result, ingest_run, pending_runs
 from migdigest.models import Publication
 from migdigest.objectstore import ObjectStore, open_store
+from outputs.datasette import free_port, wait_until_answering
 from spiders.runstore import finish_run, new_run_key, publish_extracted
 from storage import Digest
 from storage.snapshot import publish_snapshot
@@ -42,30 +41,16 @@ from storage.snapshot import publish_snapshot
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def moto_process() -> Iterator[str]:
     """moto's server in a child process on a free loopback port (stopped by its PID); yields its URL."""
-    port = _free_port()
+    port = free_port()
     moto = Path(sys.executable).with_name("moto_server")
     proc = subprocess.Popen([str(moto), "-H", "127.0.0.1", "-p", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/moto-api/", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto_server did not start") from None
-                time.sleep(0.2)
+        wait_until_answering(url + "/moto-api/", proc, None, timeout=60)
         yield url
     finally:
         proc.terminate()

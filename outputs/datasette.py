@@ -11,6 +11,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from migdigest.paths import CONFIG_DIR
 
@@ -68,6 +69,23 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_until_answering(url: str, proc: subprocess.Popen[bytes], log: IO[bytes] | None, timeout: float) -> None:
+    """Poll `url` until the server `proc` started answers; RuntimeError with the tail of its `log` if it never does."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                output = ""
+                if log is not None:
+                    log.seek(0)
+                    output = log.read().decode("utf-8", "replace")[-3000:]
+                raise RuntimeError(f"nothing answered at {url}:\n{output}") from None
+            time.sleep(0.2)
+
+
 @contextmanager
 def running_datasette(
     db: Path, *, host: str = "127.0.0.1", metadata: Path = METADATA, timeout: float = 60.0
@@ -79,17 +97,7 @@ def running_datasette(
         args = datasette_args(db, host, port, metadata=metadata)
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    with urllib.request.urlopen(base + "/-/versions.json", timeout=2):
-                        break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        log.seek(0)
-                        output = log.read().decode("utf-8", "replace")[-3000:]
-                        raise RuntimeError(f"Datasette did not start on {base}:\n{output}") from None
-                    time.sleep(0.2)
+            wait_until_answering(base + "/-/versions.json", proc, log, timeout)
             yield base
         finally:
             proc.terminate()

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -15,7 +14,7 @@ from typer.testing import CliRunner
 
 from cli.app import app
 from migdigest.objectstore import open_store
-from outputs.datasette import DATABASE_NAME, datasette_args, free_port
+from outputs.datasette import DATABASE_NAME, datasette_args, free_port, wait_until_answering
 from storage.snapshot import publish_snapshot
 from tests.s3 import MotoServer
 from tests.test_datasette import build_demo_digest, get_json, known_report
@@ -35,16 +34,7 @@ def test_a_second_datasette_serves_the_snapshot_from_the_store(moto_server: Moto
         proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    with urllib.request.urlopen(base + "/-/versions.json", timeout=2):
-                        break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        log.seek(0)
-                        raise AssertionError(log.read().decode("utf-8", "replace")[-3000:]) from None
-                    time.sleep(0.3)
+            wait_until_answering(base + "/-/versions.json", proc, log, timeout=90)
             report = known_report()
             phrase = " ".join(report.body.split("\n")[-1].split()[:6])
             found = get_json(f"{base}/{DATABASE_NAME}/search.json?" + urllib.parse.urlencode({"q": f'"{phrase}"'}))
