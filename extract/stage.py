@@ -206,11 +206,23 @@ def _pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """A pool of extraction workers that die with this process, even on kill -9 (no orphan keeps reading PDFs)."""
     start_workers()  # at once when already running; else its clear error rather than the pool's first submit's
     lifeline, alive = _POOL_CONTEXT.Pipe(duplex=False)
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=_POOL_CONTEXT, initializer=_die_with, initargs=(lifeline,)
+    )
     try:
-        with ProcessPoolExecutor(
-            max_workers=workers, mp_context=_POOL_CONTEXT, initializer=_die_with, initargs=(lifeline,)
-        ) as pool:
-            yield pool
+        yield pool
+    except BrokenProcessPool:
+        pool.shutdown(wait=True)  # its workers are dead or killed: joining them is quick, and reaps them
+        raise
+    except BaseException:
+        # Prefect's time limit arrives as a signal, so it can land anywhere, even inside submit() while the
+        # pool's manager thread starts; waiting then fails on a half-started thread ("cannot join thread before
+        # it is started") and would replace the reason. Nor is a stopped run's rest of work worth waiting for:
+        # closing the lifeline below ends the workers.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    else:
+        pool.shutdown(wait=True)
     finally:
         alive.close()
         lifeline.close()

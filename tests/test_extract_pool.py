@@ -184,3 +184,24 @@ def test_a_temporary_folder_too_deep_for_the_workers_socket_is_named_with_the_re
     assert "WorkersCannotStart" in done.stderr
     assert f"temporary folder {str(deep)!r}" in done.stderr
     assert "set TMPDIR to a shorter folder" in done.stderr
+
+
+class _Stopped(Exception):
+    """Stands for Prefect's time limit, which arrives as a signal wherever the task happens to be."""
+
+
+def test_a_stop_landing_while_the_pool_starts_is_the_error_reported(
+    crawled: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The exact place CI once caught it: the limit's signal inside submit(), while the manager thread starts.
+    # Leaving the pool then joined a half-started thread, and "cannot join thread before it is started"
+    # replaced the reason the source failed.
+    import concurrent.futures.process as cf_process
+
+    def stopped(self: threading.Thread) -> None:
+        raise _Stopped("past its time limit")
+
+    monkeypatch.setattr(cf_process._ExecutorManagerThread, "start", stopped)
+    run_dir, _ = crawled
+    with pytest.raises(_Stopped, match="past its time limit"):
+        extract_run(run_dir, load_config().source("mpi"), taxonomy=load_taxonomy(), workers=2)
