@@ -49,7 +49,7 @@ from flows.nightly import (
     whole,
 )
 from flows.nightly import known_pages as digest_known_pages
-from flows.storing import ingest_run, pending_runs
+from flows.storing import ingest_run, pending_runs, pending_window
 from flows.weekly import wait_for_runs
 from migdigest.config import Config, load_config
 from migdigest.objectstore import ObjectStore, StoreKeyMissing
@@ -236,7 +236,7 @@ def store_runs(
     folder = work_dir(work_dir_path) / "ingest"
     with Digest(db_file) as db:
         leftover = db.pending_work()  # asked for by a writer run that ended before doing it
-        refs = pending_runs(db, store)
+        refs = pending_runs(db, store, window=pending_window(config))
         if refs:  # asked for before storing: a writer killed after storing still leaves it asked for
             db.request_work(PUBLISH)
     counts: Counter[str] = Counter()

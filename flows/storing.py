@@ -61,6 +61,13 @@ _COUNTS = ("new", "changed", "unchanged", "gone")
 PENDING_WINDOW = timedelta(hours=48)
 
 
+def pending_window(config: Config) -> timedelta:
+    """How far before the newest stored run to look: the default, or twice a run's time limits when set longer."""
+    settings = config.settings
+    longest = settings.crawl_time_limit + settings.extract_time_limit + settings.store_time_limit
+    return max(PENDING_WINDOW, timedelta(seconds=2 * longest))
+
+
 def pending_runs(db: Digest, store: ObjectStore, *, window: timedelta | None = PENDING_WINDOW) -> list[RunRef]:
     """Finished runs of the store the digest has not stored yet, in start order.
 

@@ -12,7 +12,7 @@ import flows.nightly
 from extract.result_io import dump_result
 from extract.stage import ExtractResult, extract_run
 from extract.taxonomy import load_taxonomy
-from flows.storing import DEDUPE, apply_result, ingest_run, pending_runs
+from flows.storing import DEDUPE, apply_result, ingest_run, pending_runs, pending_window
 from migdigest.config import Config, load_config
 from migdigest.models import Publication
 from migdigest.objectstore import ObjectStore, StoreKeyMissing
@@ -197,3 +197,20 @@ def test_runs_long_before_the_newest_stored_one_are_not_listed_again(
         finish_run(object_store, "mpi", stale.run_key, {"status": "ok"})
         assert pending_runs(db, object_store) == [late]
         assert pending_runs(db, object_store, window=None) == [stale, late]  # everything, when asked
+
+
+def test_the_window_grows_with_time_limits_set_longer_than_it(
+    object_store: ObjectStore, tmp_path: Path, config: Config
+) -> None:
+    """A crawl allowed to run for days is still stored when it finishes, days after runs that started later."""
+    day = 86400.0
+    patient = config.model_copy(update={"settings": config.settings.model_copy(update={"crawl_time_limit": 5 * day})})
+    assert pending_window(config).days == 2  # the default covers the default limits (7.5 h) with room to spare
+    assert pending_window(patient).days == 10
+    newest, _ = worker_run(object_store, tmp_path, config, NIGHT + 8 * day, {"a": "Report A"})
+    long_crawl, _ = worker_run(object_store, tmp_path, config, NIGHT + 4 * day, {"b": "Report B"}, finish=False)
+    with Digest(tmp_path / "digest.db") as db:
+        ingest_run(db, object_store, newest, tmp_path / "work")
+        finish_run(object_store, "mpi", long_crawl.run_key, {"status": "ok"})
+        assert pending_runs(db, object_store, window=pending_window(config)) == []
+        assert pending_runs(db, object_store, window=pending_window(patient)) == [long_crawl]
