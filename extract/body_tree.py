@@ -237,7 +237,8 @@ def fuller_body(tree: HtmlElement, prepared: HtmlElement, url: str, body: str) -
     """A recall pass's text when the default pass's `body` kept little of the page and the recall pass finds
     clearly more (`prepared` is the tree the default pass read); None otherwise."""
     words = len(body.split())
-    if words >= _RECALL_TRY * _page_words(tree) or _fills_a_container(tree, body):
+    # The container test first: on a site with a <main> or <article> it settles most pages without the page walk.
+    if _fills_a_container(tree, body) or words >= _RECALL_TRY * _page_words(tree):
         return None
     more = trafilatura_body(prepared, url, favor_recall=True)
     if len(more.split()) < _RECALL_GAIN * max(words, 1):
