@@ -22,7 +22,7 @@ Precedence, field by field (first that yields a value wins; docs/extraction.md s
 - doc_type: source selector (mapped by type_labels) > listing label (mapped) > url_types patterns > what the page
   says (extract/doc_type.py: metadata, labels, address, title) > "other".
 - language: <html lang> / og:locale (trafilatura's metadata has no language field to fall back to).
-trafilatura's metadata pass runs only when a field falls back to it (it costs half as much again as the body).
+trafilatura's metadata is worked out only for a field that falls back to it, that field alone (htmldate for a date).
 """
 
 from __future__ import annotations
