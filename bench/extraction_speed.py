@@ -6,7 +6,11 @@ Crawls the scaled MPI mirror of N publications once, then times, on the same arc
 bare `trafilatura.extract(html)` in one process (the baseline); migdigest's `extract_page` alone; the whole
 extract stage (`extract_run`: WARC reading, extraction, PDF text, tagging) in one process and on every core;
 then the same three with the source's body selector removed, as an unconfigured site would be read.
-Targets (DESIGN.md): stage >= 0.85x baseline in one process, >= 1.7x baseline with both cores.
+Targets (DESIGN.md): stage >= 0.85x baseline in one process, >= 1.7x baseline with both cores; unconfigured
+(issue 20 item 4): >= 1.0x in one process, >= 1.8x with both cores. The in-process rows also give this process's
+CPU seconds (median) and their ratio to the baseline's, steadier than wall time on a shared machine. A report's
+PDF is read by a reader child of the worker (extract/pdf_limits.py) while the worker extracts the HTML, so it
+counts in the stage rows only where it outlasts the page's extraction or competes for a core.
 """
 
 from __future__ import annotations
@@ -26,13 +30,15 @@ if TYPE_CHECKING:
     from spiders.rundir import FetchedPage
 
 
-def _timed(fn: Callable[[], object], repeat: int) -> list[float]:
-    times = []
+def _timed(fn: Callable[[], object], repeat: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of this process per run (a stage row's work is in its workers: not in the CPU)."""
+    times, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - started)
-    return times
+        cpu.append(time.process_time() - started_cpu)
+    return times, cpu
 
 
 def _extract_pages(bodies: list[tuple[FetchedPage, bytes]], source: Source) -> list[Extracted]:
@@ -84,13 +90,16 @@ def main() -> None:
                     functools.partial(extract_run, run_dir, src, taxonomy=taxonomy, workers=workers),
                     args.repeat,
                 )
-    base = n / statistics.median(rows["bare trafilatura.extract, 1 process"])
+    base = n / statistics.median(rows["bare trafilatura.extract, 1 process"][0])
     print(f"{n} publication pages of the scaled MPI mirror (reports also carry a PDF, read by the stage)")
-    print(f"{'':46}{'pages/s median (min-max)':>30}{'x baseline':>12}")
-    for name, times in rows.items():
+    base_cpu = statistics.median(rows["bare trafilatura.extract, 1 process"][1])
+    print(f"{'':46}{'pages/s median (min-max)':>30}{'x baseline':>12}{'CPU s (x baseline)':>22}")
+    for name, (times, cpu_times) in rows.items():
         rates = [n / t for t in times]
         cell = f"{statistics.median(rates):.1f} ({min(rates):.1f}-{max(rates):.1f})"
-        print(f"{name:46}{cell:>30}{statistics.median(rates) / base:>11.2f}x")
+        cpu = statistics.median(cpu_times)
+        cpu_cell = f"{cpu:.2f} ({base_cpu / cpu:.2f}x)" if "stage" not in name else "in workers"
+        print(f"{name:46}{cell:>30}{statistics.median(rates) / base:>11.2f}x{cpu_cell:>22}")
 
 
 if __name__ == "__main__":

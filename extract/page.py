@@ -21,24 +21,27 @@ Precedence, field by field (first that yields a value wins; docs/extraction.md s
 - summary: meta description > og:description > JSON-LD description > first body paragraph.
 - doc_type: source selector (mapped by type_labels) > listing label (mapped) > url_types patterns > what the page
   says (extract/doc_type.py: metadata, labels, address, title) > "other".
-- language: <html lang> / og:locale > trafilatura.
-trafilatura's metadata pass runs only when a field falls back to it (it costs half as much again as the body).
+- language: <html lang> / og:locale (trafilatura's metadata has no language field to fall back to).
+trafilatura's metadata is worked out only for a field that falls back to it, that field alone (htmldate for a date).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from html import unescape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from htmldate import find_date
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
-from trafilatura.metadata import extract_metadata
-from trafilatura.settings import set_date_params
-from trafilatura.utils import load_html
+from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_title, extract_url
+from trafilatura.settings import Document, set_date_params
+from trafilatura.utils import line_processing, load_html
 
 from extract.body_tree import fuller_body, prepare_body_tree, trafilatura_body
 from extract.boilerplate import strip_boilerplate
@@ -50,7 +53,7 @@ from extract.normalise import clean_authors, parse_date
 from extract.page_kind import page_kind
 from extract.repair import adopt_stray_content
 from extract.title import page_title
-from migdigest.config import Source
+from migdigest.config import Selectors, Source
 from migdigest.models import PageKind
 from spiders.pdf_link import pdf_link
 
@@ -89,22 +92,46 @@ def _css(selector: str) -> CSSSelector:
 
 
 class _TrafilaturaMeta:
-    """trafilatura's own metadata (title, author, htmldate's date), worked out only if a field falls back to it.
+    """trafilatura's own metadata (title, author, htmldate's date), each field worked out only if it is needed.
 
-    It costs about half as much again as the body extraction, and pages with structured metadata never need it.
+    Field by field as `trafilatura.metadata.extract_metadata` works it out (meta tags, then JSON-LD, then the
+    field's own search, then `Document.clean_and_trim`), without the fields migdigest never reads (site name,
+    categories, tags, licence) and without htmldate when only the author falls back: the whole of
+    `extract_metadata` cost a third of an unconfigured page's time on WCXB articles (bench/README.md).
+    tests/test_page_fallback.py holds the two equal on real pages.
     """
 
     def __init__(self, tree: HtmlElement, url: str) -> None:
         self._tree, self._url = tree, url
 
     @functools.cached_property
-    def _doc(self) -> Any:
-        params = {**set_date_params(True), "original_date": True}
-        return extract_metadata(self._tree, self._url, params)
+    def _tags(self) -> Document:
+        """What the meta tags and JSON-LD say (extract_metadata's first two steps)."""
+        found = examine_meta(self._tree)
+        if found.author and " " not in found.author:
+            found.author = None  # as extract_metadata does: a one-word author tag is a handle
+        # As extract_metadata does: trafilatura's JSON-LD reader has bugs, and a page's JSON-LD may be anything.
+        with contextlib.suppress(Exception):
+            found = extract_meta_json(self._tree, found)
+        return found
+
+    def _field(self, field_name: str) -> Any:
+        tags, tree = self._tags, self._tree
+        if field_name == "title":
+            return tags.title or extract_title(tree)
+        if field_name == "author":
+            return tags.author or extract_author(tree)
+        if field_name == "date":
+            params = {**set_date_params(True), "original_date": True}
+            return find_date(tree, **{**params, "url": tags.url or extract_url(tree, self._url)})
+        raise ValueError(f"trafilatura's metadata has no field {field_name!r} that migdigest reads")
 
     def get(self, field_name: str) -> Any:
         """One field of trafilatura's metadata, or None."""
-        return getattr(self._doc, field_name, None) or None
+        value = self._field(field_name)
+        if isinstance(value, str):  # Document.clean_and_trim
+            value = line_processing(unescape(value if len(value) <= 10000 else value[:9999] + "…"))
+        return value or None
 
 
 # A full date in the address (/2019/01/01/slug) is the publisher's own calendar date, free of time-zone shifts.
@@ -197,6 +224,60 @@ def _without_line(body: str, line: str | None) -> str:
     return rest.strip() if line and rest and " ".join(first.split()) == line else body
 
 
+def _authors(
+    tree: HtmlElement, meta: PageMeta, url: str, sel: Selectors | None, fallback: _TrafilaturaMeta
+) -> list[str]:
+    """The publication's authors (the module docstring has the precedence)."""
+    if sel and sel.authors:
+        # A configured selector is authoritative: no match means no byline (not the CMS account in JSON-LD).
+        return clean_authors(_texts(tree, sel.authors))
+    # Every co-author the page names: JSON-LD author arrays, and each of several meta tags of one name.
+    structured = [
+        clean_authors(ld_names(meta.ld("author", ARTICLE_TYPES) or meta.ld("author"), meta.ids())),
+        *(clean_authors(meta.every(key)) for key in _AUTHOR_META),
+    ]
+    byline = clean_authors(byline_texts(tree)) or clean_authors(labelled_bylines(tree))
+    authors = pick_authors(structured, byline, url)
+    return authors or clean_authors([fallback.get("author") or ""])
+
+
+def _dates(
+    tree: HtmlElement,
+    meta: PageMeta,
+    url: str,
+    title: str,
+    sel: Selectors | None,
+    hints: dict[str, str],
+    fallback: _TrafilaturaMeta,
+) -> tuple[str | None, str | None]:
+    """The publication's first-published and modified dates (the module docstring has the precedence)."""
+    date_candidates: list[Callable[[], Any]] = [
+        lambda: next(iter(_texts(tree, sel.date)), None) if sel else None,
+        lambda: _url_date(url),
+        # What the page shows first, then meta tags, then JSON-LD: SEO plugins often write JSON-LD in UTC or
+        # with the draft's date (docs/extraction.md has the benchmark's counts).
+        lambda: next(iter(meta.times), None),
+        lambda: meta.first("article:published_time", "citation_publication_date", "dcterms.date", "dc.date",
+                           "dcterms.issued", "date", "pubdate"),
+        # The date written next to the headline: what the reader sees, often truer than an SEO plugin's JSON-LD.
+        lambda: headline_date(tree, title),
+        lambda: meta.ld("datePublished"),
+        lambda: hints.get("listing_date"),
+        lambda: hints.get("feed_date"),
+        lambda: fallback.get("date"),
+    ]  # fmt: skip
+    published = next((d for d in (parse_date(str(c())) for c in date_candidates) if d), None)
+    modified = next(
+        (d for d in (parse_date(str(c)) for c in (
+            meta.ld("dateModified"),
+            meta.first("article:modified_time", "og:updated_time", "dcterms.modified"),
+            hints.get("lastmod"),
+        ) if c) if d),
+        None,
+    )  # fmt: skip
+    return published, modified
+
+
 def extract_page(
     html: bytes | str,
     url: str,
@@ -237,44 +318,6 @@ def extract_page(
     standfirst = _standfirst(tree, meta)
     body = _without_line(_without_title(body, headings), standfirst)
 
-    if sel and sel.authors:
-        # A configured selector is authoritative: no match means no byline (not the CMS account in JSON-LD).
-        authors = clean_authors(_texts(tree, sel.authors))
-    else:
-        # Every co-author the page names: JSON-LD author arrays, and each of several meta tags of one name.
-        structured = [
-            clean_authors(ld_names(meta.ld("author", ARTICLE_TYPES) or meta.ld("author"), meta.ids())),
-            *(clean_authors(meta.every(key)) for key in _AUTHOR_META),
-        ]
-        byline = clean_authors(byline_texts(tree)) or clean_authors(labelled_bylines(tree))
-        authors = pick_authors(structured, byline, url)
-        authors = authors or clean_authors([fallback.get("author") or ""])
-
-    date_candidates: list[Callable[[], Any]] = [
-        lambda: next(iter(_texts(tree, sel.date)), None) if sel else None,
-        lambda: _url_date(url),
-        # What the page shows first, then meta tags, then JSON-LD: SEO plugins often write JSON-LD in UTC or
-        # with the draft's date (docs/extraction.md has the benchmark's counts).
-        lambda: next(iter(meta.times), None),
-        lambda: meta.first("article:published_time", "citation_publication_date", "dcterms.date", "dc.date",
-                           "dcterms.issued", "date", "pubdate"),
-        # The date written next to the headline: what the reader sees, often truer than an SEO plugin's JSON-LD.
-        lambda: headline_date(tree, title),
-        lambda: meta.ld("datePublished"),
-        lambda: hints.get("listing_date"),
-        lambda: hints.get("feed_date"),
-        lambda: fallback.get("date"),
-    ]  # fmt: skip
-    published = next((d for d in (parse_date(str(c())) for c in date_candidates) if d), None)
-    modified = next(
-        (d for d in (parse_date(str(c)) for c in (
-            meta.ld("dateModified"),
-            meta.first("article:modified_time", "og:updated_time", "dcterms.modified"),
-            hints.get("lastmod"),
-        ) if c) if d),
-        None,
-    )  # fmt: skip
-
     summary = meta.first("description", "og:description", "twitter:description", "dc.description") or str(
         meta.ld("description") or ""
     )
@@ -290,19 +333,23 @@ def extract_page(
 
     pdf_url = pdf_link(tree, url, sel.pdf if sel else None)
 
-    language = meta.lang or fallback.get("language")
+    language = meta.lang
     kind = page_kind(tree, meta, url, body, source)
     if kind == "article" and prepared is not None and raw_body is not None:
         # A publication whose body the default pass cut short gets the recall pass (extract/body_tree.py); only
         # then, since a listing's cards would be "more text" too, and the page kind is read on the default body.
         fuller = fuller_body(tree, prepared, url, raw_body)
         body = _without_line(_without_title(strip_boilerplate(fuller), headings), standfirst) if fuller else body
-    if kind != "article":
-        # Names and dates on a listing belong to the items it lists, not to the page.
-        authors, published, modified = [], None, None
-    elif not doc_type:
-        # Then what the publication itself says (extract/doc_type.py): metadata, labels, address, title.
-        doc_type = page_doc_type(tree, meta, url, title)
+    authors: list[str] = []
+    published = modified = None
+    # Names and dates on a listing belong to the items it lists, not to the page: they are looked for on
+    # publications only (on a listing, trafilatura's metadata pass for them was most of the page's time).
+    if kind == "article":
+        authors = _authors(tree, meta, url, sel, fallback)
+        published, modified = _dates(tree, meta, url, title, sel, hints, fallback)
+        if not doc_type:
+            # Then what the publication itself says (extract/doc_type.py): metadata, labels, address, title.
+            doc_type = page_doc_type(tree, meta, url, title)
     if not doc_type:
         notes.append("document type unknown")
     return Extracted(
