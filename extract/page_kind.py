@@ -585,8 +585,8 @@ def classify(sig: Signals, url: str, model: Model | None = None) -> PageKind:
     one_product = bool(ld & _PRODUCT_TYPES) or 1 <= sig.microdata_products <= 2 or sig.og_type == "product"
     # ... unless the page is one of many (a pager) and laid out as an index: a shop's category whose JSON-LD
     # describes its products one by one.
-    many = sig.pager and (model or _default_model()).score(sig, url) >= (model or _default_model()).threshold
-    if one_product and not (dated or article_ld) and not many:
+    model = model or _default_model()
+    if one_product and not (dated or article_ld) and not (sig.pager and model.score(sig, url) >= model.threshold):
         return "product"
     if _DOCS_URL.search(f"{parts.hostname or ''}{path}") and not dated:
         return "documentation"
@@ -596,7 +596,6 @@ def classify(sig: Signals, url: str, model: Model | None = None) -> PageKind:
         return "archive"
     if _POST_PATH.search(address) and not (listing_ld and "CollectionPage" in ld):
         return "article"  # a post's own address: a date and a slug, or WordPress's ?p=123
-    model = model or _default_model()
     # A date in the page's metadata weighs in the model against the layout: a blog's front page dated by its
     # latest post, a shop's category stamped by its template, are indexes all the same. A CollectionPage
     # outweighs a date.
