@@ -147,6 +147,11 @@ class Signals:
     dates: int = 0  # dates written out in the content's text: a list of dated items
     microdata: frozenset[str] = frozenset()  # schema.org types named by itemtype attributes
     microdata_products: int = 0  # elements typed Product: one on a product's page, many on a shop's listing
+    # Fourth pass (issue 16): the listing's repetition read in document order, and its paging.
+    page_links: int = 0  # links to a numbered page of this list (?page=2, /page/2/): a pager without its class
+    dated_items: int = 0  # of the alike sibling blocks, how many show a date: a list of dated posts
+    longest_gap: int = 0  # most words read between two headline links (or an end): an article's own text
+    headline_span: float = 0.0  # share of the content's words between the first and the last headline link
 
     @property
     def link_density(self) -> float:
@@ -267,6 +272,46 @@ def _link_counts(content: list[HtmlElement]) -> tuple[int, int, int]:
     return links, image_links, repeated if repeated >= 3 else 0
 
 
+_PAGE_LINK = re.compile(r"[?&](?:page|pg|paged|pagenum)=\d+|/page/\d+/?(?:$|[?#])|/p(?:age)?-?\d+/?$")
+
+
+def _page_links(tree: HtmlElement) -> int:
+    """Links anywhere on the page to a numbered page of a list."""
+    return sum(1 for href in tree.xpath("//a/@href") if _PAGE_LINK.search(str(href)))
+
+
+def _reading_order(content: list[HtmlElement]) -> tuple[int, float]:
+    """In document order: the most words between two headline links (or an end of the content), and the share
+    of the content's words between the first and the last headline link.
+
+    An index reads as headline, a few words, headline ...; an article as one long text, its related links after.
+    """
+    counts: list[tuple[int, bool]] = []  # (words, is a headline link) in document order
+    seen: set[str] = set()
+    inside: set[int] = set()  # elements within a headline link, read with it
+    for el in content:
+        if id(el) in inside:
+            continue
+        href = (el.get("href") or "").strip() if el.tag == "a" else ""
+        if href and href[:1] != "#" and href not in seen and _words(el.text_content()) >= 4:
+            seen.add(href)
+            inside.update(id(d) for d in el.iterdescendants())
+            counts.append((_words(el.text_content()), True))
+        else:
+            counts.append((_words(_own_text(el)), False))
+    total = sum(n for n, _ in counts)
+    heads = [i for i, (_, head) in enumerate(counts) if head]
+    gap = longest = 0
+    for n, head in counts:
+        if head:
+            longest, gap = max(longest, gap), 0
+        else:
+            gap += n
+    longest = max(longest, gap)
+    span = sum(n for n, _ in counts[heads[0] : heads[-1] + 1]) if heads else 0
+    return longest, span / total if total else 0.0
+
+
 def signals(tree: HtmlElement, meta: PageMeta, body: str, url: str = "") -> Signals:
     """Read the signals of a page once."""
     content = _content_elements(tree)
@@ -312,6 +357,8 @@ def signals(tree: HtmlElement, meta: PageMeta, body: str, url: str = "") -> Sign
                     if parent is not None:
                         prose_runs[id(parent)] += n
     members = best_members
+    dated_items = sum(1 for m in members if m.find(".//time") is not None or _DATE.search(m.text_content()))
+    longest_gap, headline_span = _reading_order(content)
     in_items = {id(d) for m in members for d in m.iter()}
     prose_free = sum(n for el, n in prose_blocks if id(el) not in in_items)
     card_words, card_groups = _cards(content)
@@ -358,6 +405,10 @@ def signals(tree: HtmlElement, meta: PageMeta, body: str, url: str = "") -> Sign
         dates=dates,
         microdata=frozenset(itemtypes),
         microdata_products=sum(1 for t in itemtypes if t in _PRODUCT_TYPES),
+        page_links=_page_links(tree),
+        dated_items=dated_items,
+        longest_gap=longest_gap,
+        headline_span=headline_span,
     )
 
 
@@ -463,6 +514,14 @@ def features(sig: Signals, url: str) -> dict[str, float]:
         "inputs": _log(sig.inputs),
         "repeated_anchor": _log(sig.repeated_anchor),
         "dates": _log(sig.dates),
+        # The page's own date weighs against an index, as a weight: a listing's template may stamp one too.
+        "dated_meta": float(sig.published_meta),
+        "page_links": _log(sig.page_links),
+        "dated_items": _log(sig.dated_items),
+        "longest_gap": _log(sig.longest_gap),
+        "short_gap": float(sig.longest_gap < 150),
+        "headline_span": sig.headline_span,
+        "depth": min(len([s for s in path.split("/") if s]), 6) / 6,
     }
 
 
@@ -524,22 +583,28 @@ def classify(sig: Signals, url: str, model: Model | None = None) -> PageKind:
     # og:type article is a shop's or a documentation site's template default (WooCommerce, Yoast): only a date
     # or an article's JSON-LD outweighs a product's markup or a documentation address.
     one_product = bool(ld & _PRODUCT_TYPES) or 1 <= sig.microdata_products <= 2 or sig.og_type == "product"
-    if one_product and not (dated or article_ld):
+    # ... unless the page is one of many (a pager) and laid out as an index: a shop's category whose JSON-LD
+    # describes its products one by one.
+    model = model or _default_model()
+    if one_product and not (dated or article_ld) and not (sig.pager and model.score(sig, url) >= model.threshold):
         return "product"
     if _DOCS_URL.search(f"{parts.hostname or ''}{path}") and not dated:
         return "documentation"
     # An ItemList inside an article is a list in the article (a listicle, a recipe's steps), not a listing.
     listing_ld = bool(ld & {"CollectionPage", "ItemList"}) and not article_ld
-    # A page that calls itself a CollectionPage says more than a date its template stamps on every page (Yoast).
-    if dated and not (listing_ld and "CollectionPage" in ld):
-        return "archive" if _ARCHIVE_PATH.search(address) and not sig.prose else "article"
-    model = model or _default_model()
-    if (
+    if dated and _ARCHIVE_PATH.search(address) and not sig.prose:
+        return "archive"
+    if _POST_PATH.search(address) and not (listing_ld and "CollectionPage" in ld):
+        return "article"  # a post's own address: a date and a slug, or WordPress's ?p=123
+    # A date in the page's metadata weighs in the model against the layout: a blog's front page dated by its
+    # latest post, a shop's category stamped by its template, are indexes all the same. A CollectionPage
+    # outweighs a date.
+    undated_signs = not dated and (
         listing_ld
-        or model.score(sig, url) >= model.threshold
         # A category or a numbered page of one, with little prose of its own.
         or (_CATEGORY_PATH.search(address) and sig.prose < 250 and sig.link_density >= 0.15)
-    ):
+    )
+    if undated_signs or (listing_ld and "CollectionPage" in ld) or model.score(sig, url) >= model.threshold:
         if _ARCHIVE_PATH.search(address):
             return "archive"
         return "collection" if sig.prices >= max(4, sig.items // 2) else "listing"

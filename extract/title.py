@@ -65,6 +65,44 @@ def _unescaped(text: str) -> str:
     return text
 
 
+def _continuation_chars() -> str:
+    """Characters that a UTF-8 continuation byte (0x80-0xBF) shows as in Latin-1 or Windows-1252."""
+    chars = {chr(b) for b in range(0x80, 0xC0)}
+    chars |= {bytes([b]).decode("cp1252", errors="ignore") for b in range(0x80, 0xC0)} - {""}
+    return "".join(sorted(chars))
+
+
+# A lead byte of a two- to four-byte UTF-8 character (Â, Ã, â, ð ...) and its continuation bytes, as shown.
+_MOJIBAKE = re.compile(f"[\u00c2-\u00f4][{re.escape(_continuation_chars())}]{{1,3}}")
+
+
+def _as_bytes(char: str) -> int:
+    return char.encode("cp1252")[0] if ord(char) > 0xFF else ord(char)
+
+
+def _unmojibaked(text: str) -> str:
+    """UTF-8 read as Latin-1 or Windows-1252 by a CMS ("JOHNSONâ\x80\x99SÂ®") read back ("JOHNSON’S®")."""
+
+    def mend(found: re.Match[str]) -> str:
+        try:
+            return bytes(map(_as_bytes, found[0])).decode("utf-8")
+        except UnicodeDecodeError:
+            return found[0]
+
+    return _MOJIBAKE.sub(mend, text)
+
+
+def _without_lead_name(title: str, names: set[str]) -> str:
+    """A title that starts with the site's host name and no separator ("davidbau.com Vibe Coding") without it; a
+    brand's name may start the headline ("Docker Hardened Images: …"), a host's does not."""
+    folded = title.casefold()
+    for name in sorted((n for n in names if "." in n), key=len, reverse=True):
+        rest = title[len(name) :].strip()
+        if name and folded.startswith(name + " ") and len(rest.split()) >= 2:
+            return rest
+    return title
+
+
 def _words(text: str) -> set[str]:
     return set(re.findall(r"\w+", text.casefold()))
 
@@ -147,7 +185,8 @@ def page_title(
 ) -> str:
     """The title: a source selector's text > the <h1> the page's titles name > JSON-LD headline > og:title >
     `fallback` (trafilatura's) > <title>; a candidate that is only the site's name or has no letters is skipped;
-    the site's name is cut from the ends."""
+    the site's name is cut from the ends (a host's name from the start without a separator too), and what
+    follows a pipe after a title of three words or more."""
     site_names = [n for n in (site_name, meta.first("og:site_name"), meta.ld("name", ("WebSite",)),
                               urlsplit(url).hostname) if isinstance(n, str)]  # fmt: skip
     # A theme's site-title <h1> names the site too: "seelenradio » Nummer zwei: Leo" is then the post's title.
@@ -169,7 +208,13 @@ def page_title(
         value = candidate()
         if not (isinstance(value, str) and value.strip()):
             continue
-        cleaned = clean_title(_unescaped(value), site_names)
+        cleaned = _without_lead_name(clean_title(_unmojibaked(_unescaped(value)), site_names), folded_names)
+        # What follows a pipe is the page's decoration (a section, a tagline, a brand clean_title did not know),
+        # whichever candidate it came from: an SEO plugin's title pasted into the <h1> carries it too.
+        head, bar, tail = cleaned.partition(" | ")
+        if bar and len(head.split()) <= 2 and len(tail.split()) >= 4 and " | " not in tail:
+            head = tail  # a name of a word or two first ("The Agency | ML at Georgia Tech") is the site's
+        cleaned = head if bar and len(head.split()) >= 3 else cleaned
         first_title = first_title or cleaned
         if cleaned.casefold() not in folded_names and any(c.isalpha() for c in cleaned):
             return cleaned

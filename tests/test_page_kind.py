@@ -53,14 +53,20 @@ def test_many_cards_without_a_pager_are_a_listing() -> None:
     assert kind(html(body="<h1>All research</h1>" + cards(10))) == "listing"
 
 
-def test_article_signals_beat_the_layout_guesses() -> None:
-    listing_like = "<h1>Research</h1>" + cards(10) + PAGER
+def test_a_date_weighs_against_the_layout_but_a_page_of_teasers_outweighs_it() -> None:
+    # A publication date or a post's address keeps a post with its related teasers and a pager an article ...
+    post = "<h1>One essay</h1>" + LONG + cards(10) + PAGER
     published = '<meta property="article:published_time" content="2020-01-02T00:00:00Z">'
-    assert kind(html(published, listing_like)) == "article"
-    assert kind(html(body=listing_like), "https://blog.example.net/2020/01/02/a-post/") == "article"
-    assert kind(html(body=listing_like), "https://blog.example.net/?p=123") == "article"
     ld = '<script type="application/ld+json">{"@type": "BlogPosting", "datePublished": "2020-01-02"}</script>'
-    assert kind(html(ld, listing_like)) == "article"
+    assert kind(html(published, post, title=HEADLINE)) == "article"
+    assert kind(html(body=post, title=HEADLINE), "https://blog.example.net/2020/01/02/a-post/") == "article"
+    assert kind(html(body=post, title=HEADLINE), "https://blog.example.net/?p=123") == "article"
+    assert kind(html(ld, post, title=HEADLINE)) == "article"
+    # ... but a page of nothing but teasers and a pager is an index whatever date its template stamps on it
+    # (a blog's front page dated by its latest post; a shop's category with article:published_time).
+    listing_like = "<h1>Research</h1>" + cards(10) + PAGER
+    assert kind(html(published, listing_like)) == "listing"
+    assert kind(html(ld, listing_like)) == "listing"
 
 
 def test_an_item_list_beside_an_article_is_not_a_listing() -> None:
@@ -273,3 +279,44 @@ def test_a_page_wrapper_named_like_furniture_is_read_when_scripts_hold_most_text
     assert tree is not None
     # The framework's script data is not text a reader sees, so the wrapper is most of the page, not a footer.
     assert signals(tree, read_meta(tree), "", "https://shop.example.net/").words > 100
+
+
+def test_a_shop_category_whose_json_ld_names_a_product_is_a_collection_when_paged() -> None:
+    ld = '<script type="application/ld+json">{"@type": "Product", "name": "Gas barbecue"}</script>'
+    tiles = "".join(
+        f'<li class="tile"><a href="/p/grill-{i}"><img src="/g{i}.jpg" alt=""><h3>Grill {i}</h3></a>'
+        f"<span class=price>€{200 + i},00</span><button>Add to cart</button></li>"
+        for i in range(24)
+    )
+    page = html(ld, f"<h1>Gas barbecues</h1><ul class=grid>{tiles}</ul>{PAGER}", title="Gas barbecues")
+    assert kind(page, "https://shop.example.net/10-gas-barbecues") == "collection"
+    # One product's page with the same markup and a few related tiles, no pager, stays a product.
+    one = html(ld, "<h1>Gas barbecue 3000</h1>" + LONG + f"<ul class=grid>{tiles[:600]}</ul>", title="Gas barbecue")
+    assert kind(one, "https://shop.example.net/gas-barbecue-3000") == "product"
+
+
+def test_the_listing_is_read_in_document_order_with_its_paging_and_dates() -> None:
+    from trafilatura.utils import load_html
+
+    from extract.metadata import read_meta
+    from extract.page_kind import signals
+
+    dated = "".join(
+        f'<div class="post"><h2><a href="/news/story-{i}">Story {i} on the new visa rules</a></h2>'
+        f"<time>2024-0{i + 1}-02</time><p>Ten words of teaser text about the story number {i} here.</p></div>"
+        for i in range(5)
+    )
+    paging = '<div><a href="/news/page/2/">2</a><a href="/news/?page=3">3</a><a href="/about">About</a></div>'
+    tree = load_html(html(body="<h1>News</h1>" + dated + paging))
+    assert tree is not None
+    sig = signals(tree, read_meta(tree), "", "https://news.example.net/news/")
+    assert (sig.page_links, sig.dated_items) == (2, 5)
+    assert sig.longest_gap <= 20  # headline, teaser, headline, ...
+    assert sig.headline_span > 0.6
+    # An article's own text is one long gap before its related links, which span little of the page.
+    article = "<h1>One essay</h1>" + LONG + dated
+    tree = load_html(html(body=article))
+    assert tree is not None
+    sig = signals(tree, read_meta(tree), "", "https://news.example.net/news/one-essay")
+    assert sig.longest_gap > 100
+    assert sig.headline_span < 0.5

@@ -69,6 +69,28 @@ def test_an_h1_garbled_by_its_cms_gives_way_to_the_title_it_spells() -> None:
     assert got == "What Are The Basics Of Event Planning: Beginner's Guide"
 
 
+def test_what_follows_a_pipe_after_a_title_is_decoration_even_in_the_h1() -> None:
+    # An SEO plugin's title pasted into the <h1>: the section and the tagline go, as the site's name would.
+    got = title_of("<title>x</title>", "<h1>How meditation rewires brains and improves physical health | Opinion</h1>")
+    assert got == "How meditation rewires brains and improves physical health"
+    # A title of one or two words before a pipe is not cut ("Notes | Part two" says little either way).
+    assert title_of("<title>x</title>", "<h1>Field notes | Part two</h1>") == "Field notes | Part two"
+
+
+def test_a_host_name_before_the_title_without_a_separator_goes() -> None:
+    got = title_of("<title>davidbau.com Vibe Coding</title>", "", url="https://davidbau.com/archives/2025/vibe.html")
+    assert got == "Vibe Coding"
+    # A brand's name may start a headline; only a host's name is cut so.
+    docker = title_of(SITE.format("Docker") + "<title>Docker Hardened Images: Validated</title>", "")
+    assert docker == "Docker Hardened Images: Validated"
+
+
+def test_a_title_in_utf8_read_as_latin1_is_read_back() -> None:
+    garbled = "How To Get Toddlers To Sleep – JOHNSON\u00e2\u0080\u0099S\u00c2\u00ae"
+    got = title_of(f'<meta property="og:title" content="{garbled}">', "", url="https://www.johnsonsbaby.com/sleep")
+    assert got == "How To Get Toddlers To Sleep"
+
+
 @pytest.mark.parametrize(
     ("title", "host", "expected"),
     [
