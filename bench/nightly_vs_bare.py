@@ -7,8 +7,9 @@ timing. Each repeat, side by side:
 
 - the nightly: `flows.nightly.nightly(sources=["mpi"])` into a fresh digest (night 1, from scratch), wall clock,
   split into stages from Prefect's own task-run records of that flow run (each task run's start to end time):
-  crawl ("known pages" + "crawl"), extract, store, dedupe + optimize ("dedupe" + "optimize search"); "Prefect and
-  other" is the wall time minus the sum of those;
+  crawl ("known pages" + "crawl"), extract ("follow crawl", which starts pages on the workers while the crawl
+  fetches, + "extract", which finishes once it has ended), store, dedupe + optimize ("dedupe" + "optimize
+  search"); "Prefect and other" is the wall time minus the union of those;
 - the baseline: bare Scrapy fetching exactly the URLs the nightly got a response for (sitemaps, listing pages,
   publication pages, PDFs, as recorded in its run directory; robots.txt is fetched by Scrapy's own middleware),
   a minimal spider that only writes the HTML publication pages to disk, run in a subprocess like the nightly's
@@ -27,12 +28,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +52,7 @@ STAGES = ("crawl", "extract", "store", "dedupe + optimize")
 TASK_STAGES = {
     "known pages": "crawl",
     "crawl": "crawl",
+    "follow crawl": "extract",  # extraction while the crawl fetches (flows.nightly.follow_crawl)
     "extract": "extract",
     "store": "store",
     "dedupe": "dedupe + optimize",
@@ -336,6 +340,34 @@ def _real(urls: list[str], real: str, mirror: str) -> list[str]:
     return [real.rstrip("/") + u[len(mirror.rstrip("/")) :] if u.startswith(mirror) else u for u in urls]
 
 
+@contextmanager
+def served(n: int, own_process: bool) -> Iterator[str]:
+    """The scaled MPI mirror of `n` publications, indexed, in this process (a thread) or a process of its own."""
+    from mirrors import SITES
+    from mirrors.scaled import register
+    from mirrors.server import MirrorServer
+
+    if not own_process:
+        name = register(n)
+        with MirrorServer(name) as server:
+            SITES[name].rendering(server.base_url)  # index the scaled site now, not during the first crawl
+            yield server.base_url
+        return
+    # Its own process: the mirror's threads then share no interpreter lock with the flow (Prefect, the extraction
+    # pool's bookkeeping), as a real site would not.
+    cmd = [sys.executable, "-m", "mirrors.scaled", "--n", str(n), "--port", "0", "--quiet"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()  # printed once the site is indexed
+        if not url.startswith("http://"):
+            raise SystemExit(f"the mirror process did not start: {url!r}")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def _warm_up() -> None:
     """A flow that does nothing, run once so Prefect's server is up before the clock starts."""
 
@@ -348,6 +380,7 @@ def main() -> None:
     parser.add_argument("--bare-crawl", type=Path, help=argparse.SUPPRESS)  # the baseline's Scrapy subprocess
     parser.add_argument("--crawl-only", action="store_true", help="the crawl against bare Scrapy, no Prefect")
     parser.add_argument("--profile", type=Path, help="with --crawl-only: cProfile each crawl process into DIR")
+    parser.add_argument("--mirror-process", action="store_true", help="serve the mirror from a process of its own")
     args = parser.parse_args()
     if args.bare_crawl:
         bare_crawl(args.bare_crawl)
@@ -360,23 +393,21 @@ def main() -> None:
 
     from flows.nightly import nightly
     from migdigest.config import load_config
-    from mirrors import SITES
-    from mirrors.scaled import register
-    from mirrors.server import MirrorServer
+    from mirrors.scaled import site_name
 
     source = load_config().source("mpi")
-    name = register(args.n)
+    name = site_name(args.n, 0, 1)
     flow(name="warm-up")(_warm_up)()  # start Prefect's ephemeral server outside the timings
     nights: list[NightlyRun] = []
     bares: list[BareRun] = []
     fetched: list[Fetched] = []
-    with MirrorServer(name) as server:
-        SITES[name].rendering(server.base_url)  # index the scaled site now, not during the first crawl
-        settings = bare_settings(server.base_url)
+    loads = [os.getloadavg()[0]]
+    with served(args.n, args.mirror_process) as base_url:
+        settings = bare_settings(base_url)
         for _ in range(args.repeat):
             with tempfile.TemporaryDirectory(prefix="migdigest-bench-") as tmp:
-                night = run_nightly(nightly, Path(tmp), server.base_url)
-                urls = fetched_urls(night.run_dir, source, server.base_url)
+                night = run_nightly(nightly, Path(tmp), base_url)
+                urls = fetched_urls(night.run_dir, source, base_url)
                 bare = run_bare(urls, settings, Path(tmp) / "bare")
             nights.append(night)
             bares.append(bare)
@@ -399,7 +430,10 @@ def main() -> None:
     last, f = nights[-1], fetched[-1]
     robots = int(bool(settings["ROBOTSTXT_OBEY"]))
     repeats = f"{args.repeat} repeat{'s' if args.repeat != 1 else ''}"
-    print(f"scaled MPI mirror of {args.n} publications ({name}); {repeats}, a fresh digest each (night 1)")
+    loads.append(os.getloadavg()[0])
+    where = "a process of its own" if args.mirror_process else "a thread of this process"
+    print(f"scaled MPI mirror of {args.n} publications ({name}, served from {where}); {repeats}, a fresh digest "
+          f"each (night 1); load average {loads[0]:.1f} at the start, {loads[1]:.1f} at the end")  # fmt: skip
     print(
         f"pages fetched: nightly {last.responses} responses, bare Scrapy {bares[-1].responses} "
         f"({len(f.publications)} publication pages, {f.pdfs} PDFs, {f.discovery} sitemap and listing pages"
