@@ -72,6 +72,7 @@ class NightlyRun:
     responses: int
     busy: float = 0.0  # the union of the stages' spans (they may overlap)
     extract_tail: float = 0.0  # extraction's end minus the crawl's end: what extraction adds after the crawl
+    cpu: float = 0.0  # CPU seconds of this process and every process under it meanwhile (tree_cpu)
 
 
 @dataclass
@@ -82,6 +83,34 @@ class BareRun:
     extract: float
     responses: int
     pages: int
+    cpu: float = 0.0  # CPU seconds of this process and every process under it meanwhile (tree_cpu)
+
+
+def tree_cpu() -> float:
+    """CPU seconds (user + system) of this process and every process under it, ended ones included.
+
+    From /proc: each live process's own time plus the time of the children it has waited for (cutime, cstime),
+    so a crawl subprocess, the extraction workers (reaped by their forkserver) and their PDF readers all count;
+    the mirror's own process and Prefect's server too, on both sides. Less disturbed by other jobs than wall time.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        times[pid] = sum(int(x) for x in fields[11:15]) / tick  # utime, stime, cutime, cstime
+    mine = {os.getpid()}
+    grew = True
+    while grew:
+        found = {pid for pid, parent in parents.items() if parent in mine} - mine
+        grew = bool(found)
+        mine |= found
+    return sum(times[pid] for pid in mine)
 
 
 @dataclass
@@ -175,9 +204,9 @@ def stage_times(
 
 def run_nightly(nightly: Callable[..., Any], tmp: Path, base_url: str) -> NightlyRun:
     """Night 1 into a fresh digest under `tmp`, timed, with its stages read back from Prefect."""
-    started = time.perf_counter()
+    cpu, started = tree_cpu(), time.perf_counter()
     state = nightly(sources=["mpi"], db_path=tmp / "digest.db", base_urls={"mpi": base_url}, return_state=True)
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, tree_cpu() - cpu
     if not state.is_completed():
         raise SystemExit(f"the nightly flow ended {state.name}: {state.message}")
     report = state.result()
@@ -187,7 +216,7 @@ def run_nightly(nightly: Callable[..., Any], tmp: Path, base_url: str) -> Nightl
     (run_dir,) = (tmp / "runs" / "mpi").iterdir()
     stats = json.loads((run_dir / "stats.json").read_text(encoding="utf-8"))
     responses = int(stats.get("downloader/response_count", 0))
-    return NightlyRun(wall, stages, wall - flow_span, run_dir, responses, busy, tail)
+    return NightlyRun(wall, stages, wall - flow_span, run_dir, responses, busy, tail, cpu)
 
 
 def bare_settings(base_url: str) -> dict[str, Any]:
@@ -206,6 +235,7 @@ def run_bare(fetched: Fetched, settings: dict[str, Any], out: Path, extract: boo
     import trafilatura
 
     out.mkdir(parents=True)
+    cpu = tree_cpu()
     keep = {url: f"{i}.html" for i, url in enumerate(fetched.publications)}
     spec = out / "spec.json"
     spec.write_text(json.dumps({"urls": fetched.urls, "keep": keep, "settings": settings, "out": str(out)}))
@@ -222,12 +252,13 @@ def run_bare(fetched: Fetched, settings: dict[str, Any], out: Path, extract: boo
     stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
     bodies = [(url, (out / name).read_bytes()) for url, name in keep.items() if (out / name).exists()]
     if not extract:
-        return BareRun(scrapy_wall, 0.0, int(stats.get("downloader/response_count", 0)), len(bodies))
+        return BareRun(scrapy_wall, 0.0, int(stats.get("downloader/response_count", 0)), len(bodies), tree_cpu() - cpu)
     started = time.perf_counter()
     for url, html in bodies:
         trafilatura.extract(html, url=url)
     extract_s = time.perf_counter() - started
-    return BareRun(scrapy_wall, extract_s, int(stats.get("downloader/response_count", 0)), len(bodies))
+    responses = int(stats.get("downloader/response_count", 0))
+    return BareRun(scrapy_wall, extract_s, responses, len(bodies), tree_cpu() - cpu)
 
 
 def bare_crawl(spec_path: Path) -> None:
@@ -466,6 +497,12 @@ def main() -> None:
         "taxonomy, on every core; the baseline extracts the HTML only, in one process"
     )
     print(f"per repeat: {', '.join(f'{n.wall / b:.2f}x' for n, b in zip(nights, baseline, strict=True))}")
+    cpu_night, cpu_base = statistics.median([n.cpu for n in nights]), statistics.median([b.cpu for b in bares])
+    print(
+        f"CPU seconds (this process and all under it: crawl, workers, PDF readers, mirror, Prefect's server): "
+        f"nightly {cell([n.cpu for n in nights]).strip()}, baseline {cell([b.cpu for b in bares]).strip()}, "
+        f"nightly / baseline = {cpu_night / cpu_base:.2f}x"
+    )
     ratio = statistics.median([n.wall for n in nights]) / base
     print(f"nightly / baseline = {ratio:.2f}x (target <= {TARGET}x)")
 

@@ -358,8 +358,10 @@ def _result(
     return result
 
 
-# Pages per task while following a crawl: few, so a page waits little for the rest of its batch.
+# Pages per task while following a crawl: few, so a page waits little for the rest of its batch; more (up to the
+# maximum) when pages come faster than the workers take them.
 FOLLOW_BATCH = 8
+FOLLOW_MAX_BATCH = 32
 # The workers that follow a crawl run at the crawl's priority: niced (+5, tried in issue 20), they got almost no
 # CPU on a machine busy with other work, and the pages they left waited for the crawl's end (bench/README.md).
 
@@ -382,17 +384,26 @@ class Following:
     as `extract_run` does, and takes each page's output from what was started only if the page's record and its
     PDF's are the ones read now (discovery may have added a hint since, a page may have been fetched again); the
     rest is extracted then. Use it as a context manager: leaving it ends the workers.
+
+    While the crawl fetches, one core is left to it (and its site, when that is a mirror on this machine): pages
+    go to `workers - 1` workers (at least one), a few batches at a time; when it ends, the pages not yet handed
+    to them go to all `workers`.
     """
 
     def __init__(self, run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: int | None = None) -> None:
         self.run_dir, self.source, self.taxonomy = run_dir, source, taxonomy
         self.workers = workers or os.cpu_count() or 1
+        self.following_workers = max(1, self.workers - 1)
         self.started: dict[str, _Started] = {}  # by page URL: the last record started for it
         self.reused = 0  # pages whose output `finish()` took from what was started while the crawl fetched
         self._pdfs: dict[str, FetchedPage] = {}  # page URL -> its archived PDF, as fed
         self._waiting: dict[str, FetchedPage] = {}  # pages whose PDF is still to come
         self._stack = ExitStack()
-        self._pool: ProcessPoolExecutor | None = None  # started with the first page: a quiet night starts none
+        self._pools: list[ProcessPoolExecutor] = []  # every pool started and not yet ended
+        self._pool: ProcessPoolExecutor | None = None  # the one new pages go to; none before the first page
+        self._size = self.following_workers
+        self._backlog: list[_Job] = []  # ready while the crawl fetches, not yet handed to the following workers
+        self._in_flight: list[Future[list[Publication | Miss]]] = []
 
     def __enter__(self) -> Following:
         return self
@@ -413,10 +424,23 @@ class Following:
             else:
                 self._waiting.pop(page.url, None)  # fetched again: this record is the one
                 ready.append(page)
-        self._start([(page, self._pdfs.get(page.url)) for page in ready], FOLLOW_BATCH)
+        self._backlog += [(page, self._pdfs.get(page.url)) for page in ready]
+        # A few batches at a time: the workers are never idle between two feeds, and what they have not been given
+        # when the crawl ends goes to every worker, not to a queue of the following ones (cancelling queued work
+        # races with a pool that breaks; CPython 3.11 then fails in its own thread).
+        self._in_flight = [future for future in self._in_flight if not future.done()]
+        slots = 2 * self._size - len(self._in_flight)
+        if slots > 0 and self._backlog:
+            size = min(FOLLOW_MAX_BATCH, max(FOLLOW_BATCH, -(-len(self._backlog) // slots)))
+            jobs, self._backlog = self._backlog[: size * slots], self._backlog[size * slots :]
+            self._in_flight += self._start(jobs, size)
 
     def finish(self) -> ExtractResult:
         """Once the crawl has ended: the run's result, the same as `extract_run(run_dir, ...)` gives."""
+        if self._size < self.workers:
+            # What the following workers were not given goes, with the rest, to a pool of every worker; the few
+            # batches they have are finished there.
+            self._size, self._pool, self._backlog = self.workers, None, []
         pages = read_pages(self.run_dir)
         jobs = jobs_of(pages)
         late = [job for job in jobs if not self._same(job)]
@@ -444,17 +468,20 @@ class Following:
         started = self.started.get(job[0].url)
         return started is not None and (started.page, started.pdf) == job
 
-    def _start(self, jobs: list[_Job], size: int) -> None:
+    def _start(self, jobs: list[_Job], size: int) -> list[Future[list[Publication | Miss]]]:
         jobs = [job for job in jobs if not self._same(job)]
+        futures = []
         for i in range(0, len(jobs), size):
             batch = jobs[i : i + size]
-            future = self._submit(batch)
+            futures.append(self._submit(batch))
             for n, (page, pdf) in enumerate(batch):
-                self.started[page.url] = _Started(page, pdf, future, n)
+                self.started[page.url] = _Started(page, pdf, futures[-1], n)
+        return futures
 
     def _submit(self, batch: list[_Job]) -> Future[list[Publication | Miss]]:
         if self._pool is None:
-            self._pool = self._stack.enter_context(_pool(self.workers))
+            self._pool = self._stack.enter_context(_pool(self._size))
+            self._pools.append(self._pool)
         try:
             # The taxonomy travels as its path (see Taxonomy.__reduce__): workers compile it at most once.
             return self._pool.submit(_process_batch, self.run_dir, self.source, self.taxonomy, batch)
@@ -464,9 +491,9 @@ class Following:
             return self._submit(batch)
 
     def _close(self) -> None:
-        """End the current pool (killing its workers first if it broke); the next page starts a new one."""
-        if self._pool is not None and getattr(self._pool, "_broken", False):
-            _kill_workers(self._pool)
+        """End every pool (killing the workers of a broken one first); the next page starts a new one."""
+        for pool in self._pools:
+            if getattr(pool, "_broken", False):
+                _kill_workers(pool)
         self._stack.close()
-        self._stack = ExitStack()
-        self._pool = None
+        self._stack, self._pools, self._pool = ExitStack(), [], None
