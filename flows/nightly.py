@@ -276,7 +276,8 @@ def _source_night(
         with Following(run_dir, source, taxonomy=taxonomy) as following:
             failed: Exception | None = None
             try:
-                follow_crawl(whole(following), run_dir, _ended(future))
+                if settings.extract_while_crawling:
+                    follow_crawl(whole(following), run_dir, _ended(future))
             except Exception as exc:  # the crawl goes on to its end all the same, as when extraction followed it
                 failed = exc
             outcome = future.result()

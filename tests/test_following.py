@@ -207,3 +207,34 @@ def test_a_worker_killed_while_following_loses_no_page(tmp_path: Path) -> None:
     alone = extract_run(run, source, taxonomy=taxonomy, workers=1)
     assert len(alone.publications) == 72
     assert _everything(followed) == _everything(alone)
+
+
+@pytest.mark.slow
+def test_a_night_that_extracts_after_the_crawl_stores_what_a_following_night_stores(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from flows.nightly import nightly
+    from tests.test_fault_matrix import digest_hash
+    from tests.test_faults_process import _config
+
+    digests = {}
+    with MirrorServer("cgd") as server:
+        for following in (True, False):
+            config = _config(tmp_path / f"config-{following}", "cgd", {"extract_while_crawling": following})
+            db = tmp_path / f"night-{following}" / "digest.db"
+            state = nightly(
+                sources=["cgd"], db_path=db, base_urls={"cgd": server.base_url}, config_dir=config, return_state=True
+            )
+            (row,) = state.result()
+            assert row["status"] == "ok", row
+            digests[following] = digest_hash(db)
+            assert state.state_details.flow_run_id is not None
+            flow_run = FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+            with get_client(sync_client=True) as client:
+                tasks = {run.name.rsplit("-", 1)[0] for run in client.read_task_runs(flow_run_filter=flow_run)}
+            assert ("follow crawl" in tasks) is following, tasks
+    assert digests[True] == digests[False]
+    assert digests[True][1] == len(SITES["cgd"].publications())
