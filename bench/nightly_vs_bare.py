@@ -7,8 +7,9 @@ timing. Each repeat, side by side:
 
 - the nightly: `flows.nightly.nightly(sources=["mpi"])` into a fresh digest (night 1, from scratch), wall clock,
   split into stages from Prefect's own task-run records of that flow run (each task run's start to end time):
-  crawl ("known pages" + "crawl"), extract, store, dedupe + optimize ("dedupe" + "optimize search"); "Prefect and
-  other" is the wall time minus the sum of those;
+  crawl ("known pages" + "crawl"), extract ("follow crawl", which starts pages on the workers while the crawl
+  fetches, + "extract", which finishes once it has ended), store, dedupe + optimize ("dedupe" + "optimize
+  search"); "Prefect and other" is the wall time minus the union of those;
 - the baseline: bare Scrapy fetching exactly the URLs the nightly got a response for (sitemaps, listing pages,
   publication pages, PDFs, as recorded in its run directory; robots.txt is fetched by Scrapy's own middleware),
   a minimal spider that only writes the HTML publication pages to disk, run in a subprocess like the nightly's
@@ -27,12 +28,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +52,7 @@ STAGES = ("crawl", "extract", "store", "dedupe + optimize")
 TASK_STAGES = {
     "known pages": "crawl",
     "crawl": "crawl",
+    "follow crawl": "extract",  # extraction while the crawl fetches (flows.nightly.follow_crawl)
     "extract": "extract",
     "store": "store",
     "dedupe": "dedupe + optimize",
@@ -68,6 +72,7 @@ class NightlyRun:
     responses: int
     busy: float = 0.0  # the union of the stages' spans (they may overlap)
     extract_tail: float = 0.0  # extraction's end minus the crawl's end: what extraction adds after the crawl
+    cpu: float = 0.0  # CPU seconds of this process and every process under it meanwhile (tree_cpu)
 
 
 @dataclass
@@ -78,6 +83,34 @@ class BareRun:
     extract: float
     responses: int
     pages: int
+    cpu: float = 0.0  # CPU seconds of this process and every process under it meanwhile (tree_cpu)
+
+
+def tree_cpu() -> float:
+    """CPU seconds (user + system) of this process and every process under it, ended ones included.
+
+    From /proc: each live process's own time plus the time of the children it has waited for (cutime, cstime),
+    so a crawl subprocess, the extraction workers (reaped by their forkserver) and their PDF readers all count;
+    the mirror's own process and Prefect's server too, on both sides. Less disturbed by other jobs than wall time.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        times[pid] = sum(int(x) for x in fields[11:15]) / tick  # utime, stime, cutime, cstime
+    mine = {os.getpid()}
+    grew = True
+    while grew:
+        found = {pid for pid, parent in parents.items() if parent in mine} - mine
+        grew = bool(found)
+        mine |= found
+    return sum(times[pid] for pid in mine)
 
 
 @dataclass
@@ -171,9 +204,9 @@ def stage_times(
 
 def run_nightly(nightly: Callable[..., Any], tmp: Path, base_url: str) -> NightlyRun:
     """Night 1 into a fresh digest under `tmp`, timed, with its stages read back from Prefect."""
-    started = time.perf_counter()
+    cpu, started = tree_cpu(), time.perf_counter()
     state = nightly(sources=["mpi"], db_path=tmp / "digest.db", base_urls={"mpi": base_url}, return_state=True)
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, tree_cpu() - cpu
     if not state.is_completed():
         raise SystemExit(f"the nightly flow ended {state.name}: {state.message}")
     report = state.result()
@@ -183,7 +216,7 @@ def run_nightly(nightly: Callable[..., Any], tmp: Path, base_url: str) -> Nightl
     (run_dir,) = (tmp / "runs" / "mpi").iterdir()
     stats = json.loads((run_dir / "stats.json").read_text(encoding="utf-8"))
     responses = int(stats.get("downloader/response_count", 0))
-    return NightlyRun(wall, stages, wall - flow_span, run_dir, responses, busy, tail)
+    return NightlyRun(wall, stages, wall - flow_span, run_dir, responses, busy, tail, cpu)
 
 
 def bare_settings(base_url: str) -> dict[str, Any]:
@@ -202,6 +235,7 @@ def run_bare(fetched: Fetched, settings: dict[str, Any], out: Path, extract: boo
     import trafilatura
 
     out.mkdir(parents=True)
+    cpu = tree_cpu()
     keep = {url: f"{i}.html" for i, url in enumerate(fetched.publications)}
     spec = out / "spec.json"
     spec.write_text(json.dumps({"urls": fetched.urls, "keep": keep, "settings": settings, "out": str(out)}))
@@ -218,12 +252,13 @@ def run_bare(fetched: Fetched, settings: dict[str, Any], out: Path, extract: boo
     stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
     bodies = [(url, (out / name).read_bytes()) for url, name in keep.items() if (out / name).exists()]
     if not extract:
-        return BareRun(scrapy_wall, 0.0, int(stats.get("downloader/response_count", 0)), len(bodies))
+        return BareRun(scrapy_wall, 0.0, int(stats.get("downloader/response_count", 0)), len(bodies), tree_cpu() - cpu)
     started = time.perf_counter()
     for url, html in bodies:
         trafilatura.extract(html, url=url)
     extract_s = time.perf_counter() - started
-    return BareRun(scrapy_wall, extract_s, int(stats.get("downloader/response_count", 0)), len(bodies))
+    responses = int(stats.get("downloader/response_count", 0))
+    return BareRun(scrapy_wall, extract_s, responses, len(bodies), tree_cpu() - cpu)
 
 
 def bare_crawl(spec_path: Path) -> None:
@@ -336,6 +371,34 @@ def _real(urls: list[str], real: str, mirror: str) -> list[str]:
     return [real.rstrip("/") + u[len(mirror.rstrip("/")) :] if u.startswith(mirror) else u for u in urls]
 
 
+@contextmanager
+def served(n: int, own_process: bool) -> Iterator[str]:
+    """The scaled MPI mirror of `n` publications, indexed, in this process (a thread) or a process of its own."""
+    from mirrors import SITES
+    from mirrors.scaled import register
+    from mirrors.server import MirrorServer
+
+    if not own_process:
+        name = register(n)
+        with MirrorServer(name) as server:
+            SITES[name].rendering(server.base_url)  # index the scaled site now, not during the first crawl
+            yield server.base_url
+        return
+    # Its own process: the mirror's threads then share no interpreter lock with the flow (Prefect, the extraction
+    # pool's bookkeeping), as a real site would not.
+    cmd = [sys.executable, "-m", "mirrors.scaled", "--n", str(n), "--port", "0", "--quiet"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()  # printed once the site is indexed
+        if not url.startswith("http://"):
+            raise SystemExit(f"the mirror process did not start: {url!r}")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def _warm_up() -> None:
     """A flow that does nothing, run once so Prefect's server is up before the clock starts."""
 
@@ -348,6 +411,7 @@ def main() -> None:
     parser.add_argument("--bare-crawl", type=Path, help=argparse.SUPPRESS)  # the baseline's Scrapy subprocess
     parser.add_argument("--crawl-only", action="store_true", help="the crawl against bare Scrapy, no Prefect")
     parser.add_argument("--profile", type=Path, help="with --crawl-only: cProfile each crawl process into DIR")
+    parser.add_argument("--mirror-process", action="store_true", help="serve the mirror from a process of its own")
     args = parser.parse_args()
     if args.bare_crawl:
         bare_crawl(args.bare_crawl)
@@ -360,23 +424,21 @@ def main() -> None:
 
     from flows.nightly import nightly
     from migdigest.config import load_config
-    from mirrors import SITES
-    from mirrors.scaled import register
-    from mirrors.server import MirrorServer
+    from mirrors.scaled import site_name
 
     source = load_config().source("mpi")
-    name = register(args.n)
+    name = site_name(args.n, 0, 1)
     flow(name="warm-up")(_warm_up)()  # start Prefect's ephemeral server outside the timings
     nights: list[NightlyRun] = []
     bares: list[BareRun] = []
     fetched: list[Fetched] = []
-    with MirrorServer(name) as server:
-        SITES[name].rendering(server.base_url)  # index the scaled site now, not during the first crawl
-        settings = bare_settings(server.base_url)
+    loads = [os.getloadavg()[0]]
+    with served(args.n, args.mirror_process) as base_url:
+        settings = bare_settings(base_url)
         for _ in range(args.repeat):
             with tempfile.TemporaryDirectory(prefix="migdigest-bench-") as tmp:
-                night = run_nightly(nightly, Path(tmp), server.base_url)
-                urls = fetched_urls(night.run_dir, source, server.base_url)
+                night = run_nightly(nightly, Path(tmp), base_url)
+                urls = fetched_urls(night.run_dir, source, base_url)
                 bare = run_bare(urls, settings, Path(tmp) / "bare")
             nights.append(night)
             bares.append(bare)
@@ -399,7 +461,10 @@ def main() -> None:
     last, f = nights[-1], fetched[-1]
     robots = int(bool(settings["ROBOTSTXT_OBEY"]))
     repeats = f"{args.repeat} repeat{'s' if args.repeat != 1 else ''}"
-    print(f"scaled MPI mirror of {args.n} publications ({name}); {repeats}, a fresh digest each (night 1)")
+    loads.append(os.getloadavg()[0])
+    where = "a process of its own" if args.mirror_process else "a thread of this process"
+    print(f"scaled MPI mirror of {args.n} publications ({name}, served from {where}); {repeats}, a fresh digest "
+          f"each (night 1); load average {loads[0]:.1f} at the start, {loads[1]:.1f} at the end")  # fmt: skip
     print(
         f"pages fetched: nightly {last.responses} responses, bare Scrapy {bares[-1].responses} "
         f"({len(f.publications)} publication pages, {f.pdfs} PDFs, {f.discovery} sitemap and listing pages"
@@ -432,6 +497,12 @@ def main() -> None:
         "taxonomy, on every core; the baseline extracts the HTML only, in one process"
     )
     print(f"per repeat: {', '.join(f'{n.wall / b:.2f}x' for n, b in zip(nights, baseline, strict=True))}")
+    cpu_night, cpu_base = statistics.median([n.cpu for n in nights]), statistics.median([b.cpu for b in bares])
+    print(
+        f"CPU seconds (this process and all under it: crawl, workers, PDF readers, mirror, Prefect's server): "
+        f"nightly {cell([n.cpu for n in nights]).strip()}, baseline {cell([b.cpu for b in bares]).strip()}, "
+        f"nightly / baseline = {cpu_night / cpu_base:.2f}x"
+    )
     ratio = statistics.median([n.wall for n in nights]) / base
     print(f"nightly / baseline = {ratio:.2f}x (target <= {TARGET}x)")
 

@@ -6,10 +6,10 @@ import os
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
 from multiprocessing import get_context
@@ -228,6 +228,14 @@ def _pool(workers: int) -> Iterator[ProcessPoolExecutor]:
         lifeline.close()
 
 
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill a broken pool's workers, so that leaving it cannot hang."""
+    # CPython 3.11 terminates only the workers registered when the pool broke: one still starting then is
+    # joined while it blocks writing a result nobody reads, and leaving the pool hangs forever.
+    for worker in list((getattr(pool, "_processes", None) or {}).values()):
+        worker.kill()
+
+
 def _process_batch(run_dir: Path, source: Source, taxonomy: Taxonomy, batch: list[_Job]) -> list[Publication | Miss]:
     return [_process(run_dir, source, taxonomy, page, pdf) for page, pdf in batch]
 
@@ -245,10 +253,7 @@ def _pooled(
                 for future in as_completed(futures):
                     done[futures[future]] = future.result()
             except BrokenProcessPool:
-                # CPython 3.11 terminates only the workers registered when the pool broke: one still starting
-                # then is joined while it blocks writing a result nobody reads, and leaving `with` hangs forever.
-                for worker in list((getattr(pool, "_processes", None) or {}).values()):
-                    worker.kill()
+                _kill_workers(pool)
                 raise
     except BrokenProcessPool:
         pass  # a worker was killed (out of memory, a crash in a C library): the batches it left are redone below
@@ -278,18 +283,16 @@ def _one_by_one(run_dir: Path, source: Source, taxonomy: Taxonomy, jobs: list[_J
     return outputs
 
 
+def jobs_of(pages: list[FetchedPage]) -> list[_Job]:
+    """A run's pages to extract, in order, each with the PDF it links (PDFs are read with their publication)."""
+    pdfs = {page.hints["pdf_of"]: page for page in pages if page.hints.get("pdf_of")}
+    return [(page, pdfs.get(page.url)) for page in pages if not page.hints.get("pdf_of")]
+
+
 def extract_run(run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: int | None = None) -> ExtractResult:
     """Extract and tag every page a run fetched (on every core for big runs); non-publications are counted."""
-    result = ExtractResult(source=source.name)
-    seen: set[str] = set()
     pages = read_pages(run_dir)
-    pdfs = {page.hints["pdf_of"]: page for page in pages if page.hints.get("pdf_of")}
-    # PDFs are read with the publication that links them.
-    jobs = [(page, pdfs.get(page.url)) for page in pages if not page.hints.get("pdf_of")]
-    for pdf_url in dict.fromkeys(pdf.url for pdf in pdfs.values() if pdf.status in GONE_PDF):
-        result.pdfs_gone.append(pdf_url)
-        result.skipped[Skip.PDF_GONE] += 1
-        result.skips.append((pdf_url, Skip.PDF_GONE))
+    jobs = jobs_of(pages)
     workers = workers or os.cpu_count() or 1
     # PDF readers are forked from the extracting process, which is only safe where it has no other thread: a
     # threaded caller (the flow, a test with a server) extracts on a worker, even a single one.
@@ -301,6 +304,20 @@ def extract_run(run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: i
         outputs = _pooled(run_dir, source, taxonomy, batches, workers)
     else:
         outputs = _process_batch(run_dir, source, taxonomy, jobs)
+    return _result(run_dir, source, pages, jobs, outputs)
+
+
+def _result(
+    run_dir: Path, source: Source, pages: list[FetchedPage], jobs: list[_Job], outputs: list[Publication | Miss]
+) -> ExtractResult:
+    """A run's result from its jobs' outputs (in job order), its dead PDFs, failures and confirmed pages."""
+    result = ExtractResult(source=source.name)
+    seen: set[str] = set()
+    pdfs = {page.hints["pdf_of"]: page for page in pages if page.hints.get("pdf_of")}
+    for pdf_url in dict.fromkeys(pdf.url for pdf in pdfs.values() if pdf.status in GONE_PDF):
+        result.pdfs_gone.append(pdf_url)
+        result.skipped[Skip.PDF_GONE] += 1
+        result.skips.append((pdf_url, Skip.PDF_GONE))
     pdf_wanted = {page.url: page.hints["pdf_url"] for page in pages if page.hints.get("pdf_url")}
     failed = {f.url: f.kind for f in read_failures(run_dir)}
     for (page, _), out in zip(jobs, outputs, strict=True):
@@ -339,3 +356,144 @@ def extract_run(run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: i
             result.unchanged.append(key)
             result.unchanged_urls.append(rec.url)
     return result
+
+
+# Pages per task while following a crawl: few, so a page waits little for the rest of its batch; more (up to the
+# maximum) when pages come faster than the workers take them.
+FOLLOW_BATCH = 8
+FOLLOW_MAX_BATCH = 32
+# The workers that follow a crawl run at the crawl's priority: niced (+5, tried in issue 20), they got almost no
+# CPU on a machine busy with other work, and the pages they left waited for the crawl's end (bench/README.md).
+
+
+@dataclass
+class _Started:
+    """A page started on the pool, with the PDF it was started with, and where its output will be."""
+
+    page: FetchedPage
+    pdf: FetchedPage | None
+    future: Future[list[Publication | Miss]]
+    index: int  # its place in the future's batch
+
+
+class Following:
+    """The extract stage of a run while its crawl still writes it; `finish()` gives `extract_run`'s result exactly.
+
+    `feed()` takes pages as the crawl writes them (spiders.rundir.follow_pages) and starts each on the worker pool,
+    a page that links a PDF once that PDF is archived too. Once the crawl has ended, `finish()` reads the run whole,
+    as `extract_run` does, and takes each page's output from what was started only if the page's record and its
+    PDF's are the ones read now (discovery may have added a hint since, a page may have been fetched again); the
+    rest is extracted then. Use it as a context manager: leaving it ends the workers.
+
+    While the crawl fetches, one core is left to it (and its site, when that is a mirror on this machine): pages
+    go to `workers - 1` workers (at least one), a few batches at a time; when it ends, the pages not yet handed
+    to them go to all `workers`.
+    """
+
+    def __init__(self, run_dir: Path, source: Source, *, taxonomy: Taxonomy, workers: int | None = None) -> None:
+        self.run_dir, self.source, self.taxonomy = run_dir, source, taxonomy
+        self.workers = workers or os.cpu_count() or 1
+        self.following_workers = max(1, self.workers - 1)
+        self.started: dict[str, _Started] = {}  # by page URL: the last record started for it
+        self.reused = 0  # pages whose output `finish()` took from what was started while the crawl fetched
+        self._pdfs: dict[str, FetchedPage] = {}  # page URL -> its archived PDF, as fed
+        self._waiting: dict[str, FetchedPage] = {}  # pages whose PDF is still to come
+        self._stack = ExitStack()
+        self._pools: list[ProcessPoolExecutor] = []  # every pool started and not yet ended
+        self._pool: ProcessPoolExecutor | None = None  # the one new pages go to; none before the first page
+        self._size = self.following_workers
+        self._backlog: list[_Job] = []  # ready while the crawl fetches, not yet handed to the following workers
+        self._in_flight: list[Future[list[Publication | Miss]]] = []
+
+    def __enter__(self) -> Following:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stack.__exit__(*exc)
+
+    def feed(self, pages: Iterable[FetchedPage]) -> None:
+        """Start the pages a crawl has written since the last call; one waiting for its PDF starts with it."""
+        ready: list[FetchedPage] = []
+        for page in pages:
+            if of := page.hints.get("pdf_of"):
+                self._pdfs[of] = page
+                if of in self._waiting:
+                    ready.append(self._waiting.pop(of))
+            elif page.hints.get("pdf_url") and page.url not in self._pdfs:
+                self._waiting[page.url] = page
+            else:
+                self._waiting.pop(page.url, None)  # fetched again: this record is the one
+                ready.append(page)
+        self._backlog += [(page, self._pdfs.get(page.url)) for page in ready]
+        # A few batches at a time: the workers are never idle between two feeds, and what they have not been given
+        # when the crawl ends goes to every worker, not to a queue of the following ones (cancelling queued work
+        # races with a pool that breaks; CPython 3.11 then fails in its own thread).
+        self._in_flight = [future for future in self._in_flight if not future.done()]
+        slots = 2 * self._size - len(self._in_flight)
+        if slots > 0 and self._backlog:
+            size = min(FOLLOW_MAX_BATCH, max(FOLLOW_BATCH, -(-len(self._backlog) // slots)))
+            jobs, self._backlog = self._backlog[: size * slots], self._backlog[size * slots :]
+            self._in_flight += self._start(jobs, size)
+
+    def finish(self) -> ExtractResult:
+        """Once the crawl has ended: the run's result, the same as `extract_run(run_dir, ...)` gives."""
+        if self._size < self.workers:
+            # What the following workers were not given goes, with the rest, to a pool of every worker; the few
+            # batches they have are finished there.
+            self._size, self._pool, self._backlog = self.workers, None, []
+        pages = read_pages(self.run_dir)
+        jobs = jobs_of(pages)
+        late = [job for job in jobs if not self._same(job)]
+        self.reused = len(jobs) - len(late)
+        self._start(late, max(FOLLOW_BATCH, len(late) // (self.workers * 4)))
+        outputs: list[Publication | Miss] = []
+        undone: list[int] = []
+        for i, (page, _) in enumerate(jobs):
+            started = self.started[page.url]
+            try:
+                outputs.append(started.future.result()[started.index])
+            except BrokenProcessPool:
+                # A worker was killed (out of memory, a crash in a C library): its pages are redone below.
+                outputs.append(("error", Failure.WORKER_DIED))
+                undone.append(i)
+        if undone:
+            self._close()
+            # One by one, as extract_run does: the page that kills a worker is found and lost alone.
+            redone = _one_by_one(self.run_dir, self.source, self.taxonomy, [jobs[i] for i in undone])
+            for i, out in zip(undone, redone, strict=True):
+                outputs[i] = out
+        return _result(self.run_dir, self.source, pages, jobs, outputs)
+
+    def _same(self, job: _Job) -> bool:
+        started = self.started.get(job[0].url)
+        return started is not None and (started.page, started.pdf) == job
+
+    def _start(self, jobs: list[_Job], size: int) -> list[Future[list[Publication | Miss]]]:
+        jobs = [job for job in jobs if not self._same(job)]
+        futures = []
+        for i in range(0, len(jobs), size):
+            batch = jobs[i : i + size]
+            futures.append(self._submit(batch))
+            for n, (page, pdf) in enumerate(batch):
+                self.started[page.url] = _Started(page, pdf, futures[-1], n)
+        return futures
+
+    def _submit(self, batch: list[_Job]) -> Future[list[Publication | Miss]]:
+        if self._pool is None:
+            self._pool = self._stack.enter_context(_pool(self._size))
+            self._pools.append(self._pool)
+        try:
+            # The taxonomy travels as its path (see Taxonomy.__reduce__): workers compile it at most once.
+            return self._pool.submit(_process_batch, self.run_dir, self.source, self.taxonomy, batch)
+        except BrokenProcessPool:
+            # A worker died: the pages it had are redone by finish(); the next ones go to a new pool.
+            self._close()
+            return self._submit(batch)
+
+    def _close(self) -> None:
+        """End every pool (killing the workers of a broken one first); the next page starts a new one."""
+        for pool in self._pools:
+            if getattr(pool, "_broken", False):
+                _kill_workers(pool)
+        self._stack.close()
+        self._stack, self._pools, self._pool = ExitStack(), [], None

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +19,7 @@ from prefect.futures import PrefectConcurrentFuture, PrefectFuture
 from prefect.utilities.annotations import quote
 
 from extract.dedupe import DocText, cluster
-from extract.stage import ExtractResult, extract_run, start_workers
+from extract.stage import ExtractResult, Following, extract_run, start_workers
 from extract.taxonomy import Taxonomy, load_taxonomy
 from flows.progress import report
 from flows.storing import apply_result
@@ -28,7 +30,7 @@ from migdigest.taxonomy import taxonomy_path
 from spiders.challenge import source_blocked
 from spiders.crawl import CrawlOutcome, allow_crawls, run_crawl, stop_crawls
 from spiders.incremental import page_key
-from spiders.rundir import count_discovered, count_pages, read_failures
+from spiders.rundir import count_discovered, count_pages, follow_pages, read_failures
 from storage import Digest
 from storage.digest import PDF_MAX_ATTEMPTS, REVISIT_MAX_DAYS
 from storage.lock import digest_lock
@@ -85,6 +87,35 @@ def extract_source(source: Source, run_dir: Path, taxonomy: Taxonomy) -> Extract
     result = extract_run(run_dir, source, taxonomy=taxonomy)
     report(source.name, "extracted", len(result.publications))
     return result
+
+
+@task(name="follow crawl", cache_policy=NO_CACHE)
+def follow_crawl(following: Following, run_dir: Path, ended: Callable[[float], bool]) -> int:
+    """Start extracting a source's pages as its crawl writes them, until it has ended; how many pages were fed."""
+    fed = 0
+    for pages in follow_pages(run_dir, ended):
+        following.feed(pages)
+        fed += len(pages)
+    return fed
+
+
+@task(name="extract", cache_policy=NO_CACHE)
+def extract_followed(source: Source, following: Following) -> ExtractResult:
+    """Extract what a crawl fetched and `follow_crawl` has not yet (once the crawl has ended): the run's result."""
+    report(source.name, "extracting")
+    result = following.finish()
+    report(source.name, "extracted", len(result.publications))
+    get_run_logger().info(
+        "source %s: %d of the run's pages extracted while the crawl fetched", source.name, following.reused
+    )
+    return result
+
+
+def _ended(future: PrefectFuture[Any]) -> Callable[[float], bool]:
+    """Wait up to the seconds given for the task behind `future` to end (its retries included); True once it has."""
+    ended = threading.Event()
+    future.add_done_callback(lambda _: ended.set())
+    return ended.wait
 
 
 @task(name="store", cache_policy=NO_CACHE)
@@ -231,20 +262,31 @@ def _source_night(
     name: str,
     source: Source,
     future: PrefectFuture[CrawlOutcome],
+    run_dir: Path,
     db_path: Path,
     taxonomy: Taxonomy,
     settings: Settings,
     started: tuple[str, float],
     run_id: int | None,
 ) -> dict[str, Any]:
-    """Extract and store one crawled source; any exception fails this source only, with its step and reason."""
+    """Extract (while it is crawled) and store one source; any exception fails this source only, with its step."""
     step, stored, skipped = "crawl", 0, {}
     try:
-        outcome = future.result()
-        step = "extract"
-        result = extract_source.with_options(timeout_seconds=settings.extract_time_limit)(
-            source, outcome.run_dir, whole(taxonomy)
-        )
+        # The crawl stays a process of its own; its pages go to the extraction workers as it writes them.
+        with Following(run_dir, source, taxonomy=taxonomy) as following:
+            failed: Exception | None = None
+            try:
+                if settings.extract_while_crawling:
+                    follow_crawl(whole(following), run_dir, _ended(future))
+            except Exception as exc:  # the crawl goes on to its end all the same, as when extraction followed it
+                failed = exc
+            outcome = future.result()
+            step = "extract"
+            if failed is not None:
+                raise failed
+            result = extract_followed.with_options(timeout_seconds=settings.extract_time_limit)(
+                source, whole(following)
+            )
         stats = run_stats(name, started[0], outcome, result)
         stats.duration_s = round(time.perf_counter() - started[1], 2)
         step = "store"
@@ -328,8 +370,9 @@ def _night(
             )
         for name, future in futures.items():
             row = _source_night(
-                name, chosen[name], future, db_path, taxonomy, settings, started[name], run_ids.get(name)
-            )
+                name, chosen[name], future, runs_dir / name / stamp, db_path, taxonomy, settings, started[name],
+                run_ids.get(name),
+            )  # fmt: skip
             report_rows.append(row)
             finished.add(name)
     except BaseException:

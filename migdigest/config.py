@@ -223,6 +223,10 @@ class Settings(_Strict):
     stop_grace: float = Field(default=30.0, gt=0, description="between SIGTERM and SIGKILL of a crawl process")
     extract_time_limit: float = Field(default=3600.0, gt=0, description="one source's extraction task")
     store_time_limit: float = Field(default=1800.0, gt=0, description="one source's store task")
+    # Off, the nightly extracts a source's pages only once its crawl has ended, as before issue 20 (bench/README.md).
+    extract_while_crawling: bool = Field(
+        default=True, description="the nightly extracts pages while the crawl still fetches them"
+    )
     store: StoreSettings = Field(default=StoreSettings(), description="the object store of runs and snapshots")
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from io import BytesIO
@@ -302,6 +302,60 @@ def _with_hints(page: FetchedPage, hints: dict[str, dict[str, str]]) -> FetchedP
         state.setdefault(sign, value)
     page.fetch_state = state
     return page
+
+
+class PageTail:
+    """The pages of a run as a running crawl appends them: each `new_pages()` gives those written since the last.
+
+    Only whole lines are read, and the writer flushes a page's line after its WARC record: a page is never seen
+    before its body is in the archive. Hints are merged as discovery knew them at that moment; one it records
+    later is in `read_pages` once the crawl has ended.
+    """
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+        self.offsets = {PAGES: 0, DISCOVERED: 0}
+        self.hints: dict[str, dict[str, str]] = {}
+
+    def _new_records(self, name: str, cls: type[_R]) -> list[_R]:
+        try:
+            with (self.run_dir / name).open("rb") as handle:
+                handle.seek(self.offsets[name])
+                data = handle.read()
+        except FileNotFoundError:
+            return []  # the crawl has not opened its files yet
+        whole = data.rfind(b"\n") + 1  # a last line still being written is read whole next time
+        self.offsets[name] += whole
+        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        records = []
+        for line in data[:whole].splitlines():
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut by a crawl killed mid-write (a retry appends after it), as read_pages skips
+            records.append(cls(**{k: v for k, v in rec.items() if k in known}))
+        return records
+
+    def new_pages(self) -> list[FetchedPage]:
+        """Pages written since the last call, with the hints discovery recorded so far."""
+        for found in self._new_records(DISCOVERED, DiscoveredRecord):
+            _merge_hints(self.hints, found)
+        return [_with_hints(page, self.hints) for page in self._new_records(PAGES, FetchedPage)]
+
+
+def follow_pages(run_dir: Path, wait_end: Callable[[float], bool], poll: float = 0.5) -> Iterator[list[FetchedPage]]:
+    """The pages of a run in batches as its crawl writes them, until the crawl has ended and all are given.
+
+    `wait_end(seconds)` waits up to that long for the crawl to end and says whether it has (`Event.wait`): the
+    last batch comes as soon as it ends, not a poll later.
+    """
+    tail = PageTail(run_dir)
+    while True:
+        ended = wait_end(poll)  # asked before reading: what the crawl wrote before it ended is in this read
+        if pages := tail.new_pages():
+            yield pages
+        if ended:
+            return
 
 
 def read_body(run_dir: Path, page: FetchedPage) -> bytes:
