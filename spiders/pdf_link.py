@@ -7,6 +7,7 @@ extractor, which reports it, so that both take the same one.
 from __future__ import annotations
 
 import re
+import threading
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -32,6 +33,51 @@ _LABEL = re.compile(
     r"publication|brief)|pdf|télécharger|herunterladen|descargar|scaricare|baixar|rapport complet)\b",
     re.IGNORECASE,
 )
+
+
+# What a link must have to be a candidate: "pdf" in its href or type, or a download attribute. Selected in one XPath
+# (libxml2's C) so that Python looks at the few candidates, not at every link of the page: 0.65 ms a page saved on
+# the scaled MPI mirror (bench/README.md, issue 20).
+_HAS_PDF = "contains(translate(@href, 'PDF', 'pdf'), 'pdf') or contains(translate(@type, 'PDF', 'pdf'), 'pdf')"
+_CANDIDATES = f"descendant-or-self::a[@href][{_HAS_PDF} or @download] | descendant-or-self::link[@href][{_HAS_PDF}]"
+# Compiled expressions, per thread (lxml's compiled XPath is not to be shared between threads): compiling a
+# configured CSS selector cost ~0.3 ms for every page (bench/README.md, issue 20).
+_compiled = threading.local()
+
+
+def _xpath(expression: str) -> etree.XPath:
+    cache: dict[str, etree.XPath] = _compiled.__dict__.setdefault("xpath", {})
+    if expression not in cache:
+        cache[expression] = etree.XPath(expression)
+    return cache[expression]
+
+
+def _css(selector: str) -> etree.XPath:
+    cache: dict[str, etree.XPath] = _compiled.__dict__.setdefault("css", {})
+    if selector not in cache:
+        cache[selector] = CSSSelector(selector)
+    return cache[selector]
+
+
+# No page can name a PDF without one of these in its bytes (an ASCII-compatible encoding assumed: see may_name_pdf).
+_MAYBE = re.compile(rb"pdf|download", re.IGNORECASE)
+
+
+def may_name_pdf(body: bytes, encoding: str) -> bool:
+    """False only when the page surely names no PDF: its bytes hold neither "pdf" nor "download" (no parse needed)."""
+    if encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32", "utf16", "utf32")):
+        return True  # "pdf" is not ASCII bytes there: ask the parse
+    return _MAYBE.search(body) is not None
+
+
+def _absolute(page_url: str, href: str) -> str | None:
+    """`href` resolved against the page, or None when it is no URL at all (urllib rejects e.g. "http://[x]/")."""
+    try:
+        url = urljoin(page_url, href)
+        urlsplit(url).hostname  # noqa: B018  (raises on a malformed host)
+    except ValueError:
+        return None
+    return url
 
 
 def _is_pdf_href(href: str) -> bool:
@@ -70,22 +116,27 @@ def _place(link: etree._Element) -> str:
 def pdf_link(root: etree._Element, page_url: str, css: str | None = None) -> str | None:
     """The absolute URL of the page's own PDF, or None; a configured `css` selector is authoritative."""
     if css:
-        found = [str(el.get("href")) for el in CSSSelector(css)(root) if el.get("href")]
-        return urljoin(page_url, found[0].strip()) if found else None
+        found = [str(el.get("href")) for el in _css(css)(root) if el.get("href")]
+        return _absolute(page_url, found[0].strip()) if found else None
     for meta in root.iter("meta"):
         content = str(meta.get("content") or "").strip()
-        if str(meta.get("name") or "").lower() == "citation_pdf_url" and content:
-            return urljoin(page_url, content)
+        named = str(meta.get("name") or "").lower() == "citation_pdf_url"
+        if named and content and (url := _absolute(page_url, content)) is not None:
+            return url
     page = urlsplit(page_url)
     best: tuple[int, str] | None = None
-    for link in root.iter("a", "link"):
+    links: list[etree._Element] = _xpath(_CANDIDATES)(root)
+    for link in links:
         href = str(link.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
+        absolute = _absolute(page_url, href)
+        if absolute is None:
+            continue  # a malformed link is no publication's PDF, and must not cost the page
         is_pdf = _is_pdf_href(href) or (link.get("type") or "").lower() == "application/pdf"
         if link.tag == "link":
             if is_pdf and (link.get("rel") or "").lower() == "alternate":
-                return urljoin(page_url, href)
+                return absolute
             continue
         named = bool(_LABEL.search(_label(link)))
         if not (is_pdf or (named and link.get("download") is not None)):
@@ -93,7 +144,7 @@ def pdf_link(root: etree._Element, page_url: str, css: str | None = None) -> str
         place = _place(link)
         if place == "furniture":
             continue
-        target = urlsplit(urljoin(page_url, href))
+        target = urlsplit(absolute)
         if target.hostname and page.hostname and target.hostname != page.hostname and not named:
             continue  # another site's PDF cited in the text is a reference, not this publication
         # Named as the download beats merely linked from the text; a link outside any main content must be named.
@@ -101,5 +152,5 @@ def pdf_link(root: etree._Element, page_url: str, css: str | None = None) -> str
         if place == "page" and not named:
             continue
         if best is None or score > best[0]:
-            best = (score, urljoin(page_url, href))
+            best = (score, absolute)
     return best[1] if best else None

@@ -24,7 +24,7 @@ from spiders.challenge import CHALLENGES_STAT, RESPONSES_STAT, dominated
 from spiders.challenge_middleware import Challenged
 from spiders.incremental import KnownPages, page_key
 from spiders.items import CrawlFailure, Discovered, RawPage, Records, Seen
-from spiders.pdf_link import GONE_PDF, pdf_link
+from spiders.pdf_link import GONE_PDF, may_name_pdf, pdf_link
 
 Item = RawPage | CrawlFailure | Discovered | Seen | Records | scrapy.Request
 # Discovery's records go to the pipeline this many at a time (spiders.items.Records).
@@ -281,10 +281,13 @@ class SiteSpider(scrapy.Spider):
         """The publication's own PDF (spiders/pdf_link.py); a configured selector is authoritative."""
         if not isinstance(response, TextResponse):
             return None
+        css = self.source.selectors.pdf
+        if not css and not may_name_pdf(response.body, response.encoding):
+            return None  # no parse for a page that cannot name one (bench/README.md, issue 20)
         # Parsed from the bytes (parsel passes UTF-8 to lxml as is): response.selector decodes the page to text
         # and encodes it back first, a cost per page for nothing (bench/README.md, issue 20).
         root = Selector(body=response.body, encoding=response.encoding, type="html").root
-        return pdf_link(root, response.url, self.source.selectors.pdf)
+        return pdf_link(root, response.url, css)
 
     def parse_pdf(self, response: Response) -> Iterator[Item]:
         """Hand a publication's PDF to the pipeline."""

@@ -116,3 +116,35 @@ def test_a_pdf_that_answers_404_is_recorded_once_and_is_no_error(tmp_path: Path)
         run = db.last_runs(1)[0]
         assert json.loads(run["skipped"])["pdf_gone"] == 1
         assert run["errors"] == {}
+
+
+def test_a_malformed_link_is_passed_over_not_fatal() -> None:
+    # urllib raises ValueError on a bracketed host that is no IP address; the page and its real PDF must survive it.
+    bad = '<a href="http://[ccpa-preferences]/x.pdf">Download</a><a href="http://[consent]/">Settings</a>'
+    body = f'<main>{TEXT}{bad}<a href="/files/a-report.pdf">Download the report</a></main>'
+    assert found(page(body)) == "https://think.example.net/files/a-report.pdf"
+    head = '<meta name="citation_pdf_url" content="http://[nope]/a.pdf">'
+    assert found(page(f"<main>{TEXT}{bad}</main>", head)) is None
+
+
+def test_only_links_that_may_be_a_pdf_are_candidates_whatever_their_case() -> None:
+    upper = f'<main>{TEXT}<a href="/files/A-REPORT.PDF">Read it</a></main>'
+    assert found(page(upper)) == "https://think.example.net/files/A-REPORT.PDF"
+    typed = f'<main>{TEXT}<a href="/files/a-report" type="Application/PDF">Read it</a></main>'
+    assert found(page(typed)) == "https://think.example.net/files/a-report"
+    button = f'<main>{TEXT}<a href="/get?id=7" download>Download the full report</a></main>'
+    assert found(page(button)) == "https://think.example.net/get?id=7"
+    alternate = '<link rel="alternate" type="application/pdf" href="/files/alt">'
+    assert found(page(f"<main>{TEXT}</main>", alternate)) == "https://think.example.net/files/alt"
+
+
+def test_only_a_page_without_pdf_or_download_in_its_bytes_is_left_unparsed() -> None:
+    from spiders.pdf_link import may_name_pdf
+
+    assert not may_name_pdf(
+        f"<html><body><main>{TEXT}<a href='/a.html'>More</a></main></body></html>".encode(), "utf-8"
+    )
+    assert may_name_pdf(b"<a href='/x.PDF'>x</a>", "utf-8")
+    assert may_name_pdf(b"<a href='/x' DownLoad>x</a>", "cp1252")
+    # In UTF-16 "pdf" is not those three bytes: such a page is always parsed.
+    assert may_name_pdf("<p>nothing</p>".encode("utf-16"), "utf-16")
