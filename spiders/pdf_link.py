@@ -7,11 +7,12 @@ extractor, which reports it, so that both take the same one.
 from __future__ import annotations
 
 import re
-import threading
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
-from lxml.cssselect import CSSSelector
+
+from spiders.compiled import css as _css
+from spiders.compiled import xpath as _xpath
 
 # Answers for a PDF that say its link is dead for good: kept as the run's record of it, never a crawl error.
 GONE_PDF = (404, 410)
@@ -40,23 +41,6 @@ _LABEL = re.compile(
 # the scaled MPI mirror (bench/README.md, issue 20).
 _HAS_PDF = "contains(translate(@href, 'PDF', 'pdf'), 'pdf') or contains(translate(@type, 'PDF', 'pdf'), 'pdf')"
 _CANDIDATES = f"descendant-or-self::a[@href][{_HAS_PDF} or @download] | descendant-or-self::link[@href][{_HAS_PDF}]"
-# Compiled expressions, per thread (lxml's compiled XPath is not to be shared between threads): compiling a
-# configured CSS selector cost ~0.3 ms for every page (bench/README.md, issue 20).
-_compiled = threading.local()
-
-
-def _xpath(expression: str) -> etree.XPath:
-    cache: dict[str, etree.XPath] = _compiled.__dict__.setdefault("xpath", {})
-    if expression not in cache:
-        cache[expression] = etree.XPath(expression)
-    return cache[expression]
-
-
-def _css(selector: str) -> etree.XPath:
-    cache: dict[str, etree.XPath] = _compiled.__dict__.setdefault("css", {})
-    if selector not in cache:
-        cache[selector] = CSSSelector(selector)
-    return cache[selector]
 
 
 # No page can name a PDF without one of these in its bytes (an ASCII-compatible encoding assumed: see may_name_pdf).
