@@ -7,8 +7,10 @@ extractor, which reports it, so that both take the same one.
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import cssselect
 from lxml import etree
 
 from spiders.compiled import css as _css
@@ -45,13 +47,58 @@ _CANDIDATES = f"descendant-or-self::a[@href][{_HAS_PDF} or @download] | descenda
 
 # No page can name a PDF without one of these in its bytes (an ASCII-compatible encoding assumed: see may_name_pdf).
 _MAYBE = re.compile(rb"pdf|download", re.IGNORECASE)
+# A literal a selector needs (class, id, attribute value) is looked for in the bytes only when it is written the same
+# way there: no character that markup may escape or an encoding may change.
+_PLAIN = re.compile(r"[A-Za-z0-9_./:-]+")
+# Attribute operators whose value is part of the attribute's value (not "exists", not "!=").
+_CONTAINING = frozenset({"=", "~=", "|=", "^=", "$=", "*="})
+_NEEDED: dict[str, list[list[re.Pattern[bytes]]]] = {}
 
 
-def may_name_pdf(body: bytes, encoding: str) -> bool:
-    """False only when the page surely names no PDF: its bytes hold neither "pdf" nor "download" (no parse needed)."""
+def may_name_pdf(body: bytes, encoding: str, css: str | None = None) -> bool:
+    """False only when the page surely names no PDF, so it need not be parsed.
+
+    Without `css`: its bytes hold neither "pdf" nor "download". With `css` (a configured selector): no
+    alternative of the selector has all of its classes, ids and attribute values in the bytes.
+    """
     if encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32", "utf16", "utf32")):
-        return True  # "pdf" is not ASCII bytes there: ask the parse
-    return _MAYBE.search(body) is not None
+        return True  # an ASCII literal is not those bytes there: ask the parse
+    if not css:
+        return _MAYBE.search(body) is not None
+    return any(all(p.search(body) for p in needed) for needed in _needed(css))
+
+
+def _needed(css: str) -> list[list[re.Pattern[bytes]]]:
+    """Per alternative of a selector group, patterns of the literals a match needs in the page's bytes."""
+    if css not in _NEEDED:
+        found = []
+        for alternative in cssselect.parse(css):
+            literals: set[str] = set()
+            _literals(alternative.parsed_tree, literals)
+            found.append([re.compile(re.escape(x.encode()), re.IGNORECASE) for x in sorted(literals)])
+        _NEEDED[css] = found
+    return _NEEDED[css]
+
+
+def _literals(tree: Any, into: set[str]) -> None:
+    """Collect the classes, ids and attribute values a match of `tree` must have (never those under :not)."""
+    if isinstance(tree, cssselect.parser.CombinedSelector):
+        _literals(tree.selector, into)
+        _literals(tree.subselector, into)
+        return
+    if isinstance(tree, cssselect.parser.Class):
+        into.update(_plain(tree.class_name))
+    elif isinstance(tree, cssselect.parser.Hash):
+        into.update(_plain(tree.id))
+    elif isinstance(tree, cssselect.parser.Attrib) and tree.operator in _CONTAINING:
+        into.update(_plain(str(getattr(tree.value, "value", tree.value) or "")))
+    inner = getattr(tree, "selector", None)  # Element has none; :not(), :is(), :has() add nothing of their own
+    if inner is not None:
+        _literals(inner, into)
+
+
+def _plain(literal: str) -> list[str]:
+    return [literal] if _PLAIN.fullmatch(literal) else []
 
 
 def _absolute(page_url: str, href: str) -> str | None:

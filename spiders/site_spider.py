@@ -32,6 +32,10 @@ Item = RawPage | CrawlFailure | Discovered | Seen | Records | scrapy.Request
 _BATCH = 1000
 # Answers a known page may give that are news rather than errors: unchanged, gone.
 _KNOWN_ANSWERS = [304, 404, 410]
+# Discovery (sitemaps, feeds, listing pages) before the publications it found: a listing's pages follow one another,
+# and behind a LIFO queue of thousands of publications they were fetched one at a time at the end of the crawl, with
+# the other download slots idle (bench/README.md, issue 20).
+_DISCOVERY_PRIORITY = 1
 
 
 class SiteSpider(scrapy.Spider):
@@ -153,15 +157,20 @@ class SiteSpider(scrapy.Spider):
         """Seed requests for every configured sitemap, feed and listing."""
         found = self.source.discovery
         for url in found.sitemaps:
-            yield scrapy.Request(self.absolute(url), callback=self.parse_sitemap, errback=self.failed)
+            yield scrapy.Request(
+                self.absolute(url), callback=self.parse_sitemap, errback=self.failed, priority=_DISCOVERY_PRIORITY
+            )
         for url in found.feeds:
-            yield scrapy.Request(self.absolute(url), callback=self.parse_feed, errback=self.failed)
+            yield scrapy.Request(
+                self.absolute(url), callback=self.parse_feed, errback=self.failed, priority=_DISCOVERY_PRIORITY
+            )
         for listing in found.listings:
             yield scrapy.Request(
                 self.absolute(listing.url),
                 callback=self.parse_listing,
                 errback=self.failed,
                 cb_kwargs={"listing": listing, "depth": 1},
+                priority=_DISCOVERY_PRIORITY,
             )
 
     def parse_sitemap(self, response: Response) -> Iterator[Item]:
@@ -176,7 +185,9 @@ class SiteSpider(scrapy.Spider):
         for entry in sitemap:
             loc = self.absolute(entry.get("loc", ""))
             if sitemap.type == "sitemapindex":
-                yield scrapy.Request(loc, callback=self.parse_sitemap, errback=self.failed)
+                yield scrapy.Request(
+                    loc, callback=self.parse_sitemap, errback=self.failed, priority=_DISCOVERY_PRIORITY
+                )
             else:
                 yield from self.publication(loc, {"lastmod": entry.get("lastmod", "")})
 
@@ -229,6 +240,7 @@ class SiteSpider(scrapy.Spider):
                     callback=self.parse_listing,
                     errback=self.failed,
                     cb_kwargs={"listing": listing, "depth": depth + 1},
+                    priority=_DISCOVERY_PRIORITY,
                 )
 
     # -- fetching ------------------------------------------------------------------------------
@@ -288,7 +300,7 @@ class SiteSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return None
         selector = self.source.selectors.pdf
-        if not selector and not may_name_pdf(response.body, response.encoding):
+        if not may_name_pdf(response.body, response.encoding, selector):
             return None  # no parse for a page that cannot name one (bench/README.md, issue 20)
         return pdf_link(_html_root(response), response.url, selector)
 

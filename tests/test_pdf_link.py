@@ -148,3 +148,21 @@ def test_only_a_page_without_pdf_or_download_in_its_bytes_is_left_unparsed() -> 
     assert may_name_pdf(b"<a href='/x' DownLoad>x</a>", "cp1252")
     # In UTF-16 "pdf" is not those three bytes: such a page is always parsed.
     assert may_name_pdf("<p>nothing</p>".encode("utf-16"), "utf-16")
+
+
+def test_a_configured_selector_skips_only_pages_that_lack_what_it_needs() -> None:
+    from spiders.pdf_link import may_name_pdf
+
+    css = ".field--name-field-full-report a[type='application/pdf']"
+    with_pdf = page(f'<main>{TEXT}<div class="field--name-field-full-report"><a type="application/pdf" href="/r.pdf">'
+                    "Full report</a></div></main>")  # fmt: skip
+    assert found(with_pdf, css) == "https://think.example.net/r.pdf"
+    assert may_name_pdf(with_pdf.encode(), "utf-8", css)
+    # Without the container's class no match is possible, whatever else the page links to.
+    assert not may_name_pdf(page(f"<main>{TEXT}</main>").encode(), "utf-8", css)
+    # One alternative of a group is enough; what a match must NOT have (:not, !=) is never required.
+    assert may_name_pdf(b'<a class="dl" href="/x">x</a>', "utf-8", ".nothing a, a.dl")
+    assert may_name_pdf(b'<a href="/x">x</a>', "utf-8", "a:not(.nav)")
+    assert may_name_pdf(b'<a type="text/plain" href="/x">x</a>', "utf-8", "a[type!='application/pdf']")
+    # A value markup may escape (&) is not looked for in the bytes.
+    assert may_name_pdf(b'<a title="a&amp;b" href="/x">x</a>', "utf-8", "a[title='a&b']")
