@@ -323,7 +323,8 @@ def crawl_only(n: int, repeat: int, profile: Path | None, code: Path | None = No
             )
             timed("bare Scrapy", run_bare, fetched, settings, Path(tmp) / f"bare{r}", extract=False)
             timed(labels[2], run_bare, real, handler, Path(tmp) / f"handler{r}", extract=False)
-            print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in rows.items()), flush=True)
+            done = ", ".join(f"{k} {v[-1]:.2f} s ({cpu[k][-1]:.2f} s CPU)" for k, v in rows.items())
+            print(f"round {r + 1}: {done}", flush=True)
     base = statistics.median(rows["bare Scrapy"])
     print(f"crawl only, scaled MPI mirror of {n} publications; {repeat} rounds alternating; load average at the "
           f"start of each round: {', '.join(f'{x:.1f}' for x in loads)}")  # fmt: skip
