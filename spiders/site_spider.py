@@ -219,7 +219,7 @@ class SiteSpider(scrapy.Spider):
         keys = []
         for item in css(listing.item, "html")(root):
             href = _first_href(item, listing.link)
-            if href is None:
+            if not href:
                 continue
             keys.append(page_key(self.absolute(href, response.url)))
             hints = {"listing_url": response.url}
