@@ -24,6 +24,7 @@ _live_guard = threading.Lock()
 _stopping = threading.Event()  # set by stop_crawls(): a flow being stopped starts no new crawl
 # A directory: the crawl process runs under cProfile and leaves its stats there (benches only).
 PROFILE_ENV = "MIGDIGEST_CRAWL_PROFILE"
+PEAK_RSS_STAT = "migdigest/peak_rss_kb"  # in stats.json: the crawl process's own peak memory (see _peak_rss_kb)
 _POLL_S = 0.5  # how often a waiting flow looks at the crawl: its time limit, its progress
 
 
@@ -175,7 +176,23 @@ def _crawl_here(
     process.crawl(crawler, source=source, known=KnownPages.load(known_path))
     process.start()
     stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in crawler.stats.get_stats().items()}
+    stats[PEAK_RSS_STAT] = _peak_rss_kb()
     (out_dir / STATS).write_text(json.dumps(stats, indent=1, default=str), encoding="utf-8")
+
+
+def _peak_rss_kb() -> int | None:
+    """This process's own peak resident memory in KiB (the kernel's VmHWM), or None where /proc has none.
+
+    Not getrusage: its maximum also counts the parent's memory that fork copied before exec, so a crawl started
+    from a large process (a flow, a bench serving a mirror) would report its parent's size (bench/README.md).
+    """
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
 
 
 def _count_lines(path: Path, state: list[int]) -> int:
