@@ -15,6 +15,8 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	# PYTHONDONTWRITEBYTECODE is set nothing would ever be cached (imports then cost 2-3x).
 	$(BIN)/uv pip install -q --compile-bytecode --require-hashes --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	# The project's own modules too (the editable install compiles nothing): ~0.1 s of every crawl's start.
+	$(BIN)/python -m compileall -q cli extract flows migdigest outputs spiders storage
 	touch $@
 
 $(CHROMIUM):

@@ -292,13 +292,14 @@ def bare_crawl(spec_path: Path) -> None:
     (out / "stats.json").write_text(json.dumps(stats, indent=1), encoding="utf-8")
 
 
-def crawl_only(n: int, repeat: int, profile: Path | None) -> None:
+def crawl_only(n: int, repeat: int, profile: Path | None, code: Path | None = None) -> None:
     """The crawl alone against bare Scrapy on the same URLs, alternating, both timed with their subprocess start.
 
     Columns: the nightly's crawl process (`spiders.crawl.run_crawl`, a fresh run directory, night 1); bare Scrapy
     asking the mirror's URLs directly (as in the full bench); bare Scrapy asking the real site's URLs through the
     crawl's own download handler (spiders/mirror.py), so that the handler, which only the benches and demos use,
     is measured apart. `--profile DIR` leaves a cProfile of each crawl process in DIR (spiders.crawl.PROFILE_ENV).
+    `--code DIR` adds the crawl process run from another checkout's code (e.g. `git archive main`), side by side.
     """
     import os
     import resource
@@ -313,8 +314,9 @@ def crawl_only(n: int, repeat: int, profile: Path | None) -> None:
     source = load_config().source("mpi")
     name = register(n)
     labels = ("crawl", "bare Scrapy", "bare Scrapy, real URLs via the handler")
-    rows: dict[str, list[float]] = {label: [] for label in labels}
-    cpu: dict[str, list[float]] = {label: [] for label in labels}  # the crawl process's own CPU seconds
+    other = f"crawl, code of {code.name}" if code else None
+    rows: dict[str, list[float]] = {label: [] for label in (*labels, *([other] if other else []))}
+    cpu: dict[str, list[float]] = {label: [] for label in rows}  # the crawl process's own CPU seconds
     loads: list[float] = []
 
     def timed(label: str, run: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -322,7 +324,7 @@ def crawl_only(n: int, repeat: int, profile: Path | None) -> None:
         done = run(*args, **kwargs)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu[label].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-        rows[label].append(float(done.seconds if label == "crawl" else done.scrapy))
+        rows[label].append(float(done.seconds if label in ("crawl", other) else done.scrapy))
         return done
 
     with MirrorServer(name) as server, tempfile.TemporaryDirectory(prefix="migdigest-bench-") as tmp:
@@ -338,6 +340,15 @@ def crawl_only(n: int, repeat: int, profile: Path | None) -> None:
             os.environ.pop(PROFILE_ENV, None)
             if not outcome.ok:
                 raise SystemExit(f"the crawl failed: {outcome.describe()}")
+            if code and other:
+                here = Path.cwd()
+                os.chdir(code)  # `python -m spiders.crawl` finds the package in its working directory first
+                try:
+                    theirs = timed(other, run_crawl, source, Path(tmp) / f"code{r}" / "run", base_url=server.base_url)
+                finally:
+                    os.chdir(here)
+                if not theirs.ok:
+                    raise SystemExit(f"the crawl of {code} failed: {theirs.describe()}")
             fetched = fetched_urls(run_dir, source, server.base_url)
             real = Fetched(
                 [*_real(fetched.urls, source.base_url, server.base_url)],
@@ -347,7 +358,8 @@ def crawl_only(n: int, repeat: int, profile: Path | None) -> None:
             )
             timed("bare Scrapy", run_bare, fetched, settings, Path(tmp) / f"bare{r}", extract=False)
             timed(labels[2], run_bare, real, handler, Path(tmp) / f"handler{r}", extract=False)
-            print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in rows.items()), flush=True)
+            done = ", ".join(f"{k} {v[-1]:.2f} s ({cpu[k][-1]:.2f} s CPU)" for k, v in rows.items())
+            print(f"round {r + 1}: {done}", flush=True)
     base = statistics.median(rows["bare Scrapy"])
     print(f"crawl only, scaled MPI mirror of {n} publications; {repeat} rounds alternating; load average at the "
           f"start of each round: {', '.join(f'{x:.1f}' for x in loads)}")  # fmt: skip
@@ -358,6 +370,9 @@ def crawl_only(n: int, repeat: int, profile: Path | None) -> None:
         cpu_cell = f"{statistics.median(cpu[label]):.2f} ({min(cpu[label]):.2f}-{max(cpu[label]):.2f})"
         print(f"{label:42}{cell:>26}{statistics.median(values) / base:>7.2f}x"
               f"{cpu_cell:>26}{statistics.median(cpu[label]) / base_cpu:>7.2f}x")  # fmt: skip
+    if other:
+        mine = [c / o for c, o in zip(cpu["crawl"], cpu[other], strict=True)]
+        print(f"crawl / {other} per round, CPU: {', '.join(f'{x:.2f}x' for x in mine)}")
     pairs = [c / b for c, b in zip(rows["crawl"], rows["bare Scrapy"], strict=True)]
     cpu_pairs = [c / b for c, b in zip(cpu["crawl"], cpu["bare Scrapy"], strict=True)]
     print(f"crawl / bare Scrapy per round: wall {', '.join(f'{x:.2f}x' for x in pairs)}; CPU "
@@ -412,12 +427,13 @@ def main() -> None:
     parser.add_argument("--crawl-only", action="store_true", help="the crawl against bare Scrapy, no Prefect")
     parser.add_argument("--profile", type=Path, help="with --crawl-only: cProfile each crawl process into DIR")
     parser.add_argument("--mirror-process", action="store_true", help="serve the mirror from a process of its own")
+    parser.add_argument("--code", type=Path, help="with --crawl-only: also the crawl from this checkout's code")
     args = parser.parse_args()
     if args.bare_crawl:
         bare_crawl(args.bare_crawl)
         return
     if args.crawl_only:
-        crawl_only(args.n, args.repeat, args.profile)
+        crawl_only(args.n, args.repeat, args.profile, args.code)
         return
 
     from prefect import flow

@@ -24,6 +24,7 @@ _live_guard = threading.Lock()
 _stopping = threading.Event()  # set by stop_crawls(): a flow being stopped starts no new crawl
 # A directory: the crawl process runs under cProfile and leaves its stats there (benches only).
 PROFILE_ENV = "MIGDIGEST_CRAWL_PROFILE"
+PEAK_RSS_STAT = "migdigest/peak_rss_kb"  # in stats.json: the crawl process's own peak memory (see _peak_rss_kb)
 _POLL_S = 0.5  # how often a waiting flow looks at the crawl: its time limit, its progress
 
 
@@ -131,6 +132,11 @@ def crawl_settings(
         # Scrapy starts this many asyncio tasks for every response's output (100 by default) so that items could
         # wait on an asynchronous pipeline; ours writes synchronously, so a few are as fast, for less work.
         "CONCURRENT_ITEMS": 4,
+        # Scrapy checks every callback call for a generator returning a value: inspect.getsource and ast.parse of
+        # the callback, ~0.5-1 ms per response, as its cache is keyed weakly by the bound method, made afresh for
+        # each call (so it never hits). mypy and the tests check our callbacks; bare Scrapy's non-generator
+        # callbacks skip the check (bench/README.md, issue 20).
+        "WARN_ON_GENERATOR_RETURN_VALUE": False,
         # Before HttpErrorMiddleware (50): a challenge answered with 403 or 503 is judged as one.
         "SPIDER_MIDDLEWARES": {"spiders.challenge_middleware.ChallengeMiddleware": 40},
         # Pending requests wait on disk, not in memory: a 10,000-URL sitemap must not grow the crawl's peak.
@@ -170,7 +176,23 @@ def _crawl_here(
     process.crawl(crawler, source=source, known=KnownPages.load(known_path))
     process.start()
     stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in crawler.stats.get_stats().items()}
+    stats[PEAK_RSS_STAT] = _peak_rss_kb()
     (out_dir / STATS).write_text(json.dumps(stats, indent=1, default=str), encoding="utf-8")
+
+
+def _peak_rss_kb() -> int | None:
+    """This process's own peak resident memory in KiB (the kernel's VmHWM), or None where /proc has none.
+
+    Not getrusage: its maximum also counts the parent's memory that fork copied before exec, so a crawl started
+    from a large process (a flow, a bench serving a mirror) would report its parent's size (bench/README.md).
+    """
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
 
 
 def _count_lines(path: Path, state: list[int]) -> int:
@@ -322,6 +344,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.watch_stdin:
         threading.Thread(target=_die_with_parent, name="parent-watch", daemon=True).start()
+    # warcio imports fsspec when it can, for opening files by URL, which the crawl never does (it hands warcio its
+    # own file): fsspec's import reads every installed package's entry points, 0.1-0.4 s of each crawl's start.
+    # None in sys.modules makes that optional import fail, as when fsspec is not installed (bench/README.md).
+    sys.modules.setdefault("fsspec", None)  # type: ignore[arg-type]
     profile = os.environ.get(PROFILE_ENV)
     if not profile:
         _crawl_here(args.spec, args.out, args.base_url, args.known, args.max_pages)

@@ -7,10 +7,14 @@ extractor, which reports it, so that both take the same one.
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import cssselect
 from lxml import etree
-from lxml.cssselect import CSSSelector
+
+from spiders.compiled import css as _css
+from spiders.compiled import xpath as _xpath
 
 # Answers for a PDF that say its link is dead for good: kept as the run's record of it, never a crawl error.
 GONE_PDF = (404, 410)
@@ -32,6 +36,79 @@ _LABEL = re.compile(
     r"publication|brief)|pdf|télécharger|herunterladen|descargar|scaricare|baixar|rapport complet)\b",
     re.IGNORECASE,
 )
+
+
+# What a link must have to be a candidate: "pdf" in its href or type, or a download attribute. Selected in one XPath
+# (libxml2's C) so that Python looks at the few candidates, not at every link of the page: 0.65 ms a page saved on
+# the scaled MPI mirror (bench/README.md, issue 20).
+_HAS_PDF = "contains(translate(@href, 'PDF', 'pdf'), 'pdf') or contains(translate(@type, 'PDF', 'pdf'), 'pdf')"
+_CANDIDATES = f"descendant-or-self::a[@href][{_HAS_PDF} or @download] | descendant-or-self::link[@href][{_HAS_PDF}]"
+
+
+# No page can name a PDF without one of these in its bytes (an ASCII-compatible encoding assumed: see may_name_pdf).
+_MAYBE = re.compile(rb"pdf|download", re.IGNORECASE)
+# A literal a selector needs (class, id, attribute value) is looked for in the bytes only when it is written the same
+# way there: no character that markup may escape or an encoding may change.
+_PLAIN = re.compile(r"[A-Za-z0-9_./:-]+")
+# Attribute operators whose value is part of the attribute's value (not "exists", not "!=").
+_CONTAINING = frozenset({"=", "~=", "|=", "^=", "$=", "*="})
+_NEEDED: dict[str, list[list[re.Pattern[bytes]]]] = {}
+
+
+def may_name_pdf(body: bytes, encoding: str, css: str | None = None) -> bool:
+    """False only when the page surely names no PDF, so it need not be parsed.
+
+    Without `css`: its bytes hold neither "pdf" nor "download". With `css` (a configured selector): no
+    alternative of the selector has all of its classes, ids and attribute values in the bytes.
+    """
+    if encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32", "utf16", "utf32")):
+        return True  # an ASCII literal is not those bytes there: ask the parse
+    if not css:
+        return _MAYBE.search(body) is not None
+    return any(all(p.search(body) for p in needed) for needed in _needed(css))
+
+
+def _needed(css: str) -> list[list[re.Pattern[bytes]]]:
+    """Per alternative of a selector group, patterns of the literals a match needs in the page's bytes."""
+    if css not in _NEEDED:
+        found = []
+        for alternative in cssselect.parse(css):
+            literals: set[str] = set()
+            _literals(alternative.parsed_tree, literals)
+            found.append([re.compile(re.escape(x.encode()), re.IGNORECASE) for x in sorted(literals)])
+        _NEEDED[css] = found
+    return _NEEDED[css]
+
+
+def _literals(tree: Any, into: set[str]) -> None:
+    """Collect the classes, ids and attribute values a match of `tree` must have (never those under :not)."""
+    if isinstance(tree, cssselect.parser.CombinedSelector):
+        _literals(tree.selector, into)
+        _literals(tree.subselector, into)
+        return
+    if isinstance(tree, cssselect.parser.Class):
+        into.update(_plain(tree.class_name))
+    elif isinstance(tree, cssselect.parser.Hash):
+        into.update(_plain(tree.id))
+    elif isinstance(tree, cssselect.parser.Attrib) and tree.operator in _CONTAINING:
+        into.update(_plain(str(getattr(tree.value, "value", tree.value) or "")))
+    inner = getattr(tree, "selector", None)  # Element has none; :not(), :is(), :has() add nothing of their own
+    if inner is not None:
+        _literals(inner, into)
+
+
+def _plain(literal: str) -> list[str]:
+    return [literal] if _PLAIN.fullmatch(literal) else []
+
+
+def _absolute(page_url: str, href: str) -> str | None:
+    """`href` resolved against the page, or None when it is no URL at all (urllib rejects e.g. "http://[x]/")."""
+    try:
+        url = urljoin(page_url, href)
+        urlsplit(url).hostname  # noqa: B018  (raises on a malformed host)
+    except ValueError:
+        return None
+    return url
 
 
 def _is_pdf_href(href: str) -> bool:
@@ -70,22 +147,27 @@ def _place(link: etree._Element) -> str:
 def pdf_link(root: etree._Element, page_url: str, css: str | None = None) -> str | None:
     """The absolute URL of the page's own PDF, or None; a configured `css` selector is authoritative."""
     if css:
-        found = [str(el.get("href")) for el in CSSSelector(css)(root) if el.get("href")]
-        return urljoin(page_url, found[0].strip()) if found else None
+        found = [str(el.get("href")) for el in _css(css)(root) if el.get("href")]
+        return _absolute(page_url, found[0].strip()) if found else None
     for meta in root.iter("meta"):
         content = str(meta.get("content") or "").strip()
-        if str(meta.get("name") or "").lower() == "citation_pdf_url" and content:
-            return urljoin(page_url, content)
+        named = str(meta.get("name") or "").lower() == "citation_pdf_url"
+        if named and content and (url := _absolute(page_url, content)) is not None:
+            return url
     page = urlsplit(page_url)
     best: tuple[int, str] | None = None
-    for link in root.iter("a", "link"):
+    links: list[etree._Element] = _xpath(_CANDIDATES)(root)
+    for link in links:
         href = str(link.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
+        absolute = _absolute(page_url, href)
+        if absolute is None:
+            continue  # a malformed link is no publication's PDF, and must not cost the page
         is_pdf = _is_pdf_href(href) or (link.get("type") or "").lower() == "application/pdf"
         if link.tag == "link":
             if is_pdf and (link.get("rel") or "").lower() == "alternate":
-                return urljoin(page_url, href)
+                return absolute
             continue
         named = bool(_LABEL.search(_label(link)))
         if not (is_pdf or (named and link.get("download") is not None)):
@@ -93,7 +175,7 @@ def pdf_link(root: etree._Element, page_url: str, css: str | None = None) -> str
         place = _place(link)
         if place == "furniture":
             continue
-        target = urlsplit(urljoin(page_url, href))
+        target = urlsplit(absolute)
         if target.hostname and page.hostname and target.hostname != page.hostname and not named:
             continue  # another site's PDF cited in the text is a reference, not this publication
         # Named as the download beats merely linked from the text; a link outside any main content must be named.
@@ -101,5 +183,5 @@ def pdf_link(root: etree._Element, page_url: str, css: str | None = None) -> str
         if place == "page" and not named:
             continue
         if best is None or score > best[0]:
-            best = (score, urljoin(page_url, href))
+            best = (score, absolute)
     return best[1] if best else None

@@ -15,13 +15,14 @@ Every URL in these files is the real site's: a mirror is mapped away in the down
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import IO, Any, TypeVar
+
+from isal import isal_zlib
 
 from spiders.incremental import CHANGE_SIGNS
 from spiders.items import CrawlFailure, Discovered, RawPage, Records, Seen, SeenState
@@ -38,9 +39,10 @@ CRAWL_SPEC = "crawl.json"  # the source and crawler settings the crawl process r
 CRAWL_LOG = "crawl.log"  # the crawl process's stderr
 
 _REASONS = {200: "OK", 203: "Non-Authoritative Information"}
-# gzip level of each WARC record: warcio's own is 9, which cost the crawl ~0.35 ms more per page than 3 for 10%
-# more bytes on HTML and nothing on PDFs (already compressed); bench/README.md.
-_GZIP_LEVEL = 3
+# gzip level of each WARC record: warcio's own is 9 (zlib), which cost the crawl ~0.35 ms more per page than 3.
+# Written by ISA-L (isal) at its level 1: 65 against zlib level 3's 290 us for an HTML page, for 3% more bytes
+# (bench/README.md, issue 20); the members are plain gzip, read back by warcio as before.
+_GZIP_LEVEL = 1
 
 
 # -- records -------------------------------------------------------------------------------------------------
@@ -168,7 +170,7 @@ class RunWriter:
             item.url, "response", payload=BytesIO(item.body), length=len(item.body), http_headers=http_headers
         )
         writer.write_record(record)
-        member = zlib.compressobj(_GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        member = isal_zlib.compressobj(_GZIP_LEVEL, isal_zlib.DEFLATED, isal_zlib.MAX_WBITS + 16)
         self.warc.write(member.compress(plain.getbuffer()) + member.flush())
         self.warc.flush()
         return offset

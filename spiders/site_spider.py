@@ -11,7 +11,7 @@ import scrapy
 from parsel import Selector
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest
+from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest, NotSupported
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
@@ -22,15 +22,20 @@ from twisted.python.failure import Failure
 from migdigest.config import Listing, Source
 from spiders.challenge import CHALLENGES_STAT, RESPONSES_STAT, dominated
 from spiders.challenge_middleware import Challenged
+from spiders.compiled import css, xpath
 from spiders.incremental import KnownPages, page_key
 from spiders.items import CrawlFailure, Discovered, RawPage, Records, Seen
-from spiders.pdf_link import GONE_PDF, pdf_link
+from spiders.pdf_link import GONE_PDF, may_name_pdf, pdf_link
 
 Item = RawPage | CrawlFailure | Discovered | Seen | Records | scrapy.Request
 # Discovery's records go to the pipeline this many at a time (spiders.items.Records).
 _BATCH = 1000
 # Answers a known page may give that are news rather than errors: unchanged, gone.
 _KNOWN_ANSWERS = [304, 404, 410]
+# Discovery (sitemaps, feeds, listing pages) before the publications it found: a listing's pages follow one another,
+# and behind a LIFO queue of thousands of publications they were fetched one at a time at the end of the crawl, with
+# the other download slots idle (bench/README.md, issue 20).
+_DISCOVERY_PRIORITY = 1
 
 
 class SiteSpider(scrapy.Spider):
@@ -152,15 +157,20 @@ class SiteSpider(scrapy.Spider):
         """Seed requests for every configured sitemap, feed and listing."""
         found = self.source.discovery
         for url in found.sitemaps:
-            yield scrapy.Request(self.absolute(url), callback=self.parse_sitemap, errback=self.failed)
+            yield scrapy.Request(
+                self.absolute(url), callback=self.parse_sitemap, errback=self.failed, priority=_DISCOVERY_PRIORITY
+            )
         for url in found.feeds:
-            yield scrapy.Request(self.absolute(url), callback=self.parse_feed, errback=self.failed)
+            yield scrapy.Request(
+                self.absolute(url), callback=self.parse_feed, errback=self.failed, priority=_DISCOVERY_PRIORITY
+            )
         for listing in found.listings:
             yield scrapy.Request(
                 self.absolute(listing.url),
                 callback=self.parse_listing,
                 errback=self.failed,
                 cb_kwargs={"listing": listing, "depth": 1},
+                priority=_DISCOVERY_PRIORITY,
             )
 
     def parse_sitemap(self, response: Response) -> Iterator[Item]:
@@ -175,7 +185,9 @@ class SiteSpider(scrapy.Spider):
         for entry in sitemap:
             loc = self.absolute(entry.get("loc", ""))
             if sitemap.type == "sitemapindex":
-                yield scrapy.Request(loc, callback=self.parse_sitemap, errback=self.failed)
+                yield scrapy.Request(
+                    loc, callback=self.parse_sitemap, errback=self.failed, priority=_DISCOVERY_PRIORITY
+                )
             else:
                 yield from self.publication(loc, {"lastmod": entry.get("lastmod", "")})
 
@@ -199,30 +211,36 @@ class SiteSpider(scrapy.Spider):
         return self.batched(self._listing_entries(response, listing, depth))
 
     def _listing_entries(self, response: Response, listing: Listing, depth: int) -> Iterator[Item]:
+        # lxml with the selectors compiled once (spiders/compiled.py), as parsel would run them: parsel made a
+        # selector object per match and translated each CSS query again, ~3 ms a listing page (bench/README.md).
+        if not isinstance(response, TextResponse):
+            raise NotSupported(f"listing page {response.url} is not text")  # as response.css() said before
+        root = _html_root(response)
         keys = []
-        for item in response.css(listing.item):
-            href = item.css(listing.link).xpath("@href").get()
+        for item in css(listing.item, "html")(root):
+            href = _first_href(item, listing.link)
             if not href:
                 continue
             keys.append(page_key(self.absolute(href, response.url)))
             hints = {"listing_url": response.url}
             if listing.type_label:
-                hints["type_label"] = " ".join(item.css(listing.type_label).css("::text").getall())
+                hints["type_label"] = _text(item, listing.type_label)
             if listing.date:
-                hints["listing_date"] = " ".join(item.css(listing.date).css("::text").getall())
+                hints["listing_date"] = _text(item, listing.date)
             yield from self.publication(self.absolute(href, response.url), hints)
         if listing.stop_when_known and depth >= listing.min_pages and keys and all(k in self.known for k in keys):
             # Listings run newest first: a page of nothing but known items means the rest is known too.
             self.crawler.stats.inc_value("migdigest/listing_stopped_early")
             return
         if listing.next and depth < listing.max_pages:
-            href = response.css(listing.next).xpath("@href").get()
+            href = _first_href(root, listing.next)
             if href:
                 yield response.follow(
                     self.absolute(href, response.url),
                     callback=self.parse_listing,
                     errback=self.failed,
                     cb_kwargs={"listing": listing, "depth": depth + 1},
+                    priority=_DISCOVERY_PRIORITY,
                 )
 
     # -- fetching ------------------------------------------------------------------------------
@@ -281,10 +299,10 @@ class SiteSpider(scrapy.Spider):
         """The publication's own PDF (spiders/pdf_link.py); a configured selector is authoritative."""
         if not isinstance(response, TextResponse):
             return None
-        # Parsed from the bytes (parsel passes UTF-8 to lxml as is): response.selector decodes the page to text
-        # and encodes it back first, a cost per page for nothing (bench/README.md, issue 20).
-        root = Selector(body=response.body, encoding=response.encoding, type="html").root
-        return pdf_link(root, response.url, self.source.selectors.pdf)
+        selector = self.source.selectors.pdf
+        if not may_name_pdf(response.body, response.encoding, selector):
+            return None  # no parse for a page that cannot name one (bench/README.md, issue 20)
+        return pdf_link(_html_root(response), response.url, selector)
 
     def parse_pdf(self, response: Response) -> Iterator[Item]:
         """Hand a publication's PDF to the pipeline."""
@@ -336,6 +354,24 @@ def failure_kind(failure: Failure) -> str:
     if any(word in text for word in ("connectionlost", "connection lost", "neverreceived", "reset", "connectiondone")):
         return "connection_lost"
     return name
+
+
+def _html_root(response: TextResponse) -> Any:
+    """The page's lxml tree, parsed from its bytes (parsel hands UTF-8 to lxml as is).
+
+    `response.selector` decodes the page to text and encodes it back first, a cost per page for nothing.
+    """
+    return Selector(body=response.body, encoding=response.encoding, type="html").root
+
+
+def _first_href(element: Any, selector: str) -> str | None:
+    """The href of the first element under `element` that matches `selector` and has one (parsel's `.get()`)."""
+    return next((str(el.get("href")) for el in css(selector, "html")(element) if el.get("href") is not None), None)
+
+
+def _text(element: Any, selector: str) -> str:
+    """Every text node under the elements `selector` matches, joined by spaces (parsel's `::text` getall)."""
+    return " ".join(str(t) for el in css(selector, "html")(element) for t in xpath("descendant-or-self::text()")(el))
 
 
 def _headers(response: Response) -> dict[str, str]:

@@ -116,3 +116,53 @@ def test_a_pdf_that_answers_404_is_recorded_once_and_is_no_error(tmp_path: Path)
         run = db.last_runs(1)[0]
         assert json.loads(run["skipped"])["pdf_gone"] == 1
         assert run["errors"] == {}
+
+
+def test_a_malformed_link_is_passed_over_not_fatal() -> None:
+    # urllib raises ValueError on a bracketed host that is no IP address; the page and its real PDF must survive it.
+    bad = '<a href="http://[ccpa-preferences]/x.pdf">Download</a><a href="http://[consent]/">Settings</a>'
+    body = f'<main>{TEXT}{bad}<a href="/files/a-report.pdf">Download the report</a></main>'
+    assert found(page(body)) == "https://think.example.net/files/a-report.pdf"
+    head = '<meta name="citation_pdf_url" content="http://[nope]/a.pdf">'
+    assert found(page(f"<main>{TEXT}{bad}</main>", head)) is None
+
+
+def test_only_links_that_may_be_a_pdf_are_candidates_whatever_their_case() -> None:
+    upper = f'<main>{TEXT}<a href="/files/A-REPORT.PDF">Read it</a></main>'
+    assert found(page(upper)) == "https://think.example.net/files/A-REPORT.PDF"
+    typed = f'<main>{TEXT}<a href="/files/a-report" type="Application/PDF">Read it</a></main>'
+    assert found(page(typed)) == "https://think.example.net/files/a-report"
+    button = f'<main>{TEXT}<a href="/get?id=7" download>Download the full report</a></main>'
+    assert found(page(button)) == "https://think.example.net/get?id=7"
+    alternate = '<link rel="alternate" type="application/pdf" href="/files/alt">'
+    assert found(page(f"<main>{TEXT}</main>", alternate)) == "https://think.example.net/files/alt"
+
+
+def test_only_a_page_without_pdf_or_download_in_its_bytes_is_left_unparsed() -> None:
+    from spiders.pdf_link import may_name_pdf
+
+    assert not may_name_pdf(
+        f"<html><body><main>{TEXT}<a href='/a.html'>More</a></main></body></html>".encode(), "utf-8"
+    )
+    assert may_name_pdf(b"<a href='/x.PDF'>x</a>", "utf-8")
+    assert may_name_pdf(b"<a href='/x' DownLoad>x</a>", "cp1252")
+    # In UTF-16 "pdf" is not those three bytes: such a page is always parsed.
+    assert may_name_pdf("<p>nothing</p>".encode("utf-16"), "utf-16")
+
+
+def test_a_configured_selector_skips_only_pages_that_lack_what_it_needs() -> None:
+    from spiders.pdf_link import may_name_pdf
+
+    css = ".field--name-field-full-report a[type='application/pdf']"
+    with_pdf = page(f'<main>{TEXT}<div class="field--name-field-full-report"><a type="application/pdf" href="/r.pdf">'
+                    "Full report</a></div></main>")  # fmt: skip
+    assert found(with_pdf, css) == "https://think.example.net/r.pdf"
+    assert may_name_pdf(with_pdf.encode(), "utf-8", css)
+    # Without the container's class no match is possible, whatever else the page links to.
+    assert not may_name_pdf(page(f"<main>{TEXT}</main>").encode(), "utf-8", css)
+    # One alternative of a group is enough; what a match must NOT have (:not, !=) is never required.
+    assert may_name_pdf(b'<a class="dl" href="/x">x</a>', "utf-8", ".nothing a, a.dl")
+    assert may_name_pdf(b'<a href="/x">x</a>', "utf-8", "a:not(.nav)")
+    assert may_name_pdf(b'<a type="text/plain" href="/x">x</a>', "utf-8", "a[type!='application/pdf']")
+    # A value markup may escape (&) is not looked for in the bytes.
+    assert may_name_pdf(b'<a title="a&amp;b" href="/x">x</a>', "utf-8", "a[title='a&b']")
