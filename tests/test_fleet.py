@@ -209,9 +209,16 @@ DRIVER = textwrap.dedent(
         time.sleep(0.5)
     print("READY", flush=True)
     report = fleet_fanout(**args, poll_seconds=1.0)
-    with get_client(sync_client=True) as client:  # every writer run, as the server saw it
+    with get_client(sync_client=True) as client:  # every writer run, as the server saw it once all have ended
         writer = client.read_deployment_by_name("store-runs/store-runs")
-        runs = client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[writer.id])))
+        # A crawl that ended while a writer ran asked for one more; it may still wait for the slot when the fan-out's
+        # own writer run (which stored everything) has ended. It finds nothing left to do, but let it end first.
+        deadline = time.monotonic() + 300
+        while True:
+            runs = client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[writer.id])))
+            if all(r.state is not None and r.state.is_final() for r in runs) or time.monotonic() > deadline:
+                break
+            time.sleep(1)
         waited = {r.name: any(st.name == "AwaitingConcurrencySlot" for st in client.read_flow_run_states(r.id))
                   for r in runs}
     writers = [{"name": r.name, "state": r.state_name, "start": str(r.start_time), "end": str(r.end_time),
