@@ -15,7 +15,7 @@ Every URL in these files is the real site's: a mirror is mapped away in the down
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from io import BytesIO
@@ -242,21 +242,30 @@ class RunDirectoryPipeline:
 _R = TypeVar("_R")
 
 
+def _decoded(lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
+    for line in lines:
+        try:
+            yield json.loads(line)
+        except json.JSONDecodeError:
+            continue  # the last line of a killed crawl may be cut short (a retry appends after it)
+
+
 def _lines(path: Path) -> Iterator[dict[str, Any]]:
     if not path.exists():
         return
     with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError:
-                continue  # the last line of a killed crawl may be cut short
+        yield from _decoded(handle)
+
+
+def _as_records(lines: Iterable[dict[str, Any]], cls: type[_R]) -> list[_R]:
+    """Manifest lines as `cls`; keys it does not know (a newer writer's) are left out."""
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    return [cls(**{k: v for k, v in rec.items() if k in known}) for rec in lines]
 
 
 def _records(path: Path, cls: type[_R]) -> list[_R]:
-    """The lines of a manifest as `cls`; keys it does not know (a newer writer's) are left out."""
-    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-    return [cls(**{k: v for k, v in rec.items() if k in known}) for rec in _lines(path)]
+    """The lines of a manifest file as `cls`."""
+    return _as_records(_lines(path), cls)
 
 
 def read_run_info(run_dir: Path) -> RunInfo | None:
@@ -328,15 +337,7 @@ class PageTail:
             return []  # the crawl has not opened its files yet
         whole = data.rfind(b"\n") + 1  # a last line still being written is read whole next time
         self.offsets[name] += whole
-        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-        records = []
-        for line in data[:whole].splitlines():
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line cut by a crawl killed mid-write (a retry appends after it), as read_pages skips
-            records.append(cls(**{k: v for k, v in rec.items() if k in known}))
-        return records
+        return _as_records(_decoded(data[:whole].splitlines()), cls)
 
     def new_pages(self) -> list[FetchedPage]:
         """Pages written since the last call, with the hints discovery recorded so far."""
