@@ -6,7 +6,7 @@ import os
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager, suppress
@@ -15,7 +15,7 @@ from enum import StrEnum
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from extract.normalise import canonical_url, trusted_canonical, word_count
@@ -186,6 +186,7 @@ def _finish(
 
 
 _Job = tuple[FetchedPage, FetchedPage | None]  # a page and the PDF it links, if any
+_T = TypeVar("_T")
 
 
 def _die_with(lifeline: Connection) -> None:
@@ -228,6 +229,18 @@ def _pool(workers: int) -> Iterator[ProcessPoolExecutor]:
         lifeline.close()
 
 
+def _submit(pool: ProcessPoolExecutor, fn: Callable[..., _T], *args: Any) -> Future[_T]:
+    """`pool.submit`, where a worker dying while the next one starts is the broken pool it is."""
+    try:
+        return pool.submit(fn, *args)
+    except OSError as exc:
+        # CPython 3.11 starts workers inside submit(); when one dies meanwhile, the pool's own thread closes the
+        # call queue, and starting the next fails on its closed pipe ("handle is closed", "Bad file descriptor").
+        if getattr(pool, "_broken", False):
+            raise BrokenProcessPool(f"a worker died while another started: {exc}") from exc
+        raise
+
+
 def _kill_workers(pool: ProcessPoolExecutor) -> None:
     """Kill a broken pool's workers, so that leaving it cannot hang."""
     # CPython 3.11 terminates only the workers registered when the pool broke: one still starting then is
@@ -249,7 +262,8 @@ def _pooled(
         with _pool(workers) as pool:
             try:
                 # The taxonomy travels as its path (see Taxonomy.__reduce__): workers compile it at most once.
-                futures = {pool.submit(_process_batch, run_dir, source, taxonomy, b): i for i, b in enumerate(batches)}
+                submitted = (_submit(pool, _process_batch, run_dir, source, taxonomy, b) for b in batches)
+                futures = {future: i for i, future in enumerate(submitted)}
                 for future in as_completed(futures):
                     done[futures[future]] = future.result()
             except BrokenProcessPool:
@@ -277,7 +291,7 @@ def _one_by_one(run_dir: Path, source: Source, taxonomy: Taxonomy, jobs: list[_J
         try:
             with _pool(1) as solo:
                 for job in jobs[len(outputs) :]:
-                    outputs.append(solo.submit(_process, run_dir, source, taxonomy, *job).result())
+                    outputs.append(_submit(solo, _process, run_dir, source, taxonomy, *job).result())
         except BrokenProcessPool:
             outputs.append(("error", Failure.WORKER_DIED))
     return outputs
@@ -484,7 +498,7 @@ class Following:
             self._pools.append(self._pool)
         try:
             # The taxonomy travels as its path (see Taxonomy.__reduce__): workers compile it at most once.
-            return self._pool.submit(_process_batch, self.run_dir, self.source, self.taxonomy, batch)
+            return _submit(self._pool, _process_batch, self.run_dir, self.source, self.taxonomy, batch)
         except BrokenProcessPool:
             # A worker died: the pages it had are redone by finish(); the next ones go to a new pool.
             self._close()

@@ -124,6 +124,37 @@ def test_a_worker_killed_mid_run_loses_no_page(crawled: tuple[Path, str]) -> Non
     assert (pooled.errors, pooled.skipped) == (alone.errors, alone.skipped)
 
 
+@pytest.mark.slow
+def test_a_worker_dying_while_the_next_one_starts_loses_no_page(
+    crawled: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    run_dir, _ = crawled
+    source = load_config().source("mpi")
+    alone = extract_run(run_dir, source, taxonomy=load_taxonomy(), workers=1)
+    spawn = ProcessPoolExecutor._spawn_process  # type: ignore[attr-defined]
+    killed: list[int] = []
+
+    def spawn_once_the_first_worker_is_dead(pool: ProcessPoolExecutor) -> None:
+        # CPython 3.11 starts workers inside submit(): the first is killed (as the OOM killer would) and the pool's
+        # own thread has handled its death, closing the call queue, before the second starts.
+        pids = [worker.pid for worker in pool._processes.values() if worker.pid is not None]
+        if pids and not killed:
+            os.kill(pids[0], signal.SIGKILL)
+            killed.append(pids[0])
+            deadline = time.monotonic() + 30
+            while not pool._call_queue._reader.closed and time.monotonic() < deadline:  # type: ignore[attr-defined]
+                time.sleep(0.001)
+        spawn(pool)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "_spawn_process", spawn_once_the_first_worker_is_dead)
+    pooled = extract_run(run_dir, source, taxonomy=load_taxonomy(), workers=2)
+    assert killed, "no worker was killed"
+    assert [asdict(p) for p in pooled.publications] == [asdict(p) for p in alone.publications]
+    assert (pooled.errors, pooled.skipped) == (alone.errors, alone.skipped)
+
+
 def _run_with_pdfs(run_dir: Path, pdfs: dict[str, bytes]) -> dict[str, str]:
     """A run directory written by the crawl's own writer: a fixture article per PDF, each linking its PDF."""
     from spiders.items import RawPage
