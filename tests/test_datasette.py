@@ -435,11 +435,11 @@ def test_plugin_helpers() -> None:
         HIT_END,
         HIT_START,
         NO_MATCH,
-        atom_time,
         fts_query,
         highlight,
         web_link,
     )
+    from outputs.publication_text import atom_time
 
     assert fts_query('asylum "safe third" OR refuge*') == '"asylum" AND ("safe third" OR "refuge" *)'
     assert fts_query('"') == fts_query("") == fts_query(None) == NO_MATCH

@@ -7,7 +7,7 @@ import re
 import sqlite3
 import urllib.parse
 from collections.abc import Awaitable, Callable, MutableMapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from datasette import hookimpl
@@ -17,7 +17,7 @@ from datasette.filters import FilterArguments
 from datasette.utils import path_with_added_args, path_with_removed_args, urlsafe_components
 from markupsafe import Markup, escape
 
-from outputs.publication_text import CITATIONS, atom_feed, csv_text, export_row, outline
+from outputs.publication_text import CITATIONS, atom_feed, atom_time, csv_text, export_row, outline
 from storage.browse import FACETS, LABELS, LANGUAGES, BrowseError, BrowseQuery, browse, by_authors, related
 from storage.digest import READ_PRAGMAS
 from storage.search import QueryError, build_match, query_notes
@@ -34,7 +34,6 @@ NO_MATCH = '""'
 BIG_SEARCH = 5_000
 DATABASE = "digest"
 TABLE = "documents"
-_EPOCH = "1970-01-01T00:00:00+00:00"
 
 
 def fts_query(text: object) -> str:
@@ -45,21 +44,6 @@ def fts_query(text: object) -> str:
         return build_match(str(text))
     except QueryError:
         return NO_MATCH
-
-
-def atom_time(*values: object) -> str:
-    """The first value that reads as an ISO date or date-time, as an RFC 3339 time (UTC if no zone given)."""
-    for value in values:
-        if not isinstance(value, str) or not value.strip():
-            continue
-        try:
-            when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            continue
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        return when.isoformat(timespec="seconds")
-    return _EPOCH
 
 
 def highlight(text: str) -> Markup:
