@@ -153,11 +153,10 @@ def _headline(tree: HtmlElement, meta: PageMeta, site_names: list[str]) -> str |
         if len(lines) > 1 and key not in joined:
             # A headline set on lines of their own (a kicker, a subtitle, a byline under it): the line a title
             # names is the headline; when none is, the page's own title words it better than the arrangement.
-            line = next(
-                (ln for ln in lines if len(ln.split()) >= 2 and ln.casefold().translate(_QUOTES) in joined), None
-            )
-            if line is None:
+            named_lines = [ln for ln in lines if len(ln.split()) >= 2 and ln.casefold().translate(_QUOTES) in joined]
+            if not named_lines:
                 continue
+            line = max(named_lines, key=len)  # a kicker or the site's name beside the headline is the shorter
             text = clean_title(line, [])
             key = text.casefold().translate(_QUOTES)
         words = _words(text)
@@ -236,17 +235,6 @@ def _lines(h1: HtmlElement) -> list[str]:
     return [" ".join(line.split()) for line in out if line.split()]
 
 
-def _unless_section_label(value: Any, tree: HtmlElement) -> Any:
-    """trafilatura's title unless it is an <h1> of one word that shares none with the page's <title> (a section's
-    label, "Pulse!", over "The Five Best Noise-Canceling Headphones"): the <title> then names the page. A longer
-    <h1> is a headline even then (a forum's post under "Reddit - The heart of the internet")."""
-    page = tree.findtext(".//title") or ""
-    if not (isinstance(value, str) and _words(page)) or len(_words(value)) != 1 or _words(value) & _words(page):
-        return value
-    h1s = {" ".join(h1.text_content().split()) for h1 in tree.iter("h1")}
-    return None if " ".join(value.split()) in h1s else value
-
-
 def page_title(
     tree: HtmlElement,
     meta: PageMeta,
@@ -272,7 +260,7 @@ def page_title(
         lambda: _headline(tree, meta, sorted(folded_names)),
         lambda: meta.ld("headline", ARTICLE_TYPES) or meta.ld("name", ARTICLE_TYPES),
         lambda: meta.first("og:title", "twitter:title", "citation_title", "dc.title"),
-        lambda: _unless_section_label(fallback(), tree),
+        fallback,
         lambda: tree.findtext(".//title"),  # trafilatura prefers og:title, which may be only the site's name
     ]
     # A candidate that is only the site's name (a blog's og:title, a CMS's JSON-LD) or has no letters says nothing.

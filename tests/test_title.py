@@ -141,15 +141,6 @@ def test_a_headline_long_h1_classed_as_the_blog_title_is_the_post_title() -> Non
     assert got == "About"
 
 
-def test_a_one_word_h1_sharing_nothing_with_the_title_tag_is_a_section_label() -> None:
-    # trafilatura takes a page's only <h1>; "Pulse!" is the magazine section's label, the <title> names the review.
-    title = "<title>The Five Best Noise-Canceling Headphones (According to Me)</title>"
-    assert title_of(title, "<h1>Pulse!</h1>") == "The Five Best Noise-Canceling Headphones (According to Me)"
-    # A headline of several words under a site's generic <title> is the post's (a forum's thread).
-    got = title_of("<title>Reddit - The heart of the internet</title>", "<h1>Enameled Cast Iron Pan and Metal</h1>")
-    assert got == "Enameled Cast Iron Pan and Metal"
-
-
 def test_of_two_titles_that_differ_by_a_year_the_one_with_the_year_wins() -> None:
     og = '<meta property="og:title" content="Best Travel Insurance for Seniors in 2025">'
     assert title_of(og, "<h1>Best Travel Insurance for Seniors</h1>") == "Best Travel Insurance for Seniors in 2025"
@@ -168,6 +159,13 @@ def test_an_h1_set_on_lines_gives_the_line_a_title_names_or_yields_to_the_title(
     og = '<meta property="og:title" content="Klatch Coffee | Shopify App Store">'
     h1 = "<h1><div class='kicker'>Get that tech stack</div><span>Klatch Coffee</span></h1>"
     assert title_of(f"<title>Klatch Coffee | Shopify App Store</title>{og}", h1) == "Klatch Coffee"
+    # A kicker the <title> names too (the site's or the section's name) is the shorter line.
+    h1 = (
+        "<h1><span class='block'>Open Progress</span><span class='block'>Why thinking together beats smarts</span></h1>"
+    )
+    assert title_of("<title>Why thinking together beats smarts | Open Progress</title>", h1) == (
+        "Why thinking together beats smarts"
+    )
     # A headline and a subtitle on lines of their own that no title names: the page's own title words it.
     og = '<meta property="og:title" content="Best Notion Alternatives: Top Note-taking Tools in 2026">'
     h1 = "<h1>The Best Notion Alternatives<span class='block small'>Top Note-taking Tools like Notion</span></h1>"
