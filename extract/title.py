@@ -20,6 +20,7 @@ _SITE_TITLE = re.compile(
     r"masthead(?:[-_]\w*)?",
     re.IGNORECASE,
 )
+_SEPARATOR = re.compile(r"\s+(?:[|–—:»-]|::)\s+")
 _HEADLINE_MARK = re.compile(r"(?:entry|post|article|page)[-_]?title|headline", re.IGNORECASE)
 
 
@@ -39,8 +40,14 @@ def _metadata_titles(meta: PageMeta) -> set[str]:
 def _is_site_title(h1: HtmlElement, named: set[str] | frozenset[str] = frozenset()) -> bool:
     """An <h1> that holds the site's name (a themed header linking home), not the page's headline; `named` are
     the titles the page's metadata gives the article (an <h1> that is one of them is the headline)."""
-    if " ".join(h1.text_content().split()).casefold().translate(_QUOTES) in named:
+    text = " ".join(h1.text_content().split()).casefold().translate(_QUOTES)
+    if text in named:
         return False  # whatever its classes say ("blogtitle"), the page's metadata names it as the article's title
+    words, segments = _words(text), {s for t in named for s in _SEPARATOR.split(t)[1:]}
+    if len(words) >= 4 and len(words & _words(" ".join(named))) * 2 >= len(words) and text not in segments:
+        # A headline-long <h1> worded like the article's metadata title is the post's own ("blog-title"), unless
+        # it is the decoration after a separator there ("About - State of AI newsletter").
+        return False
     marks = [h1, *h1.iterdescendants()]
     if any(el.get("itemprop") == "headline" or any(map(_HEADLINE_MARK.fullmatch, _tokens(el))) for el in marks):
         return False  # the theme marks it as the post's own title
@@ -140,8 +147,18 @@ def _headline(tree: HtmlElement, meta: PageMeta, site_names: list[str]) -> str |
     title_words = _words(joined)
     best: tuple[float, str] | None = None
     for h1 in tree.iter("h1"):
-        text = clean_title(h1.text_content(), [])
+        lines = _lines(h1)
+        text = clean_title(" ".join(lines), [])
         key = text.casefold().translate(_QUOTES)
+        if len(lines) > 1 and key not in joined:
+            # A headline set on lines of their own (a kicker, a subtitle, a byline under it): the line a title
+            # names is the headline; when none is, the page's own title words it better than the arrangement.
+            named_lines = [ln for ln in lines if len(ln.split()) >= 2 and ln.casefold().translate(_QUOTES) in joined]
+            if not named_lines:
+                continue
+            line = max(named_lines, key=len)  # a kicker or the site's name beside the headline is the shorter
+            text = clean_title(line, [])
+            key = text.casefold().translate(_QUOTES)
         words = _words(text)
         if not 3 <= len(text) <= 300 or key in folded_names or _is_site_title(h1, named):
             continue
@@ -161,7 +178,8 @@ def _headline(tree: HtmlElement, meta: PageMeta, site_names: list[str]) -> str |
                 continue
             found = (2.0 + len(words) / 1000, text)
         elif inside:
-            found = (1.5, max(inside, key=len))
+            held = max(inside, key=len)
+            found = (1.5, text if _with_year(text, held) else held)
         else:
             shared = len(words & title_words)
             score = shared / len(words) if words else 0.0
@@ -171,7 +189,50 @@ def _headline(tree: HtmlElement, meta: PageMeta, site_names: list[str]) -> str |
             found = (score, text)
         if best is None or found[0] > best[0]:
             best = found
-    return best[1] if best else None
+    if best is None:
+        return None
+    # A title that is the <h1> plus the year it is for ("… for Seniors in 2025") says which edition it is.
+    return next((t for t in titles if _with_year(t, best[1])), best[1])
+
+
+_YEAR = re.compile(r"(?:(?:in|for|of)\s+)?(?:19|20)\d\d")
+
+
+def _with_year(longer: str, shorter: str) -> bool:
+    """`longer` is `shorter` with a year before or after it ("2025 Price Guide", "Best Tutors in 2025")."""
+    long, short = _sequence(longer), _sequence(shorter)
+    if len(short) < 2 or len(long) <= len(short):
+        return False
+    if long[: len(short)] == short:
+        return _YEAR.fullmatch(" ".join(long[len(short) :])) is not None
+    return long[-len(short) :] == short and re.fullmatch(r"(?:19|20)\d\d", " ".join(long[: -len(short)])) is not None
+
+
+def _sequence(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
+_BLOCKS = frozenset({"br", "div", "p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "time", "address"})
+
+
+def _lines(h1: HtmlElement) -> list[str]:
+    """The <h1>'s text by the lines it is set on: a <br> or a block child ("<span class='block'>") starts one."""
+    out = [h1.text or ""]
+
+    def walk(el: HtmlElement) -> None:
+        for child in el:
+            breaks = isinstance(child.tag, str) and (child.tag in _BLOCKS or "block" in _tokens(child))
+            if breaks:
+                out.append("")
+            if isinstance(child.tag, str):
+                out[-1] += child.text or ""
+                walk(child)
+            if breaks:
+                out.append("")
+            out[-1] += child.tail or ""
+
+    walk(h1)
+    return [" ".join(line.split()) for line in out if line.split()]
 
 
 def page_title(

@@ -124,3 +124,52 @@ def test_an_article_hero_named_masthead_something_is_not_the_site_header() -> No
     # A site's masthead still names the site: the post's title is then the <title>'s.
     site = "<div class='masthead'><h1>Example Journal</h1></div>"
     assert title_of("<title>The future of AI in SEO | Example Journal</title>", site) == "The future of AI in SEO"
+
+
+def test_a_headline_long_h1_classed_as_the_blog_title_is_the_post_title() -> None:
+    # "blog-title" names the site on one theme and the post on another; a headline worded like the og:title is
+    # the post's, even when the og:title words it shorter.
+    og = '<meta property="og:title" content="How to Set Up an Ergonomic Workstation | Expert Guide">'
+    h1 = "<h1 class='blog-title'>How to Set Up an Ergonomically-Designed Workstation at Home: A Complete Guide</h1>"
+    got = title_of(f"<title>How to Set Up an Ergonomic Workstation | Expert Guide</title>{og}", h1)
+    assert got == "How to Set Up an Ergonomically-Designed Workstation at Home: A Complete Guide"
+    # The site's name after a separator in the og:title is still the site's, however long.
+    og = '<meta property="og:title" content="About - State of AI newsletter">'
+    got = title_of(
+        f"<title>About - State of AI newsletter</title>{og}", "<h1 class='blog-title'>State of AI newsletter</h1>"
+    )
+    assert got == "About"
+
+
+def test_of_two_titles_that_differ_by_a_year_the_one_with_the_year_wins() -> None:
+    og = '<meta property="og:title" content="Best Travel Insurance for Seniors in 2025">'
+    assert title_of(og, "<h1>Best Travel Insurance for Seniors</h1>") == "Best Travel Insurance for Seniors in 2025"
+    # The <h1> holds the headline the JSON-LD gives, plus the year: the <h1> whole.
+    ld = '<script type="application/ld+json">{"@type": "Article", "headline": "Software Price Guide"}</script>'
+    assert title_of(f"<title>Prices | FullStack Blog</title>{ld}", "<h1>2025 Software Price Guide</h1>") == (
+        "2025 Software Price Guide"
+    )
+    # Any other word more is the page's SEO wording, not an edition: the <h1> as shown.
+    og = '<meta property="og:title" content="Best Travel Insurance for Seniors Today">'
+    assert title_of(og, "<h1>Best Travel Insurance for Seniors</h1>") == "Best Travel Insurance for Seniors"
+
+
+def test_an_h1_set_on_lines_gives_the_line_a_title_names_or_yields_to_the_title() -> None:
+    # A kicker in its own block: the line the og:title names is the headline.
+    og = '<meta property="og:title" content="Klatch Coffee | Shopify App Store">'
+    h1 = "<h1><div class='kicker'>Get that tech stack</div><span>Klatch Coffee</span></h1>"
+    assert title_of(f"<title>Klatch Coffee | Shopify App Store</title>{og}", h1) == "Klatch Coffee"
+    # A kicker the <title> names too (the site's or the section's name) is the shorter line.
+    h1 = (
+        "<h1><span class='block'>Open Progress</span><span class='block'>Why thinking together beats smarts</span></h1>"
+    )
+    assert title_of("<title>Why thinking together beats smarts | Open Progress</title>", h1) == (
+        "Why thinking together beats smarts"
+    )
+    # A headline and a subtitle on lines of their own that no title names: the page's own title words it.
+    og = '<meta property="og:title" content="Best Notion Alternatives: Top Note-taking Tools in 2026">'
+    h1 = "<h1>The Best Notion Alternatives<span class='block small'>Top Note-taking Tools like Notion</span></h1>"
+    assert title_of(og, h1) == "Best Notion Alternatives: Top Note-taking Tools in 2026"
+    # Named whole, the lines are one title, read with a space at the break.
+    og = '<meta property="og:title" content="Top MBA Programs of 2025 Your Guide">'
+    assert title_of(og, "<h1>Top MBA Programs of 2025<br>Your Guide</h1>") == "Top MBA Programs of 2025 Your Guide"
