@@ -435,6 +435,11 @@ _DOCS_URL = re.compile(
     r"^(?:docs?|devdocs|developer|wiki|manual|man\d?)\.|\.readthedocs\.io/|\.gitbook\.io/|"
     r"/(?:docs?|documentation|manual|man-pages|api-reference|reference|tutorial|handbook|wiki)/"
 )
+# MediaWiki's category namespace (Wikipedia and every other MediaWiki site): a list of the pages filed under it.
+_WIKI_CATEGORY = re.compile(r"/wiki/category:|[?&]title=category:", re.IGNORECASE)
+# Fewer words than this in what the body extractor kept: nothing of a publication's own to store. A shop's
+# category whose products a script draws, a listing of links without teasers. (None at all: the extractor failed.)
+THIN_BODY = 50
 _PRODUCT_TYPES = frozenset({"Product", "ProductGroup", "IndividualProduct", "Car"})
 _FORUM_TYPES = frozenset({"QAPage", "DiscussionForumPosting", "Question"})
 _NOT_ARTICLES = frozenset({"DiscussionForumPosting", "SocialMediaPosting", "CreativeWork", "APIReference"})
@@ -582,12 +587,17 @@ def classify(sig: Signals, url: str, model: Model | None = None) -> PageKind:
         return "collection"  # Shopify's and others' name for a category page
     # og:type article is a shop's or a documentation site's template default (WooCommerce, Yoast): only a date
     # or an article's JSON-LD outweighs a product's markup or a documentation address.
-    one_product = bool(ld & _PRODUCT_TYPES) or 1 <= sig.microdata_products <= 2 or sig.og_type == "product"
+    # A site's home page is not one product, whatever its markup says (a shop's front page marks its best seller).
+    one_product = path not in ("", "/") and (
+        bool(ld & _PRODUCT_TYPES) or 1 <= sig.microdata_products <= 2 or sig.og_type == "product"
+    )
     # ... unless the page is one of many (a pager) and laid out as an index: a shop's category whose JSON-LD
     # describes its products one by one.
     model = model or _default_model()
     if one_product and not (dated or article_ld) and not (sig.pager and model.score(sig, url) >= model.threshold):
         return "product"
+    if _WIKI_CATEGORY.search(address):
+        return "listing"
     if _DOCS_URL.search(f"{parts.hostname or ''}{path}") and not dated:
         return "documentation"
     # An ItemList inside an article is a list in the article (a listicle, a recipe's steps), not a listing.
@@ -603,6 +613,7 @@ def classify(sig: Signals, url: str, model: Model | None = None) -> PageKind:
         listing_ld
         # A category or a numbered page of one, with little prose of its own.
         or (_CATEGORY_PATH.search(address) and sig.prose < 250 and sig.link_density >= 0.15)
+        or 0 < sig.body_words < THIN_BODY
     )
     if undated_signs or (listing_ld and "CollectionPage" in ld) or model.score(sig, url) >= model.threshold:
         if _ARCHIVE_PATH.search(address):
@@ -618,4 +629,6 @@ def page_kind(tree: HtmlElement, meta: PageMeta, url: str, body: str, source: So
     if source and any(urlsplit(listing.url).path.rstrip("/") == urlsplit(url).path.rstrip("/")
                       for listing in source.discovery.listings):  # fmt: skip
         return "listing"  # the site's configuration names it as one of its listings
-    return classify(signals(tree, meta, body, url), url)
+    # A configured body selector's text is not the extractor's reading: its length says nothing of the layout.
+    read_body = "" if source and source.selectors.body else body
+    return classify(signals(tree, meta, read_body, url), url)
