@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench.page_kind_fit /work/shared/benchmarks/wcxb-dev [--cache FILE] [--write]
 
-Reads each page's signals once (`extract.page_kind.signals`, cached to --cache as JSON), then fits a logistic
+Reads each page's signals once as extract_page() hands the page to page_kind() (stray content adopted, the body
+the default pass keeps; `extract.page_kind.signals`, cached to --cache as JSON), then fits a logistic
 regression of index (listing, collection) against article pages over `features()` by plain gradient descent.
 Pages are put in five folds by a hash of their site, so no site is on both sides; each fold is scored by a model
 fitted on the other four. The threshold is set on out-of-fold scores of the training pages (each of their folds
