@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench.page_kind_fit /work/shared/benchmarks/wcxb-dev [--cache FILE] [--write]
 
-Reads each page's signals once (`extract.page_kind.signals`, cached to --cache as JSON), then fits a logistic
+Reads each page's signals once as extract_page() hands the page to page_kind() (stray content adopted, the body
+the default pass keeps; `extract.page_kind.signals`, cached to --cache as JSON), then fits a logistic
 regression of index (listing, collection) against article pages over `features()` by plain gradient descent.
 Pages are put in five folds by a hash of their site, so no site is on both sides; each fold is scored by a model
 fitted on the other four. The threshold is set on out-of-fold scores of the training pages (each of their folds
@@ -26,8 +27,12 @@ import numpy as np
 from trafilatura.utils import load_html
 
 from bench.page_kind import _jobs, table
+from extract.body_tree import prepare_body_tree, trafilatura_body
+from extract.boilerplate import strip_boilerplate
 from extract.metadata import read_meta
+from extract.page import _declares_article
 from extract.page_kind import WEIGHTS_FILE, Model, Signals, classify, features, signals
+from extract.repair import adopt_stray_content
 
 FOLDS = 5
 INDEX = frozenset({"listing", "collection"})
@@ -52,7 +57,11 @@ def _read(job: tuple[str, str, str, str]) -> dict[str, object] | None:
     tree = load_html(gzip.decompress(Path(path).read_bytes()))
     if tree is None:
         return None
-    sig = signals(tree, read_meta(tree), "", url)
+    # The page as extract_page() hands it to page_kind(): stray content adopted, and the body the default pass read.
+    tree = adopt_stray_content(tree)
+    meta = read_meta(tree)
+    body = strip_boilerplate(trafilatura_body(prepare_body_tree(tree, one_article=_declares_article(meta, url)), url))
+    sig = signals(tree, meta, body, url)
     row = {f: getattr(sig, f) for f in Signals.__slots__}
     row["ld_types"] = sorted(sig.ld_types)
     row["microdata"] = sorted(sig.microdata)

@@ -48,18 +48,7 @@ def _words(text: str) -> int:
 _HIDDEN = frozenset({"script", "style", "noscript", "template"})
 
 
-def _visible_words(el: HtmlElement) -> int:
-    """Words a reader sees in an element: scripts' and styles' text (a framework's page data) left out."""
-    parts = []
-    for d in el.iter():
-        if isinstance(d.tag, str) and d.tag not in _HIDDEN and d.text:
-            parts.append(d.text)
-        if d is not el and d.tail:
-            parts.append(d.tail)
-    return _words(" ".join(parts))
-
-
-def _is_furniture(el: HtmlElement, page_words: int) -> bool:
+def _is_furniture(el: HtmlElement, page_words: int, tally: _Tally) -> bool:
     if el.tag in ("script", "style", "noscript", "select"):
         return True
     marked = el.tag in _FURNITURE_TAGS or el.get("role") in ("navigation", "banner", "contentinfo", "search", "menu")
@@ -67,19 +56,17 @@ def _is_furniture(el: HtmlElement, page_words: int) -> bool:
     if not (marked or (marks.strip() and _FURNITURE.search(marks))):
         return False
     # A wrapper of most of the page ("has-header", a <header> around the whole article) is not furniture.
-    return _visible_words(el) < 0.5 * page_words
+    return tally.of(el) < 0.5 * page_words
 
 
-def _content_elements(tree: HtmlElement) -> list[HtmlElement]:
+def _content_elements(root: HtmlElement, tally: _Tally) -> list[HtmlElement]:
     """Every element of the page outside furniture, in document order."""
-    body = tree.find(".//body")
-    root = body if body is not None else tree
-    page_words = _visible_words(root)
+    page_words = tally.of(root)
     found: list[HtmlElement] = []
     stack = [root]
     while stack:
         el = stack.pop()
-        if not isinstance(el.tag, str) or (el is not root and _is_furniture(el, page_words)):
+        if not isinstance(el.tag, str) or (el is not root and _is_furniture(el, page_words, tally)):
             continue
         found.append(el)
         stack.extend(reversed(list(el)))
@@ -107,6 +94,42 @@ def _block_text(el: HtmlElement) -> str:
 
 def _own_text(el: HtmlElement) -> str:
     return (el.text or "") + "".join(child.tail or "" for child in el)
+
+
+class _Tally:
+    """Words a reader sees under every element (scripts' and styles' text, a framework's page data, left out) and
+    whether it holds a link, read once bottom-up over the page.
+
+    Signals ask the same of nested blocks many times (a card, its list, the list's section); read from the tree each
+    time, the text of an element deep in the page was counted once for each of its ancestors.
+    """
+
+    __slots__ = ("_elements", "linked", "words")
+
+    def __init__(self, root: HtmlElement) -> None:
+        self.words: dict[int, int] = {}
+        self.linked: dict[int, bool] = {}
+        # Kept alive: lxml reuses an element's Python object only while it lives, and ids key the counts.
+        self._elements = list(root.iter())
+        for el in reversed(self._elements):
+            if not isinstance(el.tag, str):
+                continue
+            n = _words(el.text) if el.text and el.tag not in _HIDDEN else 0
+            link = el.tag == "a" and _real_link(el.get("href"))
+            for child in el:
+                key = id(child)
+                n += self.words.get(key, 0) + (_words(child.tail) if child.tail else 0)
+                link = link or self.linked.get(key, False)
+            self.words[id(el)] = n
+            self.linked[id(el)] = link
+
+    def of(self, el: HtmlElement) -> int:
+        """Words a reader sees under an element."""
+        return self.words.get(id(el), 0)
+
+    def has_link(self, el: HtmlElement) -> bool:
+        """Whether an element is, or holds, a link to somewhere else."""
+        return self.linked.get(id(el), False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,9 +202,8 @@ def _group_key(el: HtmlElement) -> tuple[str, str]:
     return el.tag, _DIGITS.sub("", " ".join(sorted(el.get("class", "").split())))
 
 
-def _has_link(el: HtmlElement) -> bool:
-    return any((a.get("href") or "#")[:1] not in ("#", "") and not a.get("href", "").startswith("javascript")
-               for a in el.iter("a"))  # fmt: skip
+def _real_link(href: str | None) -> bool:
+    return (href or "#")[:1] not in ("#", "") and not (href or "").startswith("javascript")
 
 
 _PAGER = (
@@ -197,15 +219,14 @@ def _signature(el: HtmlElement) -> tuple[str, str, str, str]:
     return (*_group_key(el), *(_group_key(parent) if parent is not None else ("", "")))
 
 
-def _cards(content: list[HtmlElement]) -> tuple[int, int]:
+def _cards(content: list[HtmlElement], tally: _Tally) -> tuple[int, int]:
     """Words in the largest group of alike linked blocks anywhere in the content, and how many such groups."""
     groups: dict[tuple[str, str, str, str], list[HtmlElement]] = defaultdict(list)
     for el in content:
         if el.tag in _INLINE or el.tag in ("ul", "ol", "tbody", "table", "body", "main", "html"):
             continue
-        text = el.text_content()
-        n = _words(text)
-        if 2 <= n <= 120 and _has_link(el):
+        n = tally.of(el)
+        if 2 <= n <= 120 and tally.has_link(el):
             groups[_signature(el)].append(el)
     best = count = 0
     for members in groups.values():
@@ -217,7 +238,7 @@ def _cards(content: list[HtmlElement]) -> tuple[int, int]:
         if len(outer) < 4:
             continue
         count += 1
-        best = max(best, sum(_words(m.text_content()) for m in outer))
+        best = max(best, sum(tally.of(m) for m in outer))
     return best, count
 
 
@@ -256,7 +277,7 @@ def _title_words(tree: HtmlElement) -> int:
     return max((_words(p) for p in parts), default=0)
 
 
-def _link_counts(content: list[HtmlElement]) -> tuple[int, int, int]:
+def _link_counts(content: list[HtmlElement], tally: _Tally) -> tuple[int, int, int]:
     """Links in the content, those around an image, and the most times one short link text recurs."""
     links = image_links = 0
     texts: dict[str, int] = defaultdict(int)
@@ -265,9 +286,8 @@ def _link_counts(content: list[HtmlElement]) -> tuple[int, int, int]:
             continue
         links += 1
         image_links += el.find(".//img") is not None or el.find(".//picture") is not None
-        text = " ".join(el.text_content().split()).lower()
-        if text and _words(text) <= 4:
-            texts[text] += 1
+        if 0 < tally.of(el) <= 4:
+            texts[" ".join(el.text_content().split()).lower()] += 1
     repeated = max(texts.values(), default=0)
     return links, image_links, repeated if repeated >= 3 else 0
 
@@ -280,7 +300,7 @@ def _page_links(tree: HtmlElement) -> int:
     return sum(1 for href in tree.xpath("//a/@href") if _PAGE_LINK.search(str(href)))
 
 
-def _reading_order(content: list[HtmlElement]) -> tuple[int, float]:
+def _reading_order(content: list[HtmlElement], own: dict[int, int], tally: _Tally) -> tuple[int, float]:
     """In document order: the most words between two headline links (or an end of the content), and the share
     of the content's words between the first and the last headline link.
 
@@ -293,12 +313,12 @@ def _reading_order(content: list[HtmlElement]) -> tuple[int, float]:
         if id(el) in inside:
             continue
         href = (el.get("href") or "").strip() if el.tag == "a" else ""
-        if href and href[:1] != "#" and href not in seen and _words(el.text_content()) >= 4:
+        if href and href[:1] != "#" and href not in seen and tally.of(el) >= 4:
             seen.add(href)
             inside.update(id(d) for d in el.iterdescendants())
-            counts.append((_words(el.text_content()), True))
+            counts.append((tally.of(el), True))
         else:
-            counts.append((_words(_own_text(el)), False))
+            counts.append((own[id(el)], False))
     total = sum(n for n, _ in counts)
     heads = [i for i, (_, head) in enumerate(counts) if head]
     gap = longest = 0
@@ -314,17 +334,28 @@ def _reading_order(content: list[HtmlElement]) -> tuple[int, float]:
 
 def signals(tree: HtmlElement, meta: PageMeta, body: str, url: str = "") -> Signals:
     """Read the signals of a page once."""
-    content = _content_elements(tree)
+    page = tree.find(".//body")
+    root = page if page is not None else tree
+    tally = _Tally(root)
+    content = _content_elements(root, tally)
     inside = set(map(id, content))
-    words = link_words = prices = dates = 0
+    own: dict[int, int] = {}
+    in_link: set[int] = set()  # content elements that are, or sit inside, a link (parents come first)
+    texts = []
     for el in content:
         text = _own_text(el)
-        n = _words(text)
-        words += n
-        dates += len(_DATE.findall(text))
-        if n and (el.tag == "a" or any(a.tag == "a" for a in el.iterancestors())):
-            link_words += n
-        prices += len(_PRICE.findall(text))
+        own[id(el)] = n = _words(text) if text else 0
+        parent = el.getparent()
+        if el.tag == "a" or (parent is not None and id(parent) in in_link):
+            in_link.add(id(el))
+        if n:
+            texts.append(text)
+    words = sum(own.values())
+    link_words = sum(own[key] for key in in_link)
+    # One search over all the content's text; a NUL between elements, so no match spans two of them.
+    joined = "\0".join(texts)
+    dates = len(_DATE.findall(joined))
+    prices = len(_PRICE.findall(joined))
     # Alike siblings that each hold a link: the cards of an index (furniture left out).
     best: tuple[int, int, int] = (0, 0, 0)
     best_members: list[HtmlElement] = []
@@ -337,20 +368,20 @@ def signals(tree: HtmlElement, meta: PageMeta, body: str, url: str = "") -> Sign
             for child in children:
                 groups[_group_key(child)].append(child)
             for members in groups.values():
-                linked = [m for m in members if _has_link(m) and _words(m.text_content()) >= 2]
+                linked = [m for m in members if tally.has_link(m) and tally.of(m) >= 2]
                 if len(linked) < 3:
                     continue
-                texts = [_words(m.text_content()) for m in linked]
+                counts = [tally.of(m) for m in linked]
                 heads = sum(1 for m in linked if m.find(".//h2") is not None or m.find(".//h3") is not None
                             or m.find(".//h4") is not None or m.find(".//h5") is not None)  # fmt: skip
-                found = (sum(texts), len(linked), heads)
+                found = (sum(counts), len(linked), heads)
                 if found > best:
                     best, best_members = found, linked
         if el.tag in _BLOCKS:
             text = _block_text(el)
             n = _words(text)
             if n >= 12 and _SENTENCE.search(text):
-                linked_words = sum(_words(a.text_content()) for a in el.iter("a") if _block_of(a) is el)
+                linked_words = sum(tally.of(a) for a in el.iter("a") if _block_of(a) is el)
                 if linked_words < 0.5 * n:
                     parent = el.getparent()
                     prose_blocks.append((el, n))
@@ -358,11 +389,11 @@ def signals(tree: HtmlElement, meta: PageMeta, body: str, url: str = "") -> Sign
                         prose_runs[id(parent)] += n
     members = best_members
     dated_items = sum(1 for m in members if m.find(".//time") is not None or _DATE.search(m.text_content()))
-    longest_gap, headline_span = _reading_order(content)
+    longest_gap, headline_span = _reading_order(content, own, tally)
     in_items = {id(d) for m in members for d in m.iter()}
     prose_free = sum(n for el, n in prose_blocks if id(el) not in in_items)
-    card_words, card_groups = _cards(content)
-    links, image_links, repeated_anchor = _link_counts(content)
+    card_words, card_groups = _cards(content, tally)
+    links, image_links, repeated_anchor = _link_counts(content, tally)
     itemtypes = [t.rstrip("/").rsplit("/", 1)[-1] for t in tree.xpath("//@itemtype") for t in str(t).split()]
     paragraphs = [el for el in content if el.tag == "p"]
     h1 = next((el for el in content if el.tag == "h1"), None)
@@ -387,16 +418,14 @@ def signals(tree: HtmlElement, meta: PageMeta, body: str, url: str = "") -> Sign
         card_words=card_words,
         card_groups=card_groups,
         headed_links=sum(
-            1
-            for el in content
-            if el.tag in ("h2", "h3", "h4") and (_has_link(el) or any(a.tag == "a" for a in el.iterancestors()))
+            1 for el in content if el.tag in ("h2", "h3", "h4") and (tally.has_link(el) or id(el) in in_link)
         ),
         article_elements=sum(1 for el in content if el.tag == "article"),
         same_shape_links=_same_shape_links(content, url),
-        headline_links=len({a.get("href") for a in content if a.tag == "a" and _words(a.text_content()) >= 4}),
+        headline_links=len({a.get("href") for a in content if a.tag == "a" and tally.of(a) >= 4}),
         title_words=_title_words(tree),
-        h1_words=_words(h1.text_content()) if h1 is not None else 0,
-        long_paragraphs=sum(1 for p in paragraphs if _words(p.text_content()) >= 40),
+        h1_words=tally.of(h1) if h1 is not None else 0,
+        long_paragraphs=sum(1 for p in paragraphs if tally.of(p) >= 40),
         links=links,
         image_links=image_links,
         buttons=sum(1 for el in content if el.tag == "button"),
@@ -435,6 +464,11 @@ _DOCS_URL = re.compile(
     r"^(?:docs?|devdocs|developer|wiki|manual|man\d?)\.|\.readthedocs\.io/|\.gitbook\.io/|"
     r"/(?:docs?|documentation|manual|man-pages|api-reference|reference|tutorial|handbook|wiki)/"
 )
+# MediaWiki's category namespace (Wikipedia and every other MediaWiki site): a list of the pages filed under it.
+_WIKI_CATEGORY = re.compile(r"/wiki/category:|[?&]title=category:", re.IGNORECASE)
+# Fewer words than this in what the body extractor kept: nothing of a publication's own to store. A shop's
+# category whose products a script draws, a listing of links without teasers. (None at all: the extractor failed.)
+THIN_BODY = 50
 _PRODUCT_TYPES = frozenset({"Product", "ProductGroup", "IndividualProduct", "Car"})
 _FORUM_TYPES = frozenset({"QAPage", "DiscussionForumPosting", "Question"})
 _NOT_ARTICLES = frozenset({"DiscussionForumPosting", "SocialMediaPosting", "CreativeWork", "APIReference"})
@@ -582,12 +616,17 @@ def classify(sig: Signals, url: str, model: Model | None = None) -> PageKind:
         return "collection"  # Shopify's and others' name for a category page
     # og:type article is a shop's or a documentation site's template default (WooCommerce, Yoast): only a date
     # or an article's JSON-LD outweighs a product's markup or a documentation address.
-    one_product = bool(ld & _PRODUCT_TYPES) or 1 <= sig.microdata_products <= 2 or sig.og_type == "product"
+    # A site's home page is not one product, whatever its markup says (a shop's front page marks its best seller).
+    one_product = path not in ("", "/") and (
+        bool(ld & _PRODUCT_TYPES) or 1 <= sig.microdata_products <= 2 or sig.og_type == "product"
+    )
     # ... unless the page is one of many (a pager) and laid out as an index: a shop's category whose JSON-LD
     # describes its products one by one.
     model = model or _default_model()
     if one_product and not (dated or article_ld) and not (sig.pager and model.score(sig, url) >= model.threshold):
         return "product"
+    if _WIKI_CATEGORY.search(address):
+        return "listing"
     if _DOCS_URL.search(f"{parts.hostname or ''}{path}") and not dated:
         return "documentation"
     # An ItemList inside an article is a list in the article (a listicle, a recipe's steps), not a listing.
@@ -603,6 +642,7 @@ def classify(sig: Signals, url: str, model: Model | None = None) -> PageKind:
         listing_ld
         # A category or a numbered page of one, with little prose of its own.
         or (_CATEGORY_PATH.search(address) and sig.prose < 250 and sig.link_density >= 0.15)
+        or 0 < sig.body_words < THIN_BODY
     )
     if undated_signs or (listing_ld and "CollectionPage" in ld) or model.score(sig, url) >= model.threshold:
         if _ARCHIVE_PATH.search(address):
@@ -618,4 +658,6 @@ def page_kind(tree: HtmlElement, meta: PageMeta, url: str, body: str, source: So
     if source and any(urlsplit(listing.url).path.rstrip("/") == urlsplit(url).path.rstrip("/")
                       for listing in source.discovery.listings):  # fmt: skip
         return "listing"  # the site's configuration names it as one of its listings
-    return classify(signals(tree, meta, body, url), url)
+    # A configured body selector's text is not the extractor's reading: its length says nothing of the layout.
+    read_body = "" if source and source.selectors.body else body
+    return classify(signals(tree, meta, read_body, url), url)

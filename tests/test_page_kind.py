@@ -320,3 +320,51 @@ def test_the_listing_is_read_in_document_order_with_its_paging_and_dates() -> No
     sig = signals(tree, read_meta(tree), "", "https://news.example.net/news/one-essay")
     assert sig.longest_gap > 100
     assert sig.headline_span < 0.5
+
+
+# Fifth pass (issue 16): a shop's category whose products a script draws; MediaWiki's categories; a shop's front page.
+SCRIPTED_SHOP = html(
+    '<meta property="og:type" content="website">',
+    "<h1>Desk converters</h1><p>Find the standing desk converter that fits your desk and your budget today.</p>"
+    '<div id="product-grid" data-src="/api/products?category=12"></div>'
+    '<script>window.__PRODUCTS__ = [{"name": "Converter one", "price": 199}]</script>',
+    title="Standing desk converters for every desk and budget | Shop",
+)
+
+
+def test_a_page_with_almost_no_body_is_not_a_publication() -> None:
+    # Too few words of its own to be a publication: an index whose items a script draws.
+    assert kind(SCRIPTED_SHOP, "https://shop.example.net/category/desk-converters") != "article"
+    assert kind(SCRIPTED_SHOP, "https://shop.example.net/desk-converters-for-standing-work") != "article"
+
+
+def test_a_short_dated_note_and_a_configured_body_stay_articles() -> None:
+    from migdigest.config import Source
+
+    # A date says it is a publication, however short ...
+    published = '<meta property="article:published_time" content="2020-01-02T00:00:00Z">'
+    note = html(published, "<h1>Office closed</h1><p>Our office is closed on Friday for the holiday.</p>", HEADLINE)
+    assert kind(note, "https://think.example.net/news/office-closed-on-friday") == "article"
+    # ... and a body a source's selector reads (its summary only, say) says nothing of the layout.
+    source = Source.model_validate({
+        "name": "x", "title": "X", "base_url": "https://shop.example.net", "selectors": {"body": "h1 + p"},
+        "discovery": {"listings": [{"url": "/shop/", "item": "article"}]},
+    })  # fmt: skip
+    url = "https://shop.example.net/desk-converters-for-standing-work"
+    assert extract_page(SCRIPTED_SHOP, url, source=source).page_type == "article"
+
+
+def test_a_mediawiki_category_is_a_listing() -> None:
+    members = "".join(f'<li><a href="/wiki/Language_{i}">Language {i}</a></li>' for i in range(40))
+    page = html(body=f"<h1>Category:Programming languages</h1><p>Pages in this category.</p><ul>{members}</ul>" + LONG)
+    assert kind(page, "https://en.wikipedia.org/wiki/Category:Programming_languages") == "listing"
+    assert kind(page, "https://wiki.example.org/index.php?title=Category:Migration") == "listing"
+    assert kind(page, "https://en.wikipedia.org/wiki/Programming_language") == "documentation"
+
+
+def test_a_site_home_page_is_not_one_product() -> None:
+    # A shop's front page marks its best seller as a Product; a home page is never one product's page.
+    ld = '<script type="application/ld+json">{"@type": "Product", "name": "Yoga mat"}</script>'
+    page = html(ld, "<h1>Yoga mats</h1>" + product_cards(12) + LONG)
+    assert kind(page, "https://shop.example.net/") != "product"
+    assert kind(page, "https://shop.example.net/yoga-mat") == "product"
