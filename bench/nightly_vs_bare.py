@@ -286,7 +286,15 @@ def bare_crawl(spec_path: Path) -> None:
     process = CrawlerProcess(settings=spec["settings"])
     crawler = process.create_crawler(BareSpider)
     process.crawl(crawler)
-    process.start()
+    profile = os.environ.get("MIGDIGEST_CRAWL_PROFILE")  # spiders.crawl.PROFILE_ENV: the same profile as the crawl's
+    if profile:
+        import cProfile
+
+        with cProfile.Profile() as profiler:
+            process.start()
+        profiler.dump_stats(Path(profile) / f"bare-{out.name}.prof")
+    else:
+        process.start()
     assert crawler.stats is not None
     stats = {k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, int | float)}
     (out / "stats.json").write_text(json.dumps(stats, indent=1), encoding="utf-8")
@@ -356,8 +364,11 @@ def crawl_only(n: int, repeat: int, profile: Path | None, code: Path | None = No
                 fetched.pdfs,
                 fetched.discovery,
             )
+            if profile:
+                os.environ[PROFILE_ENV] = str(profile)  # bare Scrapy's process profiled too, to compare
             timed("bare Scrapy", run_bare, fetched, settings, Path(tmp) / f"bare{r}", extract=False)
             timed(labels[2], run_bare, real, handler, Path(tmp) / f"handler{r}", extract=False)
+            os.environ.pop(PROFILE_ENV, None)
             done = ", ".join(f"{k} {v[-1]:.2f} s ({cpu[k][-1]:.2f} s CPU)" for k, v in rows.items())
             print(f"round {r + 1}: {done}", flush=True)
     base = statistics.median(rows["bare Scrapy"])
