@@ -216,3 +216,28 @@ def test_an_old_run_directory_still_reads(tmp_path: Path) -> None:
 def test_the_fetch_state_keeps_validators_and_change_signs_only() -> None:
     state = fetch_state({"etag": '"x"', "Content-Type": "text/html"}, {"lastmod": "2024", "type_label": "Report"})
     assert state == {"etag": '"x"', "lastmod": "2024"}
+
+
+def test_every_variant_of_the_real_host_is_routed_to_the_origin_with_its_scheme() -> None:
+    from spiders.mirror import _routes
+
+    routes = _routes(OriginOverride(REAL, "http://127.0.0.1:8000/"))
+    assert {(key, route.host, route.port, route.tls, route.forwarded_proto) for key, route in routes.items()} == {
+        ((b"https", b"www.migrationpolicy.org", 443), "127.0.0.1", 8000, False, b"https"),
+        ((b"http", b"www.migrationpolicy.org", 80), "127.0.0.1", 8000, False, b"http"),
+        ((b"https", b"migrationpolicy.org", 443), "127.0.0.1", 8000, False, b"https"),
+        ((b"http", b"migrationpolicy.org", 80), "127.0.0.1", 8000, False, b"http"),
+    }
+    tls = _routes(OriginOverride("http://think.example.net:8080", "https://staging.example.net"))
+    assert {(k, r.host, r.port, r.tls) for k, r in tls.items()} == {
+        ((b"http", b"think.example.net", 8080), "staging.example.net", 443, True),
+        ((b"https", b"think.example.net", 8080), "staging.example.net", 443, True),
+    }
+
+
+@pytest.mark.parametrize("origin", ["http://127.0.0.1:8000/mirror/", "ftp://127.0.0.1/", "http:///x"])
+def test_an_origin_the_downloader_cannot_map_is_refused_before_the_crawl(origin: str) -> None:
+    # Requests are mapped by connection: the path a request asks for is the real site's, so an origin below a path
+    # cannot be served that way, and is refused with a clear message instead of crawling the wrong pages.
+    with pytest.raises(ValueError, match="an origin is scheme://host"):
+        override_settings(REAL, origin)
