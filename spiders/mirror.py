@@ -36,7 +36,8 @@ from twisted.internet.endpoints import HostnameEndpoint, wrapClientTLS
 from twisted.internet.interfaces import IStreamClientEndpoint
 from twisted.web._newclient import HTTP11ClientProtocol
 from twisted.web.client import HTTPConnectionPool
-from twisted.web.iweb import IResponse
+from twisted.web.iweb import IPolicyForHTTPS, IResponse
+from zope.interface import implementer
 
 # Scrapy setting: {real base URL: origin base URL}; set by spiders.crawl from `--base-url`.
 SETTING = "MIGDIGEST_ORIGIN_OVERRIDE"
@@ -78,6 +79,11 @@ class OriginOverrideHandler(HTTP11DownloadHandler):
         pool = _OriginPool(reactor, routes, self._contextFactory, crawler.settings.getfloat("DOWNLOAD_TIMEOUT"))
         pool.maxPersistentPerHost = self._pool.maxPersistentPerHost
         self._pool = pool  # Scrapy's own, unused yet: nothing was downloaded before the handler was built
+        # Twisted's agent makes an https URL's TLS settings with its endpoint, for every request (a new OpenSSL
+        # context and cipher list in Scrapy's policy); for the real site's connections the pool connects to the
+        # origin instead and never uses them, so none are made.
+        routed = {(host, port) for scheme, host, port in routes if scheme == b"https"}
+        self._contextFactory = _RoutedTLS(self._contextFactory, routed)  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,23 @@ class _OriginPool(HTTPConnectionPool):
         factory = _ForwardedFactory(quiescent, f"{route.host}:{route.port} for {key!r}", route.forwarded_proto)
         connected: Deferred[HTTP11ClientProtocol] = origin.connect(factory)
         return connected
+
+
+@implementer(IPolicyForHTTPS)
+class _RoutedTLS:
+    """The handler's TLS policy, asked nothing for the real site's https connections (they go to the origin)."""
+
+    def __init__(self, inner: Any, routed: set[tuple[bytes, int]]) -> None:
+        self.inner, self.routed = inner, routed
+
+    def creatorForNetloc(self, hostname: bytes, port: int) -> Any:
+        """Scrapy's TLS settings for the host, except for a routed one: its endpoint is replaced, never used."""
+        if (hostname.lower(), port) in self.routed:
+            return _NEVER_USED
+        return self.inner.creatorForNetloc(hostname, port)
+
+
+_NEVER_USED = object()  # the TLS settings of a connection _OriginPool opens to the origin instead
 
 
 class _ForwardedFactory(_LenientHTTP11ClientFactory):

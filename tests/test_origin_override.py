@@ -241,3 +241,18 @@ def test_an_origin_the_downloader_cannot_map_is_refused_before_the_crawl(origin:
     # cannot be served that way, and is refused with a clear message instead of crawling the wrong pages.
     with pytest.raises(ValueError, match="an origin is scheme://host"):
         override_settings(REAL, origin)
+
+
+def test_no_tls_settings_are_made_for_connections_that_go_to_the_origin() -> None:
+    from twisted.internet._sslverify import ClientTLSOptions
+    from twisted.web.client import BrowserLikePolicyForHTTPS
+
+    from spiders.mirror import _RoutedTLS
+
+    policy = _RoutedTLS(BrowserLikePolicyForHTTPS(), {(b"www.migrationpolicy.org", 443)})  # type: ignore[no-untyped-call]
+    # The real site's https connections are opened to the (plain http) origin: their TLS settings are never used.
+    assert not isinstance(policy.creatorForNetloc(b"www.migrationpolicy.org", 443), ClientTLSOptions)
+    assert not isinstance(policy.creatorForNetloc(b"WWW.migrationpolicy.org", 443), ClientTLSOptions)
+    # Any other host (another site the crawl follows) gets real ones.
+    assert isinstance(policy.creatorForNetloc(b"example.org", 443), ClientTLSOptions)
+    assert isinstance(policy.creatorForNetloc(b"www.migrationpolicy.org", 8443), ClientTLSOptions)
