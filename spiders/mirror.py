@@ -100,7 +100,7 @@ def _routes(override: OriginOverride) -> dict[tuple[bytes, bytes, int], _Route]:
     """The connection keys of the real site (Twisted's: scheme, host, port) and the origin each one goes to."""
     real, origin = urlsplit(override.real), urlsplit(override.origin)
     if origin.path.strip("/") or origin.query or not origin.hostname or origin.scheme not in _PORTS:
-        raise ValueError(f"an origin is scheme://host[:port], without a path: {override.origin!r}")
+        raise ValueError(f"an origin is http(s)://host[:port], without a path: {override.origin!r}")
     host = real.hostname or ""
     to = _Route(origin.hostname, origin.port or _PORTS[origin.scheme], origin.scheme == "https", b"")
     return {
