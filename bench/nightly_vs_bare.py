@@ -36,7 +36,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -73,6 +73,7 @@ class NightlyRun:
     busy: float = 0.0  # the union of the stages' spans (they may overlap)
     extract_tail: float = 0.0  # extraction's end minus the crawl's end: what extraction adds after the crawl
     cpu: float = 0.0  # CPU seconds of this process and every process under it meanwhile (tree_cpu)
+    timeline: list[tuple[str, float, float]] = field(default_factory=list)  # task, start, end (s from flow start)
 
 
 @dataclass
@@ -154,7 +155,7 @@ def fetched_urls(run_dir: Path, source: Any, base_url: str) -> Fetched:
 
 def stage_times(
     flow_run_id: UUID, wait: float = 30.0, tasks: frozenset[str] = frozenset({"crawl", "extract", "store", "dedupe"})
-) -> tuple[dict[str, float], float, float, float]:
+) -> tuple[dict[str, float], float, float, float, list[tuple[str, float, float]]]:
     """Seconds per stage from the flow run's task-run records, the flow run's span, the stages' union, the tail.
 
     The union counts overlapping stages once; the tail is the extract task's end minus the crawl task's end.
@@ -199,7 +200,13 @@ def stage_times(
         busy += max(0.0, end - max(start, reach))
         reach = max(reach, end)
     tail = ends.get("extract", 0.0) - ends.get("crawl", 0.0)
-    return stages, (flow_run.end_time - flow_run.start_time).total_seconds(), busy, tail
+    zero = flow_run.start_time.timestamp()
+    timeline = sorted(
+        (run.name.rsplit("-", 1)[0], run.start_time.timestamp() - zero, run.end_time.timestamp() - zero)
+        for run in runs
+        if run.start_time and run.end_time
+    )
+    return stages, (flow_run.end_time - flow_run.start_time).total_seconds(), busy, tail, timeline
 
 
 def run_nightly(nightly: Callable[..., Any], tmp: Path, base_url: str) -> NightlyRun:
@@ -212,11 +219,11 @@ def run_nightly(nightly: Callable[..., Any], tmp: Path, base_url: str) -> Nightl
     report = state.result()
     if report[0]["status"] != "ok":
         raise SystemExit(f"the nightly's mpi run is {report[0]['status']}: {report[0]['message']}")
-    stages, flow_span, busy, tail = stage_times(state.state_details.flow_run_id)
+    stages, flow_span, busy, tail, timeline = stage_times(state.state_details.flow_run_id)
     (run_dir,) = (tmp / "runs" / "mpi").iterdir()
     stats = json.loads((run_dir / "stats.json").read_text(encoding="utf-8"))
     responses = int(stats.get("downloader/response_count", 0))
-    return NightlyRun(wall, stages, wall - flow_span, run_dir, responses, busy, tail, cpu)
+    return NightlyRun(wall, stages, wall - flow_span, run_dir, responses, busy, tail, cpu, timeline)
 
 
 def bare_settings(base_url: str) -> dict[str, Any]:
@@ -286,7 +293,15 @@ def bare_crawl(spec_path: Path) -> None:
     process = CrawlerProcess(settings=spec["settings"])
     crawler = process.create_crawler(BareSpider)
     process.crawl(crawler)
-    process.start()
+    profile = os.environ.get("MIGDIGEST_CRAWL_PROFILE")  # spiders.crawl.PROFILE_ENV: the same profile as the crawl's
+    if profile:
+        import cProfile
+
+        with cProfile.Profile() as profiler:
+            process.start()
+        profiler.dump_stats(Path(profile) / f"bare-{out.name}.prof")
+    else:
+        process.start()
     assert crawler.stats is not None
     stats = {k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, int | float)}
     (out / "stats.json").write_text(json.dumps(stats, indent=1), encoding="utf-8")
@@ -356,8 +371,11 @@ def crawl_only(n: int, repeat: int, profile: Path | None, code: Path | None = No
                 fetched.pdfs,
                 fetched.discovery,
             )
+            if profile:
+                os.environ[PROFILE_ENV] = str(profile)  # bare Scrapy's process profiled too, to compare
             timed("bare Scrapy", run_bare, fetched, settings, Path(tmp) / f"bare{r}", extract=False)
             timed(labels[2], run_bare, real, handler, Path(tmp) / f"handler{r}", extract=False)
+            os.environ.pop(PROFILE_ENV, None)
             done = ", ".join(f"{k} {v[-1]:.2f} s ({cpu[k][-1]:.2f} s CPU)" for k, v in rows.items())
             print(f"round {r + 1}: {done}", flush=True)
     base = statistics.median(rows["bare Scrapy"])
@@ -519,6 +537,10 @@ def main() -> None:
         f"nightly {cell([n.cpu for n in nights]).strip()}, baseline {cell([b.cpu for b in bares]).strip()}, "
         f"nightly / baseline = {cpu_night / cpu_base:.2f}x"
     )
+    for i, night in enumerate(nights):
+        spans = ", ".join(f"{name} {start:.1f}-{end:.1f}" for name, start, end in night.timeline)
+        span = night.wall - night.outside_flow
+        print(f"timeline of night {i + 1} (s from the flow run's start; flow run {span:.1f} s): {spans}")
     ratio = statistics.median([n.wall for n in nights]) / base
     print(f"nightly / baseline = {ratio:.2f}x (target <= {TARGET}x)")
 

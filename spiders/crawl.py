@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -26,6 +27,12 @@ _stopping = threading.Event()  # set by stop_crawls(): a flow being stopped star
 PROFILE_ENV = "MIGDIGEST_CRAWL_PROFILE"
 PEAK_RSS_STAT = "migdigest/peak_rss_kb"  # in stats.json: the crawl process's own peak memory (see _peak_rss_kb)
 _POLL_S = 0.5  # how often a waiting flow looks at the crawl: its time limit, its progress
+# Scrapy extensions a crawl never uses (remote control, telnet, feed export, memory debugger): not even imported.
+_UNUSED_EXTENSIONS = frozenset(
+    f"scrapy.extensions.{name}"
+    for name in ("remote_control.RemoteControl", "telnet.TelnetConsole", "feedexport.FeedExporter",
+                 "memdebug.MemoryDebugger")
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,9 @@ def crawl_settings(
 
     `origin` serves the source in place of its base URL (a mirror); the downloader maps it (spiders/mirror.py).
     """
-    from spiders.mirror import override_settings  # imports Scrapy: only the crawl process needs it
+    from scrapy.settings.default_settings import EXTENSIONS_BASE  # Scrapy: only the crawl process needs it
+
+    from spiders.mirror import override_settings
 
     polite = source.politeness
     # A loopback mirror has no one to be polite to; the real site gets the configured delay.
@@ -119,14 +128,11 @@ def crawl_settings(
         "TELNETCONSOLE_ENABLED": False,
         # Scrapy 2.19 starts a remote-control web server in every crawl by default (aiohttp: ~20% of the crawl
         # process's imports). Off, and extensions never used not even imported: a quiet night's crawl is mostly
-        # its start-up (bench/README.md, issue 20).
+        # its start-up (bench/README.md, issue 20). Left out of EXTENSIONS_BASE rather than set to None in
+        # EXTENSIONS: Scrapy imports every class a components setting names, even to disable it, so the None
+        # entries still imported aiohttp.
         "REMOTE_CONTROL_ENABLED": False,
-        "EXTENSIONS": {
-            "scrapy.extensions.remote_control.RemoteControl": None,
-            "scrapy.extensions.telnet.TelnetConsole": None,
-            "scrapy.extensions.feedexport.FeedExporter": None,
-            "scrapy.extensions.memdebug.MemoryDebugger": None,
-        },
+        "EXTENSIONS_BASE": {k: v for k, v in EXTENSIONS_BASE.items() if k not in _UNUSED_EXTENSIONS},
         "LOG_LEVEL": "WARNING",
         "ITEM_PIPELINES": {"spiders.rundir.RunDirectoryPipeline": 100},
         # Scrapy starts this many asyncio tasks for every response's output (100 by default) so that items could
@@ -172,6 +178,10 @@ def _crawl_here(
     if max_pages:
         scrapy_settings["CLOSESPIDER_PAGECOUNT"] = max_pages
     process = CrawlerProcess(settings=scrapy_settings)
+    # Scrapy leaves its loggers at DEBUG and filters at the root handler, so each response's "Crawled" and each
+    # item's "Scraped from" line became a log record to be dropped there; at the handler's level on Scrapy's own
+    # loggers, none is made (bench/README.md, issue 20). The root keeps NOTSET: other loggers are as before.
+    logging.getLogger("scrapy").setLevel(scrapy_settings["LOG_LEVEL"])
     crawler = process.create_crawler(SiteSpider)
     process.crawl(crawler, source=source, known=KnownPages.load(known_path))
     process.start()

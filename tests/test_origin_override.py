@@ -216,3 +216,43 @@ def test_an_old_run_directory_still_reads(tmp_path: Path) -> None:
 def test_the_fetch_state_keeps_validators_and_change_signs_only() -> None:
     state = fetch_state({"etag": '"x"', "Content-Type": "text/html"}, {"lastmod": "2024", "type_label": "Report"})
     assert state == {"etag": '"x"', "lastmod": "2024"}
+
+
+def test_every_variant_of_the_real_host_is_routed_to_the_origin_with_its_scheme() -> None:
+    from spiders.mirror import _routes
+
+    routes = _routes(OriginOverride(REAL, "http://127.0.0.1:8000/"))
+    assert {(key, route.host, route.port, route.tls, route.forwarded_proto) for key, route in routes.items()} == {
+        ((b"https", b"www.migrationpolicy.org", 443), "127.0.0.1", 8000, False, b"https"),
+        ((b"http", b"www.migrationpolicy.org", 80), "127.0.0.1", 8000, False, b"http"),
+        ((b"https", b"migrationpolicy.org", 443), "127.0.0.1", 8000, False, b"https"),
+        ((b"http", b"migrationpolicy.org", 80), "127.0.0.1", 8000, False, b"http"),
+    }
+    tls = _routes(OriginOverride("http://think.example.net:8080", "https://staging.example.net"))
+    assert {(k, r.host, r.port, r.tls) for k, r in tls.items()} == {
+        ((b"http", b"think.example.net", 8080), "staging.example.net", 443, True),
+        ((b"https", b"think.example.net", 8080), "staging.example.net", 443, True),
+    }
+
+
+@pytest.mark.parametrize("origin", ["http://127.0.0.1:8000/mirror/", "ftp://127.0.0.1/", "http:///x"])
+def test_an_origin_the_downloader_cannot_map_is_refused_before_the_crawl(origin: str) -> None:
+    # Requests are mapped by connection: the path a request asks for is the real site's, so an origin below a path
+    # cannot be served that way, and is refused with a clear message instead of crawling the wrong pages.
+    with pytest.raises(ValueError, match=r"an origin is http\(s\)://host"):
+        override_settings(REAL, origin)
+
+
+def test_no_tls_settings_are_made_for_connections_that_go_to_the_origin() -> None:
+    from twisted.internet._sslverify import ClientTLSOptions
+    from twisted.web.client import BrowserLikePolicyForHTTPS
+
+    from spiders.mirror import _RoutedTLS
+
+    policy = _RoutedTLS(BrowserLikePolicyForHTTPS(), {(b"www.migrationpolicy.org", 443)})  # type: ignore[no-untyped-call]
+    # The real site's https connections are opened to the (plain http) origin: their TLS settings are never used.
+    assert not isinstance(policy.creatorForNetloc(b"www.migrationpolicy.org", 443), ClientTLSOptions)
+    assert not isinstance(policy.creatorForNetloc(b"WWW.migrationpolicy.org", 443), ClientTLSOptions)
+    # Any other host (another site the crawl follows) gets real ones.
+    assert isinstance(policy.creatorForNetloc(b"example.org", 443), ClientTLSOptions)
+    assert isinstance(policy.creatorForNetloc(b"www.migrationpolicy.org", 8443), ClientTLSOptions)

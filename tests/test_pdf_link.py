@@ -166,3 +166,16 @@ def test_a_configured_selector_skips_only_pages_that_lack_what_it_needs() -> Non
     assert may_name_pdf(b'<a type="text/plain" href="/x">x</a>', "utf-8", "a[type!='application/pdf']")
     # A value markup may escape (&) is not looked for in the bytes.
     assert may_name_pdf(b'<a title="a&amp;b" href="/x">x</a>', "utf-8", "a[title='a&b']")
+
+
+def test_a_configured_selectors_literals_are_looked_for_in_any_case() -> None:
+    from spiders.pdf_link import may_name_pdf
+
+    css = ".Field--Full-Report a[type='application/pdf']"
+    assert may_name_pdf(
+        b'<div class="field--full-report"><a type="Application/PDF" href="/r">r</a></div>', "utf-8", css
+    )
+    assert may_name_pdf(
+        b'<div class="FIELD--FULL-REPORT"><a type="application/pdf" href="/r">r</a></div>', "utf-8", css
+    )
+    assert not may_name_pdf(b'<div class="field--full"><a type="application/pdf" href="/r">r</a></div>', "utf-8", css)
