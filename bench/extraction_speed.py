@@ -1,6 +1,6 @@
 """Extraction throughput: migdigest's extract stage against bare trafilatura.extract on the same pages.
 
-    .venv/bin/python -m bench.extraction_speed [--n 300] [--repeat 3]
+    .venv/bin/python -m bench.extraction_speed [--n 300] [--repeat 3] [--parts]
 
 Crawls the scaled MPI mirror of N publications once, then times, on the same archived pages:
 bare `trafilatura.extract(html)` in one process (the baseline); migdigest's `extract_page` alone; the whole
@@ -11,6 +11,8 @@ Targets (DESIGN.md): stage >= 0.85x baseline in one process, >= 1.7x baseline wi
 CPU seconds (median) and their ratio to the baseline's, steadier than wall time on a shared machine. A report's
 PDF is read by a reader child of the worker (extract/pdf_limits.py) while the worker extracts the HTML, so it
 counts in the stage rows only where it outlasts the page's extraction or competes for a core.
+--parts then times each part of the unconfigured `extract_page` (thread CPU of wrappers around its calls, after a
+warm-up round, bare trafilatura interleaved page by page): where an unconfigured page's time goes.
 """
 
 from __future__ import annotations
@@ -41,6 +43,56 @@ def _timed(fn: Callable[[], object], repeat: int) -> tuple[list[float], list[flo
     return times, cpu
 
 
+# The parts of extract_page timed by --parts, as extract/page.py names them; fuller_body's own recall pass and
+# the trafilatura metadata fallback are shown inside their callers' time.
+_PARTS = ("load_html", "adopt_stray_content", "read_meta", "prepare_body_tree", "trafilatura_body",
+          "strip_boilerplate", "page_title", "_standfirst", "pdf_link", "page_kind", "fuller_body", "_authors",
+          "_dates", "page_doc_type", "_texts")  # fmt: skip
+
+
+def _parts(bodies: list[tuple[FetchedPage, bytes]], source: Source) -> None:
+    """Print the CPU seconds of each part of extract_page on these pages, and bare trafilatura's."""
+    from collections import defaultdict
+
+    import trafilatura
+
+    import extract.body_tree
+    import extract.page
+
+    spent: defaultdict[str, float] = defaultdict(float)
+
+    def timed(module: object, name: str, label: str) -> None:
+        fn = getattr(module, name)
+
+        def wrapper(*args: object, **kwargs: object) -> object:
+            started = time.thread_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[label] += time.thread_time() - started
+
+        setattr(module, name, wrapper)
+
+    for name in _PARTS:
+        timed(extract.page, name, name)
+    timed(extract.body_tree, "trafilatura_body", "  of fuller_body: recall pass")
+    timed(extract.page._TrafilaturaMeta, "get", "  of _authors, _dates: trafilatura's metadata")
+    _extract_pages(bodies, source)  # warm-up: caches, htmldate's first dateparser use
+    spent.clear()
+    bare = total = 0.0
+    for page, body in bodies:
+        started = time.thread_time()
+        trafilatura.extract(body, url=page.url)
+        bare += time.thread_time() - started
+        started = time.thread_time()
+        extract.page.extract_page(body, page.url, source=source, hints=page.hints)
+        total += time.thread_time() - started
+    print(f"\nwhere the time goes, no body selector, CPU s: bare {bare:.2f}, extract_page {total:.2f} "
+          f"({bare / total:.2f}x bare)")  # fmt: skip
+    for name, seconds in sorted(spent.items(), key=lambda item: -item[1]):
+        print(f"  {name:46}{seconds:8.2f}{100 * seconds / total:7.1f}%")
+
+
 def _extract_pages(bodies: list[tuple[FetchedPage, bytes]], source: Source) -> list[Extracted]:
     from extract.page import extract_page
 
@@ -52,6 +104,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--parts", action="store_true", help="then time each part of extract_page (no selector)")
     args = parser.parse_args()
 
     import trafilatura
@@ -100,6 +153,8 @@ def main() -> None:
         cpu = statistics.median(cpu_times)
         cpu_cell = f"{cpu:.2f} ({base_cpu / cpu:.2f}x)" if "stage" not in name else "in workers"
         print(f"{name:46}{cell:>30}{statistics.median(rates) / base:>11.2f}x{cpu_cell:>22}")
+    if args.parts:
+        _parts(bodies, plain)
 
 
 if __name__ == "__main__":
