@@ -6,8 +6,9 @@ import re
 from functools import cache
 from urllib.parse import urlsplit
 
-from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
+
+from migdigest.compiled import css as compiled_css
 
 # Most specific first: schema.org microdata, rel=author links, hCard names, then the class names CMS themes use.
 _BYLINE_SELECTORS = (
@@ -26,11 +27,6 @@ _BYLINE_SELECTORS = (
 _ELSEWHERE = re.compile(r"(?<![a-z])(?:comments?|commentlist|respond|sidebar|widgets?|related)(?![a-z])")
 _FOOTER = re.compile(r"(?<![a-z])footer(?![a-z])")
 _MAX_CHARS = 120  # a byline, not an author box's biography
-
-
-@cache
-def _selector(css: str) -> CSSSelector:
-    return CSSSelector(css)
 
 
 def _elsewhere(el: HtmlElement) -> bool:
@@ -75,7 +71,7 @@ def byline_texts(tree: HtmlElement) -> list[str]:
             continue
         texts = [
             text
-            for el in _selector(css)(tree)
+            for el in compiled_css(css)(tree)
             if not _elsewhere(el) and 2 < len(text := " ".join(el.text_content().split())) <= _MAX_CHARS
         ]
         if texts:

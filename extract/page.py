@@ -37,7 +37,6 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from htmldate import find_date
-from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_title, extract_url
 from trafilatura.settings import Document, set_date_params
@@ -53,6 +52,7 @@ from extract.normalise import clean_authors, parse_date
 from extract.page_kind import page_kind
 from extract.repair import adopt_stray_content
 from extract.title import page_title
+from migdigest.compiled import css as compiled_css
 from migdigest.config import Selectors, Source
 from migdigest.models import PageKind
 from spiders.pdf_link import pdf_link
@@ -83,12 +83,6 @@ class Extracted:
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return asdict(self)
-
-
-@functools.lru_cache(maxsize=256)
-def _css(selector: str) -> CSSSelector:
-    """A compiled CSS selector: compiling to XPath costs more than running it, and sources reuse a few."""
-    return CSSSelector(selector)
 
 
 class _TrafilaturaMeta:
@@ -168,7 +162,7 @@ _AUTHOR_META = ("citation_author", "author", "dc.creator", "dcterms.creator", "a
 def _texts(tree: HtmlElement, css: str | None) -> list[str]:
     if not css:
         return []
-    return [" ".join(el.text_content().split()) for el in _css(css)(tree) if el.text_content().strip()]
+    return [" ".join(el.text_content().split()) for el in compiled_css(css)(tree) if el.text_content().strip()]
 
 
 def _doc_type(label: str | None, source: Source | None) -> str | None:
@@ -198,7 +192,7 @@ def _selected_body(tree: HtmlElement, css: str) -> str:
     """The text of a source's body selector: block elements in document order, one per line."""
     return "\n".join(
         " ".join(p.text_content().split())
-        for el in _css(css)(tree)
+        for el in compiled_css(css)(tree)
         # Without counting a <p> inside an <li> twice.
         for p in (el.xpath(".//p[not(ancestor::li)]|.//li|.//h2|.//h3|.//h4") or [el])
         if p.text_content().strip()

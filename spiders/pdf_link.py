@@ -13,8 +13,8 @@ from urllib.parse import urljoin, urlsplit
 import cssselect
 from lxml import etree
 
-from spiders.compiled import css as _css
-from spiders.compiled import xpath as _xpath
+from migdigest.compiled import css as _css
+from migdigest.compiled import xpath as _xpath
 
 # Answers for a PDF that say its link is dead for good: kept as the run's record of it, never a crawl error.
 GONE_PDF = (404, 410)

@@ -19,10 +19,10 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
+from migdigest.compiled import css, xpath
 from migdigest.config import Listing, Source
 from spiders.challenge import CHALLENGES_STAT, RESPONSES_STAT, dominated
 from spiders.challenge_middleware import Challenged
-from spiders.compiled import css, xpath
 from spiders.incremental import KnownPages, page_key
 from spiders.items import CrawlFailure, Discovered, RawPage, Records, Seen
 from spiders.pdf_link import GONE_PDF, may_name_pdf, pdf_link
@@ -211,7 +211,7 @@ class SiteSpider(scrapy.Spider):
         return self.batched(self._listing_entries(response, listing, depth))
 
     def _listing_entries(self, response: Response, listing: Listing, depth: int) -> Iterator[Item]:
-        # lxml with the selectors compiled once (spiders/compiled.py), as parsel would run them: parsel made a
+        # lxml with the selectors compiled once (migdigest/compiled.py), as parsel would run them: parsel made a
         # selector object per match and translated each CSS query again, ~3 ms a listing page (bench/README.md).
         if not isinstance(response, TextResponse):
             raise NotSupported(f"listing page {response.url} is not text")  # as response.css() said before

@@ -1,4 +1,4 @@
-"""CSS selectors and XPath expressions compiled once per thread, for code that runs them on every page."""
+"""CSS selectors and XPath expressions compiled once per thread, for the crawl and extraction of every page."""
 
 from __future__ import annotations
 
