@@ -68,10 +68,10 @@ def may_name_pdf(body: bytes, encoding: str, css: str | None = None) -> bool:
     lowered = body.lower()  # ASCII letters only, as the literals are (_PLAIN)
     if not css:
         return any(word in lowered for word in _MAYBE)
-    return any(all(literal in lowered for literal in needed) for needed in _needed(css))
+    return any(all(literal in lowered for literal in needed) for needed in needed_literals(css))
 
 
-def _needed(css: str) -> list[list[bytes]]:
+def needed_literals(css: str) -> list[list[bytes]]:
     """Per alternative of a selector group, the literals a match needs in the page's bytes, lowercased."""
     if css not in _NEEDED:
         found = []
@@ -147,11 +147,15 @@ def _place(link: etree._Element) -> str:
     return "main" if in_main else "page"
 
 
+def selected_pdf(page_url: str, href: str | None) -> str | None:
+    """The PDF a configured selector chose, by the href of its first match: absolute, or None."""
+    return _absolute(page_url, href.strip()) if href is not None else None
+
+
 def pdf_link(root: etree._Element, page_url: str, css: str | None = None) -> str | None:
     """The absolute URL of the page's own PDF, or None; a configured `css` selector is authoritative."""
     if css:
-        found = [str(el.get("href")) for el in _css(css)(root) if el.get("href")]
-        return _absolute(page_url, found[0].strip()) if found else None
+        return selected_pdf(page_url, next((str(el.get("href")) for el in _css(css)(root) if el.get("href")), None))
     for meta in root.iter("meta"):
         content = str(meta.get("content") or "").strip()
         named = str(meta.get("name") or "").lower() == "citation_pdf_url"

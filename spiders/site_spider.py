@@ -23,9 +23,10 @@ from migdigest.compiled import css, xpath
 from migdigest.config import Listing, Source
 from spiders.challenge import CHALLENGES_STAT, RESPONSES_STAT, dominated
 from spiders.challenge_middleware import Challenged
+from spiders.first_match import first_href
 from spiders.incremental import KnownPages, page_key
 from spiders.items import CrawlFailure, Discovered, RawPage, Records, Seen
-from spiders.pdf_link import GONE_PDF, may_name_pdf, pdf_link
+from spiders.pdf_link import GONE_PDF, may_name_pdf, pdf_link, selected_pdf
 
 Item = RawPage | CrawlFailure | Discovered | Seen | Records | scrapy.Request
 # Discovery's records go to the pipeline this many at a time (spiders.items.Records).
@@ -302,6 +303,9 @@ class SiteSpider(scrapy.Spider):
         selector = self.source.selectors.pdf
         if not may_name_pdf(response.body, response.encoding, selector):
             return None  # no parse for a page that cannot name one (bench/README.md, issue 20)
+        if selector:
+            # The page parsed only as far as the selector's first match, when that is enough (spiders/first_match.py).
+            return selected_pdf(response.url, first_href(response.body, response.encoding, selector))
         return pdf_link(_html_root(response), response.url, selector)
 
     def parse_pdf(self, response: Response) -> Iterator[Item]:
