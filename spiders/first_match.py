@@ -60,20 +60,30 @@ def _prefix_end(body: bytes, encoding: str, css: str) -> int | None:
     """Where to end the prefix parse (just after a '>'), or None when only the whole page can answer."""
     if codecs.lookup(encoding).name != "utf-8" or not _prefix_safe(css):
         return None  # parsel decodes other encodings first; a '>' byte is a character boundary in UTF-8
-    lowered = body.lower()
-    start: int | None = None
-    for literals in needed_literals(css):
-        if not literals:
-            return None  # an alternative with nothing to look for may match anywhere
-        found = [lowered.find(literal) for literal in literals]
-        if min(found) < 0:
-            continue  # this alternative cannot match
-        reach = max(i + len(literal) for i, literal in zip(found, literals, strict=True))
-        start = reach if start is None else min(start, reach)
+    alternatives = needed_literals(css)
+    if not all(alternatives):
+        return None  # an alternative with nothing to look for may match anywhere
+    # Where the literals are written in lowercase, else anywhere (the page lowered: ~20 us for 29 KB). Either way
+    # only the prefix's length depends on it, never the answer (see the module's docstring).
+    start = _reach(body, alternatives)
+    if start is None:
+        start = _reach(body.lower(), alternatives)
     if start is None:
         return None
     cut = body.find(b">", start + _MARGIN)
     return None if cut < 0 else cut + 1
+
+
+def _reach(body: bytes, alternatives: list[list[bytes]]) -> int | None:
+    """The first place in `body` past which some alternative has all of its literals, or None."""
+    start: int | None = None
+    for literals in alternatives:
+        found = [body.find(literal) for literal in literals]
+        if min(found) < 0:
+            continue  # this alternative cannot match here
+        reach = max(i + len(literal) for i, literal in zip(found, literals, strict=True))
+        start = reach if start is None else min(start, reach)
+    return start
 
 
 def _prefix_safe(css: str) -> bool:

@@ -65,10 +65,12 @@ def may_name_pdf(body: bytes, encoding: str, css: str | None = None) -> bool:
     """
     if encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32", "utf16", "utf32")):
         return True  # an ASCII literal is not those bytes there: ask the parse
+    alternatives = needed_literals(css) if css else [[word] for word in _MAYBE]
+    # Written in lowercase, as pages mostly write them: found without lowering the page (~20 us for 29 KB).
+    if any(all(literal in body for literal in needed) for needed in alternatives):
+        return True
     lowered = body.lower()  # ASCII letters only, as the literals are (_PLAIN)
-    if not css:
-        return any(word in lowered for word in _MAYBE)
-    return any(all(literal in lowered for literal in needed) for needed in needed_literals(css))
+    return any(all(literal in lowered for literal in needed) for needed in alternatives)
 
 
 def needed_literals(css: str) -> list[list[bytes]]:
