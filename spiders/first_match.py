@@ -22,6 +22,7 @@ from typing import Any
 
 import cssselect
 from lxml import html as lxml_html
+from lxml.cssselect import LxmlTranslator
 from parsel.selector import create_root_node
 
 from migdigest.compiled import css as _css
@@ -37,13 +38,19 @@ _SAFE_PSEUDO = frozenset({"first-child", "first-of-type", "root"})
 _SAFE_FUNCTIONS = frozenset({"nth-child", "nth-of-type"})
 _SAFE_COMBINATORS = frozenset({" ", ">", "+", "~"})
 _SAFE: dict[str, bool] = {}
+_UPWARD: dict[str, str | None] = {}
+# Compound selectors whose parts cssselect turns into a condition on the element itself.
+_SIMPLE = (cssselect.parser.Element, cssselect.parser.Class, cssselect.parser.Hash, cssselect.parser.Attrib,
+           cssselect.parser.Pseudo, cssselect.parser.Function)  # fmt: skip
 
 
 def first_href(body: bytes, encoding: str, css: str) -> str | None:
     """The href of the first element `css` matches that has a non-empty one, as a whole-page parse would find it."""
     cut = _prefix_end(body, encoding, css)
     if cut is not None:
-        for element in _css(css)(_root(body[:cut], encoding)):
+        upward = _upward(css)
+        select = _xpath(upward) if upward else _css(css)
+        for element in select(_root(body[:cut], encoding)):
             if element.get("href"):
                 if _xpath(_LATER)(element):
                     return str(element.get("href"))
@@ -84,6 +91,54 @@ def _reach(body: bytes, alternatives: list[list[bytes]]) -> int | None:
         reach = max(i + len(literal) for i, literal in zip(found, literals, strict=True))
         start = reach if start is None else min(start, reach)
     return start
+
+
+def _upward(css: str) -> str | None:
+    """The XPath of `css` read from the right: candidates for its last part, then a test of their ancestors.
+
+    cssselect's XPath (`descendant-or-self::*[class test]/descendant::a[type test]`) tests every element of the
+    page for the first part, then walks below each match; `descendant-or-self::a[type test][ancestor::*[class
+    test]]` selects the same elements (descendant and child combinators only) in the same document order, testing
+    only the few links: ~40 us against ~90 on the MPI mirror's prefixes. None for any other form of selector.
+    """
+    if css not in _UPWARD:
+        translator = LxmlTranslator()  # what migdigest.compiled.css uses ("xml"): the same conditions
+        alternatives: list[str] = []
+        for selector in cssselect.parse(css):
+            step = None if selector.pseudo_element else _upward_step(selector.parsed_tree, translator)
+            if step is None:
+                alternatives = []
+                break
+            alternatives.append(f"descendant-or-self::{step}")
+        _UPWARD[css] = " | ".join(alternatives) or None
+    return _UPWARD[css]
+
+
+def _upward_step(tree: Any, translator: LxmlTranslator) -> str | None:
+    """`element[conditions]` that holds for an element matching `tree`, its ancestors tested inside."""
+    if isinstance(tree, cssselect.parser.CombinedSelector):
+        axis = {" ": "ancestor", ">": "parent"}.get(tree.combinator)
+        right = _upward_step(tree.subselector, translator)
+        left = _upward_step(tree.selector, translator)
+        if axis is None or right is None or left is None:
+            return None
+        return f"{right}[{axis}::{left}]"
+    if not _compound(tree):
+        return None
+    expression = translator.xpath(tree)
+    if expression.path:
+        return None
+    return f"{expression.element}[{expression.condition}]" if expression.condition else str(expression.element)
+
+
+def _compound(tree: Any) -> bool:
+    """True for a compound selector of element, class, id, attribute and pseudo-class tests, :not() of one."""
+    if isinstance(tree, cssselect.parser.Negation):
+        return _compound(tree.selector) and _compound(tree.subselector)
+    if isinstance(tree, _SIMPLE):
+        inner = getattr(tree, "selector", None)
+        return inner is None or _compound(inner)
+    return False
 
 
 def _prefix_safe(css: str) -> bool:

@@ -15,7 +15,7 @@ from lxml import etree
 
 from migdigest.compiled import css as compiled_css
 from migdigest.config import load_config
-from spiders.first_match import _prefix_end, _prefix_safe, _root, first_href
+from spiders.first_match import _prefix_end, _prefix_safe, _root, _upward, first_href
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASE = "http://127.0.0.1:9"
@@ -36,6 +36,10 @@ EXTRA = [
     "ul:has(> li) a",
     "p:empty + a",
     "a:only-child",
+    "main > article a[href$='.pdf'], aside a",
+    "ul li > a:not(.nav)",
+    "#main-content ~ div a, .main-content a[href*='pdf']",
+    "body > div a:first-child",
 ]
 
 
@@ -78,6 +82,17 @@ def test_the_first_href_is_the_whole_pages_for_every_page_and_selector() -> None
             from_prefix += _prefix_end(body, "utf-8", css) is not None
     assert checked > 10_000
     assert from_prefix > 300  # the prefix is tried, not only the whole page
+
+
+def test_the_upward_xpath_selects_what_the_selector_does() -> None:
+    """spiders.first_match._upward, the selector read from the right, on whole pages too."""
+    upward = {css: _upward(css) for css in selectors()}
+    assert sum(x is not None for x in upward.values()) >= 10
+    for name, body in pages()[::3]:
+        root = _root(body, "utf-8")
+        for css, expression in upward.items():
+            if expression is not None:
+                assert etree.XPath(expression)(root) == compiled_css(css)(root), (name, css)
 
 
 def test_the_mpi_mirrors_pdf_links_are_read_from_a_prefix() -> None:
