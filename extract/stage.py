@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
+from extract.dedupe import fingerprint, pack_print
 from extract.normalise import canonical_url, trusted_canonical, word_count
 from extract.page import Extracted, ExtractionError, extract_page
 from extract.pdf_limits import DEFAULT_LIMITS, LIFELINE_THREAD, PdfLimits, PdfReading, start_reading
@@ -182,6 +183,8 @@ def _finish(
     pub.topics = tags.topics
     # Countries are kept with their regions, so one facet filters by "West Africa" or by "Senegal".
     pub.regions = [*tags.regions, *(c for c in tags.countries if c not in tags.regions)]
+    # Made here, beside the crawl, so the night's dedupe after it only groups (bench/README.md, issue 20).
+    pub.dedupe_print = pack_print(fingerprint(pub.title, pub.body))
     return pub
 
 

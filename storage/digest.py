@@ -513,6 +513,20 @@ class Digest:
             ids = {url: existing[url][0] for url in changed}
             ids.update((url, row["id"]) for url, row in self._stored(conn, new).items())
             replaced = [ids[url] for url in changed]
+            # The dedupe fingerprint goes with the text it was made of: a changed text without one drops the old.
+            conn.executemany(
+                "INSERT OR REPLACE INTO document_prints (document_id, print) VALUES (?, ?)",
+                [(ids[u], latest[u].dedupe_print) for u in ids if latest[u].dedupe_print],
+            )
+            conn.executemany(
+                "DELETE FROM document_prints WHERE document_id = ?",
+                [(ids[u],) for u in changed if not latest[u].dedupe_print],
+            )
+            # An unchanged text keeps its print; one stored before prints were (an older digest) gets it now.
+            conn.executemany(
+                "INSERT OR IGNORE INTO document_prints (document_id, print) VALUES (?, ?)",
+                [(existing[u][0], latest[u].dedupe_print) for u in unchanged if latest[u].dedupe_print],
+            )
             self._link_names(conn, "authors", replaced, {ids[u]: _names(latest[u].authors) for u in ids})
             self._link_names(conn, "topics", replaced, {ids[u]: _names(latest[u].topics) for u in ids})
             self._link_names(conn, "regions", replaced, {ids[u]: _names(latest[u].regions) for u in ids})
@@ -698,6 +712,33 @@ class Digest:
                 [(cluster, url) for url, cluster in clusters.items()],
             )
             return cursor.rowcount
+
+    def dedupe_rows(self) -> list[dict[str, Any]]:
+        """What clustering reads of every document, in id order: id, canonical_url, published, word_count,
+        cluster_id, and print (its stored dedupe fingerprint, None when it has none)."""
+        return list(
+            self._db.query(
+                "SELECT d.id, d.canonical_url, d.published, d.word_count, d.cluster_id, p.print FROM documents AS d"
+                " LEFT JOIN document_prints AS p ON p.document_id = d.id ORDER BY d.id"
+            )
+        )
+
+    def texts(self, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """(title, body) of these documents, by id."""
+        found: dict[int, tuple[str, str]] = {}
+        for chunk in chunks(list(ids)):
+            sql = f"SELECT id, title, body FROM documents WHERE id IN ({placeholders(len(chunk))})"
+            found.update((row[0], (row[1] or "", row[2] or "")) for row in self._db.execute(sql, chunk))
+        return found
+
+    def set_prints(self, prints: Mapping[int, bytes]) -> int:
+        """Store dedupe fingerprints by document id (made for documents stored without one); how many were set."""
+        with write_transaction(self._db) as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO document_prints (document_id, print) SELECT id, ? FROM documents WHERE id = ?",
+                [(data, doc_id) for doc_id, data in prints.items()],
+            )
+        return len(prints)
 
     # --- reading ----------------------------------------------------------------------------------------
 
