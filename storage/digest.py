@@ -553,6 +553,44 @@ class Digest:
         counts.update(new=len(new), changed=len(changed), unchanged=len(unchanged))
         return counts
 
+    def store_new(
+        self,
+        pubs: Sequence[Publication],
+        seen_at: str,
+        *,
+        pdf_max_attempts: int = PDF_MAX_ATTEMPTS,
+        revisit_max_days: int = REVISIT_MAX_DAYS,
+    ) -> list[str]:
+        """Store, as store() does, only the publications whose canonical URL no document holds; their URLs.
+
+        For storing a run's new publications while its crawl still fetches (flows/nightly.py): one the digest
+        already holds waits for the run's end, where store() compares it with what it replaces. If a URL comes
+        twice, the first is stored.
+        """
+        with write_transaction(self._db) as conn:
+            found = self._stored(conn, [pub.canonical_url for pub in pubs if pub.canonical_url])
+            fresh: dict[str, Publication] = {}
+            for pub in pubs:
+                if pub.canonical_url not in found:
+                    fresh.setdefault(pub.canonical_url, pub)
+            self.store(
+                list(fresh.values()), seen_at, pdf_max_attempts=pdf_max_attempts, revisit_max_days=revisit_max_days
+            )
+        return list(fresh)
+
+    def forget(self, canonical_urls: Iterable[str], *, source: str) -> int:
+        """Delete `source`'s documents by canonical URL (stored early by a run whose result left them out); how many."""
+        urls = list(canonical_urls)
+        deleted = 0
+        with write_transaction(self._db) as conn:
+            for chunk in chunks(urls):
+                cursor = conn.execute(
+                    f"DELETE FROM documents WHERE source = ? AND canonical_url IN ({placeholders(len(chunk))})",
+                    [source, *chunk],
+                )
+                deleted += cursor.rowcount
+        return deleted
+
     def touch(
         self,
         canonical_urls: Iterable[str],
