@@ -6,6 +6,7 @@ publication. Pure: bytes in, bytes out.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 from collections import Counter
@@ -32,9 +33,24 @@ def dump_result(result: ExtractResult) -> bytes:
         header[f.name] = dict(value) if isinstance(value, Counter) else value
     header["publications"] = len(result.publications)
     lines = [json.dumps(header, ensure_ascii=False)]
-    lines += [json.dumps(asdict(pub), ensure_ascii=False) for pub in result.publications]
+    lines += [json.dumps(_row(pub), ensure_ascii=False) for pub in result.publications]
     # mtime=0: the same result gives the same bytes, whenever and wherever it is dumped.
     return gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), compresslevel=6, mtime=0)
+
+
+def _row(pub: Publication) -> dict[str, Any]:
+    row = asdict(pub)
+    # Bytes as base64 text; left out when empty, so a result without fingerprints reads as before.
+    row["dedupe_print"] = base64.b64encode(pub.dedupe_print).decode("ascii")
+    if not row["dedupe_print"]:
+        del row["dedupe_print"]
+    return row
+
+
+def _publication(row: dict[str, Any]) -> Publication:
+    if "dedupe_print" in row:
+        row["dedupe_print"] = base64.b64decode(row["dedupe_print"], validate=True)
+    return Publication(**row)
 
 
 def load_result(data: bytes) -> ExtractResult:
@@ -58,8 +74,8 @@ def load_result(data: bytes) -> ExtractResult:
             f"the header counts {header.get('publications')} publications, the file has {len(rows)}"
         )
     try:
-        publications = [Publication(**row) for row in rows]
-    except TypeError as exc:  # a key Publication does not have: a newer writer's
+        publications = [_publication(row) for row in rows]
+    except (TypeError, ValueError) as exc:  # a key Publication does not have: a newer writer's
         raise ResultFormatError(f"a publication of the extraction result does not fit this migdigest ({exc})") from None
     return ExtractResult(
         publications=publications,

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
+from extract.dedupe import fingerprint, pack_print
 from extract.normalise import canonical_url, trusted_canonical, word_count
 from extract.page import Extracted, ExtractionError, extract_page
 from extract.pdf_limits import DEFAULT_LIMITS, LIFELINE_THREAD, PdfLimits, PdfReading, start_reading
@@ -182,6 +183,8 @@ def _finish(
     pub.topics = tags.topics
     # Countries are kept with their regions, so one facet filters by "West Africa" or by "Senegal".
     pub.regions = [*tags.regions, *(c for c in tags.countries if c not in tags.regions)]
+    # Made here, beside the crawl, so the night's dedupe after it only groups (bench/README.md, issue 20).
+    pub.dedupe_print = pack_print(fingerprint(pub.title, pub.body))
     return pub
 
 
@@ -418,6 +421,7 @@ class Following:
         self._size = self.following_workers
         self._backlog: list[_Job] = []  # ready while the crawl fetches, not yet handed to the following workers
         self._in_flight: list[Future[list[Publication | Miss]]] = []
+        self._unreported: list[_Started] = []  # started, not yet looked at by ready()
 
     def __enter__(self) -> Following:
         return self
@@ -448,6 +452,31 @@ class Following:
             size = min(FOLLOW_MAX_BATCH, max(FOLLOW_BATCH, -(-len(self._backlog) // slots)))
             jobs, self._backlog = self._backlog[: size * slots], self._backlog[size * slots :]
             self._in_flight += self._start(jobs, size)
+
+    def ready(self) -> list[Publication]:
+        """Publications finished since the last call that the run's result will hold as they are, unless the crawl
+        fetches their page again (or changes its hints) before it ends: for storing while the crawl fetches.
+
+        Left out: a page moved from another URL, and one whose linked PDF did not come (its state is decided by
+        `finish()`, from the crawl's failures). `finish()` gives the very objects returned here for the pages it
+        takes from what was started: `is` tells which were kept.
+        """
+        found: list[Publication] = []
+        waiting: list[_Started] = []
+        for started in self._unreported:
+            if not started.future.done():
+                waiting.append(started)
+                continue
+            if started.future.exception() is not None:
+                continue  # a worker died: finish() redoes its pages
+            out = started.future.result()[started.index]
+            if not isinstance(out, Publication) or out.moved_from:
+                continue
+            if out.pdf_status not in ("ok", "gone") and started.page.hints.get("pdf_url"):
+                continue
+            found.append(out)
+        self._unreported = waiting
+        return found
 
     def finish(self) -> ExtractResult:
         """Once the crawl has ended: the run's result, the same as `extract_run(run_dir, ...)` gives."""
@@ -490,6 +519,7 @@ class Following:
             futures.append(self._submit(batch))
             for n, (page, pdf) in enumerate(batch):
                 self.started[page.url] = _Started(page, pdf, futures[-1], n)
+                self._unreported.append(self.started[page.url])
         return futures
 
     def _submit(self, batch: list[_Job]) -> Future[list[Publication | Miss]]:

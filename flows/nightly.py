@@ -18,13 +18,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectConcurrentFuture, PrefectFuture
 from prefect.utilities.annotations import quote
 
-from extract.dedupe import DocText, cluster
+from extract.dedupe import DocPrint, Fingerprint, cluster_prints, fingerprint, pack_print, unpack_print, words
 from extract.stage import ExtractResult, Following, extract_run, start_workers
 from extract.taxonomy import Taxonomy, load_taxonomy
 from flows.progress import report
-from flows.storing import apply_result
+from flows.storing import EarlyStore, apply_result
 from migdigest.config import Settings, Source, load_config
-from migdigest.models import RunStats, RunStatus
+from migdigest.models import Publication, RunStats, RunStatus
 from migdigest.paths import DEFAULT_DB
 from migdigest.taxonomy import taxonomy_path
 from spiders.challenge import source_blocked
@@ -90,12 +90,24 @@ def extract_source(source: Source, run_dir: Path, taxonomy: Taxonomy) -> Extract
 
 
 @task(name="follow crawl", cache_policy=NO_CACHE)
-def follow_crawl(following: Following, run_dir: Path, ended: Callable[[float], bool]) -> int:
-    """Start extracting a source's pages as its crawl writes them, until it has ended; how many pages were fed."""
+def follow_crawl(
+    following: Following, run_dir: Path, ended: Callable[[float], bool], early: EarlyStore | None = None
+) -> int:
+    """Start extracting a source's pages as its crawl writes them, until it has ended; how many pages were fed.
+
+    With `early`, the new publications extracted meanwhile are stored in batches as they come.
+    """
     fed = 0
     for pages in follow_pages(run_dir, ended):
         following.feed(pages)
         fed += len(pages)
+        if early is not None:
+            early.add(following.ready())
+    if early is not None:
+        early.add(following.ready())
+        early.flush()
+        if early.error is not None:
+            get_run_logger().warning("storing while crawling stopped, the rest is stored at the end: %s", early.error)
     return fed
 
 
@@ -127,8 +139,9 @@ def store_source(
     run_id: int | None,
     pdf_max_attempts: int = PDF_MAX_ATTEMPTS,
     revisit_max_days: int = REVISIT_MAX_DAYS,
+    early: dict[str, Publication] | None = None,
 ) -> RunStats:
-    """Store one source's batch and its run record in one go."""
+    """Store one source's batch and its run record in one go (`early`: its new publications stored already)."""
     report(source.name, "storing", len(result.publications))
     db = Digest(db_path)
     try:
@@ -138,8 +151,13 @@ def store_source(
         if result.publications or result.gone:
             db.request_work(DEDUPE)  # before storing: a night killed after the store still leaves it asked for
         counts = apply_result(
-            db, result, stats.started, pdf_max_attempts=pdf_max_attempts, revisit_max_days=revisit_max_days
-        )
+            db, result, stats.started, pdf_max_attempts=pdf_max_attempts, revisit_max_days=revisit_max_days,
+            early=early,
+        )  # fmt: skip
+        if early:
+            get_run_logger().info("source %s: %d new publications stored while the crawl fetched", source.name,
+                                  sum(result_pub is early.get(result_pub.canonical_url)
+                                      for result_pub in result.publications))  # fmt: skip
         db.record_failures(run_id, source.name, result.failures)
         db.record_skips(run_id, source.name, result.skips)
         stats.new, stats.changed, stats.unchanged, stats.gone = (
@@ -194,19 +212,31 @@ def run_stats(name: str, started: str, outcome: CrawlOutcome, result: ExtractRes
 def dedupe_digest(db_path: Path) -> int:
     """Group exact and near-duplicate publications across sources; returns how many are in a cluster."""
     with Digest(db_path) as db:
-        docs = db.documents()
-        texts = [
-            DocText(d["canonical_url"], d["source"], d["title"] or "", d["body"] or "", d["published"], d["word_count"])
-            for d in docs
-        ]
-        canonical = cluster(texts)
-        ids = {d["canonical_url"]: d["id"] for d in docs}
+        rows = db.dedupe_rows()
+        # Fingerprints were made by the extraction workers beside the crawl and stored with each text; a
+        # document stored without one (an older digest, a pipeline that makes none) gets it now, once.
+        prints = {row["id"]: unpack_print(row["print"]) for row in rows}
+        missing = [doc_id for doc_id, fp in prints.items() if fp is None]
+        if missing:
+            made = {doc_id: fingerprint(title, body) for doc_id, (title, body) in db.texts(missing).items()}
+            db.set_prints({doc_id: pack_print(fp) for doc_id, fp in made.items()})
+            prints.update(made)
+        docs = [DocPrint(r["canonical_url"], cast(Fingerprint, prints[r["id"]]), r["published"], r["word_count"])
+                for r in rows]  # fmt: skip
+
+        def tokens_of(indices: list[int]) -> list[list[str]]:
+            # Only the documents of the pairs LSH proposes are read again, to compare their shingles exactly.
+            texts = db.texts([rows[i]["id"] for i in indices])
+            return [words(texts[rows[i]["id"]][1]) for i in indices]
+
+        canonical = cluster_prints(docs, tokens_of)
+        ids = {r["canonical_url"]: r["id"] for r in rows}
         # A cluster is named after its canonical member's id; rows whose cluster did not change are left alone.
         changed = {}
-        for d in docs:
-            key = d["canonical_url"]
+        for r in rows:
+            key = r["canonical_url"]
             wanted = ids[canonical[key]] if key in canonical else None
-            if wanted != d["cluster_id"]:
+            if wanted != r["cluster_id"]:
                 changed[key] = wanted
         db.set_clusters(changed)
     return len(canonical)
@@ -271,13 +301,20 @@ def _source_night(
 ) -> dict[str, Any]:
     """Extract (while it is crawled) and store one source; any exception fails this source only, with its step."""
     step, stored, skipped = "crawl", 0, {}
+    revisit = source.revisit_max_days or settings.revisit_max_days
+    early = (
+        EarlyStore(db_path, started[0], pdf_max_attempts=settings.pdf_max_attempts, revisit_max_days=revisit)
+        if settings.extract_while_crawling
+        else None
+    )
     try:
-        # The crawl stays a process of its own; its pages go to the extraction workers as it writes them.
+        # The crawl stays a process of its own; its pages go to the extraction workers as it writes them, and
+        # its new publications to the digest as they are extracted.
         with Following(run_dir, source, taxonomy=taxonomy) as following:
             failed: Exception | None = None
             try:
                 if settings.extract_while_crawling:
-                    follow_crawl(whole(following), run_dir, _ended(future))
+                    follow_crawl(whole(following), run_dir, _ended(future), whole(early))
             except Exception as exc:  # the crawl goes on to its end all the same, as when extraction followed it
                 failed = exc
             outcome = future.result()
@@ -290,15 +327,20 @@ def _source_night(
         stats = run_stats(name, started[0], outcome, result)
         stats.duration_s = round(time.perf_counter() - started[1], 2)
         step = "store"
-        revisit = source.revisit_max_days or settings.revisit_max_days
         stats = store_source.with_options(timeout_seconds=settings.store_time_limit)(
-            db_path, source, stats, whole(result), run_id, settings.pdf_max_attempts, revisit
-        )
+            db_path, source, stats, whole(result), run_id, settings.pdf_max_attempts, revisit,
+            whole(early.stored if early else None),
+        )  # fmt: skip
         stored, skipped = len(result.publications), dict(result.skipped)
     except Exception as exc:
         stats = failed_stats(name, started[0], step, exc)
         stats.duration_s = round(time.perf_counter() - started[1], 2)
+        if early is not None and step != "store":  # a source failed before its store stores nothing: what
+            early.undo()  # went in early goes out again (a failed store leaves what it committed, as before)
         _record_failed(db_path, source, run_id, stats)
+    finally:
+        if early is not None:
+            early.close()
     if stats.status != "ok":
         get_run_logger().warning("source %s: %s %s", name, stats.status, stats.message)
         report(name, "failed", note=f"{stats.status}: {stats.message}")

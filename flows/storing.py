@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 from extract.result_io import load_result
 from extract.stage import ExtractResult
 from migdigest.config import Config
-from migdigest.models import RunStats
+from migdigest.models import Publication, RunStats
 from migdigest.objectstore import ObjectStore
 from spiders.runstore import (
     EXTRACTED,
@@ -32,22 +33,101 @@ def apply_result(
     *,
     pdf_max_attempts: int = PDF_MAX_ATTEMPTS,
     revisit_max_days: int = REVISIT_MAX_DAYS,
+    early: Mapping[str, Publication] | None = None,
 ) -> dict[str, int]:
-    """Store a run's publications and what it confirmed; returns new/changed/unchanged/gone counts."""
+    """Store a run's publications and what it confirmed; returns new/changed/unchanged/gone counts.
+
+    `early`: the new publications of this run already stored while its crawl fetched (EarlyStore.stored), by
+    canonical URL. One the result holds as it is stays and counts as new; one it does not (the page was
+    extracted again, the run was void) is deleted first, and the result's own is stored in its place.
+    """
     # Every step is limited to the run's own source: a page of one source never moves, confirms or retires
     # another source's publication.
     source = result.source or None
+    early = early or {}
+    final = {pub.canonical_url: pub for pub in result.publications}
+    kept = {url for url, pub in early.items() if final.get(url) is pub}
+    stale = [url for url in early if url not in kept]
+    if stale:
+        db.forget(stale, source=result.source or next(iter(early.values())).source)
     for pub in result.publications:
         if pub.moved_from and pub.moved_from != pub.canonical_url:
             db.move(pub.moved_from, pub.canonical_url, source=pub.source)  # before storing: the move keeps history
-    counts = db.store(
-        result.publications, seen_at=seen_at, pdf_max_attempts=pdf_max_attempts, revisit_max_days=revisit_max_days
-    )
+    rest = [pub for pub in result.publications if pub.canonical_url not in kept]
+    counts = db.store(rest, seen_at=seen_at, pdf_max_attempts=pdf_max_attempts, revisit_max_days=revisit_max_days)
+    counts["new"] += len(kept)
     counts["unchanged"] += db.touch(
         result.unchanged, seen_at=seen_at, source=source, page_urls=result.unchanged_urls or None
     )
     counts["gone"] = db.mark_gone(result.gone, source=source, page_urls=result.gone_urls or None)
     return counts
+
+
+class EarlyStore:
+    """A run's new publications stored in batches while its crawl still fetches, so little is left at its end.
+
+    Only publications no document holds yet are stored early (Digest.store_new); whatever else the run brings
+    (changes, confirmations, gone pages, the run record) is stored at its end by apply_result, given `stored`.
+    A night killed meanwhile leaves the publications stored so far (the next night confirms them); a run that
+    fails or turns out void has them deleted (`forget`). A batch that cannot be stored ends early storing for
+    the run: the end stores it all, as before.
+    """
+
+    def __init__(
+        self,
+        db_path: Path,
+        seen_at: str,
+        *,
+        batch: int = 250,
+        pdf_max_attempts: int = PDF_MAX_ATTEMPTS,
+        revisit_max_days: int = REVISIT_MAX_DAYS,
+    ) -> None:
+        self.db_path, self.seen_at, self.batch = db_path, seen_at, batch
+        self.limits = {"pdf_max_attempts": pdf_max_attempts, "revisit_max_days": revisit_max_days}
+        self.stored: dict[str, Publication] = {}  # canonical URL -> the publication stored early
+        self.error: Exception | None = None  # why early storing stopped, if it did
+        self._pending: list[Publication] = []
+        self._db: Digest | None = None
+
+    def add(self, pubs: list[Publication]) -> None:
+        """Queue publications; a full batch is stored now."""
+        if self.error is None:
+            self._pending += pubs
+            if len(self._pending) >= self.batch:
+                self.flush()
+
+    def flush(self) -> None:
+        """Store what is queued."""
+        pubs, self._pending = self._pending, []
+        if not pubs or self.error is not None:
+            return
+        try:
+            if self._db is None:
+                self._db = Digest(self.db_path)
+                self._db.request_work(DEDUPE)  # before storing: a night killed after this still leaves it asked for
+            by_url = {pub.canonical_url: pub for pub in reversed(pubs)}  # the first of a URL, as the result keeps
+            for url in self._db.store_new([by_url[url] for url in dict.fromkeys(p.canonical_url for p in pubs)],
+                                          self.seen_at, **self.limits):  # fmt: skip
+                self.stored[url] = by_url[url]
+        except Exception as exc:
+            self.error = exc
+
+    def undo(self) -> None:
+        """Delete what was stored early (the run failed); best effort: on failure they stay, as after a kill."""
+        self._pending = []
+        if self.stored:
+            try:
+                with Digest(self.db_path) as db:
+                    db.forget(self.stored, source=next(iter(self.stored.values())).source)
+                self.stored = {}
+            except Exception as exc:
+                self.error = exc
+
+    def close(self) -> None:
+        """Close the digest opened for early storing."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
 
 # -- the single writer: runs from the object store (issue 21) ------------------------------------------------

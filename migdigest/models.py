@@ -64,6 +64,9 @@ class Publication:
     fetch_state: dict[str, str] = field(default_factory=dict)
     moved_from: str | None = None  # canonical URL this publication had before a permanent redirect
     notes: list[str] = field(default_factory=list)  # problems met on the way (e.g. a scanned PDF), for run stats
+    # The title and body's dedupe fingerprint (extract.dedupe.pack_print), made by the extraction worker; b"": none
+    # (the nightly dedupe makes it, once).
+    dedupe_print: bytes = b""
 
 
 @dataclass(slots=True)

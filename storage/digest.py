@@ -513,6 +513,20 @@ class Digest:
             ids = {url: existing[url][0] for url in changed}
             ids.update((url, row["id"]) for url, row in self._stored(conn, new).items())
             replaced = [ids[url] for url in changed]
+            # The dedupe fingerprint goes with the text it was made of: a changed text without one drops the old.
+            conn.executemany(
+                "INSERT OR REPLACE INTO document_prints (document_id, print) VALUES (?, ?)",
+                [(ids[u], latest[u].dedupe_print) for u in ids if latest[u].dedupe_print],
+            )
+            conn.executemany(
+                "DELETE FROM document_prints WHERE document_id = ?",
+                [(ids[u],) for u in changed if not latest[u].dedupe_print],
+            )
+            # An unchanged text keeps its print; one stored before prints were (an older digest) gets it now.
+            conn.executemany(
+                "INSERT OR IGNORE INTO document_prints (document_id, print) VALUES (?, ?)",
+                [(existing[u][0], latest[u].dedupe_print) for u in unchanged if latest[u].dedupe_print],
+            )
             self._link_names(conn, "authors", replaced, {ids[u]: _names(latest[u].authors) for u in ids})
             self._link_names(conn, "topics", replaced, {ids[u]: _names(latest[u].topics) for u in ids})
             self._link_names(conn, "regions", replaced, {ids[u]: _names(latest[u].regions) for u in ids})
@@ -538,6 +552,44 @@ class Digest:
             )
         counts.update(new=len(new), changed=len(changed), unchanged=len(unchanged))
         return counts
+
+    def store_new(
+        self,
+        pubs: Sequence[Publication],
+        seen_at: str,
+        *,
+        pdf_max_attempts: int = PDF_MAX_ATTEMPTS,
+        revisit_max_days: int = REVISIT_MAX_DAYS,
+    ) -> list[str]:
+        """Store, as store() does, only the publications whose canonical URL no document holds; their URLs.
+
+        For storing a run's new publications while its crawl still fetches (flows/nightly.py): one the digest
+        already holds waits for the run's end, where store() compares it with what it replaces. If a URL comes
+        twice, the first is stored.
+        """
+        with write_transaction(self._db) as conn:
+            found = self._stored(conn, [pub.canonical_url for pub in pubs if pub.canonical_url])
+            fresh: dict[str, Publication] = {}
+            for pub in pubs:
+                if pub.canonical_url not in found:
+                    fresh.setdefault(pub.canonical_url, pub)
+            self.store(
+                list(fresh.values()), seen_at, pdf_max_attempts=pdf_max_attempts, revisit_max_days=revisit_max_days
+            )
+        return list(fresh)
+
+    def forget(self, canonical_urls: Iterable[str], *, source: str) -> int:
+        """Delete `source`'s documents by canonical URL (stored early by a run whose result left them out); how many."""
+        urls = list(canonical_urls)
+        deleted = 0
+        with write_transaction(self._db) as conn:
+            for chunk in chunks(urls):
+                cursor = conn.execute(
+                    f"DELETE FROM documents WHERE source = ? AND canonical_url IN ({placeholders(len(chunk))})",
+                    [source, *chunk],
+                )
+                deleted += cursor.rowcount
+        return deleted
 
     def touch(
         self,
@@ -698,6 +750,33 @@ class Digest:
                 [(cluster, url) for url, cluster in clusters.items()],
             )
             return cursor.rowcount
+
+    def dedupe_rows(self) -> list[dict[str, Any]]:
+        """What clustering reads of every document, in id order: id, canonical_url, published, word_count,
+        cluster_id, and print (its stored dedupe fingerprint, None when it has none)."""
+        return list(
+            self._db.query(
+                "SELECT d.id, d.canonical_url, d.published, d.word_count, d.cluster_id, p.print FROM documents AS d"
+                " LEFT JOIN document_prints AS p ON p.document_id = d.id ORDER BY d.id"
+            )
+        )
+
+    def texts(self, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """(title, body) of these documents, by id."""
+        found: dict[int, tuple[str, str]] = {}
+        for chunk in chunks(list(ids)):
+            sql = f"SELECT id, title, body FROM documents WHERE id IN ({placeholders(len(chunk))})"
+            found.update((row[0], (row[1] or "", row[2] or "")) for row in self._db.execute(sql, chunk))
+        return found
+
+    def set_prints(self, prints: Mapping[int, bytes]) -> int:
+        """Store dedupe fingerprints by document id (made for documents stored without one); how many were set."""
+        with write_transaction(self._db) as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO document_prints (document_id, print) SELECT id, ? FROM documents WHERE id = ?",
+                [(data, doc_id) for doc_id, data in prints.items()],
+            )
+        return len(prints)
 
     # --- reading ----------------------------------------------------------------------------------------
 

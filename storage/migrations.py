@@ -492,3 +492,19 @@ def apply_migrations(
             )
         applied.append(step.version)
     return applied
+
+
+@migration(15)
+def m0015_document_prints(db: Database) -> None:
+    """Each publication's dedupe fingerprint (extract/dedupe.py), made beside the crawl and stored with its text."""
+    # A table of its own, not a column: documents' rows are read whole by d.* everywhere (and would carry 1 KB of
+    # bytes to JSON and Datasette), and a column after the body is reached through the body's overflow pages.
+    _script(
+        db,
+        """
+        CREATE TABLE document_prints (
+            document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+            print BLOB NOT NULL
+        );
+        """,
+    )

@@ -236,3 +236,14 @@ def test_a_stop_landing_while_the_pool_starts_is_the_error_reported(
     run_dir, _ = crawled
     with pytest.raises(_Stopped, match="past its time limit"):
         extract_run(run_dir, load_config().source("mpi"), taxonomy=load_taxonomy(), workers=2)
+
+
+def test_workers_make_each_publications_dedupe_fingerprint(crawled: tuple[Path, str]) -> None:
+    from extract.dedupe import fingerprint, pack_print, unpack_print
+
+    run_dir, _ = crawled
+    pooled = extract_run(run_dir, load_config().source("mpi"), taxonomy=load_taxonomy(), workers=2)
+    assert len(pooled.publications) == N
+    # Made beside the crawl, so the night's dedupe need not: the same bytes the dedupe would make from the text.
+    assert all(p.dedupe_print == pack_print(fingerprint(p.title, p.body)) for p in pooled.publications)
+    assert all(unpack_print(p.dedupe_print) is not None for p in pooled.publications)

@@ -71,6 +71,7 @@ def full_result() -> ExtractResult:
         doc_type="report", pdf_url=f"{MPI}/r.pdf", pdf_text="pdf text", pdf_pages=12, pdf_status="pending",
         pdf_error="timeout", topics=["asylum"], regions=["Europe"], word_count=42, content_hash="abc",
         fetched_at="2026-12-06T21:00:00+00:00", fetch_state={"etag": '"x"'}, moved_from=f"{MPI}/old", notes=["scan"],
+        dedupe_print=bytes(range(256)) + b"\x00\xff\n",
     )  # fmt: skip
     result = ExtractResult(
         publications=[pub, Publication(source="mpi", url=f"{MPI}/2", canonical_url=f"{MPI}/2", title="", body="")],
