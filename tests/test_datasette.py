@@ -236,7 +236,7 @@ def test_internal_tables_are_hidden(server: str) -> None:
     tables = {t["name"]: t["hidden"] for t in get_json(f"{server}/{DATABASE_NAME}.json")["tables"]}
     for name in ("migrations", "browse_state", "document_topics", "document_regions", "documents_fts",
                  "documents_fts_data", "documents_fts_idx", "documents_fts_docsize",
-                 "documents_fts_config"):  # fmt: skip
+                 "documents_fts_config", "document_prints"):  # fmt: skip
         assert tables[name] is True, name
     for name in ("documents", "authors", "sources", "crawl_runs", "topics", "regions", "document_versions"):
         assert tables[name] is False, name
