@@ -8,13 +8,30 @@ ads), related posts marked up as <article>s inside the article, and a quoted twe
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import Counter
-from copy import deepcopy
+from collections.abc import Iterator
+from copy import copy, deepcopy
 
-import trafilatura
+from lxml.etree import _Element
 from lxml.html import HtmlElement
-from trafilatura.xpaths import BODY_XPATH
+from trafilatura.baseline import _BLOCK_ELEMS, baseline, html2txt
+from trafilatura.core import (
+    ESCALATION_ACCEPT_RATIO,
+    ESCALATION_JUSTEXT_RATIO,
+    ESCALATION_MAX_LENGTH,
+    ESCALATION_PAGE_SHARE,
+    _extract_and_compare,
+    _forum_thread_page,
+    _prepare_tree,
+    _recall_retry,
+)
+from trafilatura.external import justext_rescue
+from trafilatura.htmlprocessing import prune_unwanted_nodes
+from trafilatura.settings import Extractor
+from trafilatura.xml import xmltotxt
+from trafilatura.xpaths import BODY_XPATH, RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
 # trafilatura's first, most specific body expression (article-body, entry-content, itemprop=articleBody, ...).
 _BODY_CONTAINER = BODY_XPATH[0]
@@ -226,11 +243,90 @@ def _fills_a_container(tree: HtmlElement, body: str) -> bool:
 
 
 def trafilatura_body(tree: HtmlElement, url: str, *, favor_recall: bool = False) -> str:
-    """trafilatura's text of the main content (comments left out, tables kept)."""
-    doc = trafilatura.bare_extraction(
-        tree, url=url, include_comments=False, include_tables=True, favor_recall=favor_recall
-    )
-    return (getattr(doc, "text", None) or "").strip()
+    """trafilatura's text of the main content (comments left out, tables kept): `bare_extraction`'s, step by step.
+
+    `trafilatura.bare_extraction(tree, url=url, include_comments=False, include_tables=True,
+    favor_recall=favor_recall).text`, but the check before its recall escalation reads the page's whole text only
+    when a bound on that text's length cannot settle it (see `_sequence`). tests/test_body_sequence.py holds the
+    two equal on real pages.
+    """
+    options = Extractor(output_format="python", recall=favor_recall, comments=False, tables=True, url=url)
+    try:
+        postbody, text = _sequence(copy(tree), options)
+    except (TypeError, ValueError):  # as bare_extraction: the page is discarded
+        return ""
+    # bare_extraction's size check (comments are off, so their length is 0).
+    if len(text) < options.min_output_size and options.min_output_comm_size > 0:
+        return ""
+    return xmltotxt(postbody, options.formatting).strip()
+
+
+def _sequence(tree: HtmlElement, options: Extractor) -> tuple[_Element, str]:
+    """`trafilatura.core.trafilatura_sequence` with comments off and a cheaper escalation check.
+
+    Its last step retries a short extraction in recall mode when the text is under a fifth of the page's
+    (`html2txt`: a copy of the page, a regex XPath over every element, every block respaced): 12% of an
+    unconfigured page's time on the MPI pages, nearly always to find the extraction is not short. The page's
+    text is read only when upper bounds on its length (`_page_text_bounds`) leave the answer open.
+    """
+    url = options.url
+    is_forum = _forum_thread_page(tree)
+    tree = prune_unwanted_nodes(tree, RAW_TREE_PRUNE_XPATH)
+    if options.focus == "precision" or not is_forum:
+        tree = prune_unwanted_nodes(tree, REMOVE_COMMENTS_AND_LISTS_XPATH)
+    cleaned_tree, cleaned_tree_backup = _prepare_tree(tree, options, url)
+    postbody, temp_text = _extract_and_compare(cleaned_tree, cleaned_tree_backup, tree, options)
+    if len(temp_text) < options.min_extracted_size and options.focus != "precision":
+        b_body, b_text, b_len = baseline(tree)
+        if b_len > len(temp_text):
+            postbody, temp_text = b_body, b_text
+    if (
+        options.focus == "balanced"
+        and 0 < len(temp_text) < ESCALATION_MAX_LENGTH
+        and _short_of_the_page(tree, len(temp_text))
+    ):
+        r_options = copy(options)
+        r_options.focus = "recall"
+        r_text = j_text = ""
+        # As trafilatura: a failed candidate is no candidate.
+        with contextlib.suppress(Exception):
+            r_body, r_text = _recall_retry(tree, r_options, url)
+        if not options.fast:
+            with contextlib.suppress(Exception):
+                j_body, j_text = justext_rescue(copy(tree), options)
+        len_text, r_len, j_len = len(temp_text), len(r_text), len(j_text)
+        if j_len > r_len and j_len > ESCALATION_JUSTEXT_RATIO * len_text:
+            postbody, temp_text = j_body, j_text
+        elif r_len >= options.min_extracted_size and r_len > ESCALATION_ACCEPT_RATIO * len_text:
+            postbody, temp_text = r_body, r_text
+    return postbody, temp_text
+
+
+def _short_of_the_page(tree: HtmlElement, length: int) -> bool:
+    """Whether `length` is under trafilatura's share of the page's text (`len(html2txt(tree))`), that text read
+    only when its length's two upper bounds (`_page_text_bounds`, cheaper first) leave the answer open."""
+    if any(length >= ESCALATION_PAGE_SHARE * bound for bound in _page_text_bounds(tree)):
+        return False
+    return length < ESCALATION_PAGE_SHARE * len(html2txt(tree))
+
+
+def _page_text_bounds(tree: HtmlElement) -> Iterator[int]:
+    """Upper bounds on `len(html2txt(tree))`, the looser first: the body's text, then its text outside scripts and
+    styles, whitespace collapsed, plus two characters per block element.
+
+    html2txt removes elements (scripts and styles among them, tails kept), which makes no text longer and joins
+    no words apart; it gives each block element a space before its text and one before its tail, each of which
+    can add at most one word (one separating space) to the collapsed text.
+    """
+    body = tree.find(".//body")
+    if body is None:
+        body = tree
+    spaces = 1 + 2 * sum(1 for _ in body.iter(*_BLOCK_ELEMS))
+    yield len(" ".join(body.text_content().split())) + spaces
+    yield len(" ".join("".join(body.xpath(_OUTSIDE_SCRIPTS, smart_strings=False)).split())) + spaces
+
+
+_OUTSIDE_SCRIPTS = ".//text()[not(parent::script) and not(parent::style)]"
 
 
 def fuller_body(tree: HtmlElement, prepared: HtmlElement, url: str, body: str) -> str | None:
