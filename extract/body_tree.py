@@ -8,13 +8,30 @@ ads), related posts marked up as <article>s inside the article, and a quoted twe
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
 from collections import Counter
-from copy import deepcopy
+from copy import copy, deepcopy
 
-import trafilatura
+from lxml.etree import _Element
 from lxml.html import HtmlElement
-from trafilatura.xpaths import BODY_XPATH
+from trafilatura.baseline import _BLOCK_ELEMS, baseline, html2txt
+from trafilatura.core import (
+    ESCALATION_ACCEPT_RATIO,
+    ESCALATION_JUSTEXT_RATIO,
+    ESCALATION_MAX_LENGTH,
+    ESCALATION_PAGE_SHARE,
+    _forum_thread_page,
+    _prepare_tree,
+    _recall_retry,
+)
+from trafilatura.external import SANITIZED_XPATH, compare_extraction, justext_rescue
+from trafilatura.htmlprocessing import prune_unwanted_nodes
+from trafilatura.main_extractor import extract_content
+from trafilatura.settings import Extractor
+from trafilatura.xml import xmltotxt
+from trafilatura.xpaths import BODY_XPATH, RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
 # trafilatura's first, most specific body expression (article-body, entry-content, itemprop=articleBody, ...).
 _BODY_CONTAINER = BODY_XPATH[0]
@@ -226,11 +243,134 @@ def _fills_a_container(tree: HtmlElement, body: str) -> bool:
 
 
 def trafilatura_body(tree: HtmlElement, url: str, *, favor_recall: bool = False) -> str:
-    """trafilatura's text of the main content (comments left out, tables kept)."""
-    doc = trafilatura.bare_extraction(
-        tree, url=url, include_comments=False, include_tables=True, favor_recall=favor_recall
-    )
-    return (getattr(doc, "text", None) or "").strip()
+    """trafilatura's text of the main content (comments left out, tables kept): `bare_extraction`'s, step by step.
+
+    `trafilatura.bare_extraction(tree, url=url, include_comments=False, include_tables=True,
+    favor_recall=favor_recall).text`, but the check before its recall escalation reads the page's whole text only
+    when a bound on that text's length cannot settle it (see `_sequence`). tests/test_body_sequence.py holds the
+    two equal on real pages.
+    """
+    options = Extractor(output_format="python", recall=favor_recall, comments=False, tables=True, url=url)
+    try:
+        postbody, text = _sequence(copy(tree), options)
+    except (TypeError, ValueError):  # as bare_extraction: the page is discarded
+        return ""
+    # bare_extraction's size check (comments are off, so their length is 0).
+    if len(text) < options.min_output_size and options.min_output_comm_size > 0:
+        return ""
+    return xmltotxt(postbody, options.formatting).strip()
+
+
+def _sequence(tree: HtmlElement, options: Extractor) -> tuple[_Element, str]:
+    """`trafilatura.core.trafilatura_sequence` with comments off and a cheaper escalation check.
+
+    Its last step retries a short extraction in recall mode when the text is under a fifth of the page's
+    (`html2txt`: a copy of the page, a regex XPath over every element, every block respaced): 12% of an
+    unconfigured page's time on the MPI pages, nearly always to find the extraction is not short. The page's
+    text is read only when an upper bound on its length (`_PageText`) leaves the answer open.
+    """
+    url = options.url
+    is_forum = _forum_thread_page(tree)
+    tree = prune_unwanted_nodes(tree, RAW_TREE_PRUNE_XPATH)
+    if options.focus == "precision" or not is_forum:
+        tree = prune_unwanted_nodes(tree, REMOVE_COMMENTS_AND_LISTS_XPATH)
+    cleaned_tree, cleaned_tree_backup = _prepare_tree(tree, options, url)
+    page = _PageText(tree)  # nothing below changes `tree`: readability, baseline and html2txt work on copies
+    # _extract_and_compare, without readability where its text cannot win (_own_text_stands).
+    postbody, temp_text = extract_content(cleaned_tree, options)
+    if not options.fast and not _own_text_stands(postbody, temp_text, page, options):
+        postbody, temp_text = compare_extraction(cleaned_tree_backup, copy(tree), postbody, temp_text, options)
+    if len(temp_text) < options.min_extracted_size and options.focus != "precision":
+        b_body, b_text, b_len = baseline(tree)
+        if b_len > len(temp_text):
+            postbody, temp_text = b_body, b_text
+    if (
+        options.focus == "balanced"
+        and 0 < len(temp_text) < ESCALATION_MAX_LENGTH
+        and _short_of_the_page(page, len(temp_text))
+    ):
+        r_options = copy(options)
+        r_options.focus = "recall"
+        r_text = j_text = ""
+        # As trafilatura: a failed candidate is no candidate.
+        with contextlib.suppress(Exception):
+            r_body, r_text = _recall_retry(tree, r_options, url)
+        if not options.fast:
+            with contextlib.suppress(Exception):
+                j_body, j_text = justext_rescue(copy(tree), options)
+        len_text, r_len, j_len = len(temp_text), len(r_text), len(j_text)
+        if j_len > r_len and j_len > ESCALATION_JUSTEXT_RATIO * len_text:
+            postbody, temp_text = j_body, j_text
+        elif r_len >= options.min_extracted_size and r_len > ESCALATION_ACCEPT_RATIO * len_text:
+            postbody, temp_text = r_body, r_text
+    return postbody, temp_text
+
+
+class _PageText:
+    """What both checks of `_sequence` bound their texts by, each read once and only if asked for: the length of
+    the page's text outside scripts and styles, whitespace collapsed, and the page's elements that matter."""
+
+    def __init__(self, tree: HtmlElement) -> None:
+        self.tree = tree
+
+    @functools.cached_property
+    def length(self) -> int:
+        """Characters of the page's text (the whole document's) outside scripts and styles, whitespace collapsed."""
+        return len(" ".join("".join(self.tree.xpath(_OUTSIDE_SCRIPTS, smart_strings=False)).split()))
+
+    @functools.cached_property
+    def readability_bound(self) -> int | None:
+        """An upper bound on the length of readability's text of the page (whitespace collapsed, as
+        compare_extraction measures it), or None: readability drops scripts and styles, keeps a part of the rest,
+        and may write "VIDEO" into an <iframe>. A page with a raw text that would come back escaped gets none."""
+        raw = list(self.tree.iter(*_RAW_TEXT))
+        if any(el.text and _ESCAPED.search(el.text) for el in raw):
+            return None
+        iframes: int = sum(el.tag == "iframe" for el in raw)
+        return self.length + _VIDEO * iframes
+
+    def html2txt_bound(self) -> int:
+        """An upper bound on `len(html2txt(tree))`: the page's text plus two characters per block element.
+
+        html2txt reads the <body> alone and removes elements (scripts and styles among them, tails kept), which
+        makes no text longer and joins no words apart; it gives each block element a space before its text and one
+        before its tail, each of which can add at most one word (one separating space) to the collapsed text.
+        """
+        return self.length + 1 + 2 * sum(1 for _ in self.tree.iter(*_BLOCK_ELEMS))
+
+
+_OUTSIDE_SCRIPTS = ".//text()[not(parent::script) and not(parent::style)]"
+# Elements whose text is raw text in HTML: readability's output is serialised as XML and parsed again as HTML,
+# where such a text comes back with its "&", "<" and ">" escaped ("&lt;" for "<").
+_RAW_TEXT = ("iframe", "xmp", "plaintext", "noembed", "noframes")
+_ESCAPED = re.compile("[&<>]")
+_VIDEO = len(" VIDEO")  # what readability writes into an <iframe> of a video
+
+
+def _own_text_stands(body: _Element, text: str, page: _PageText, options: Extractor) -> bool:
+    """Whether `compare_extraction` would keep trafilatura's own extraction, told without running readability (a
+    quarter of trafilatura's time).
+
+    In the default (balanced) mode it keeps a text of at least `min_extracted_size` characters with no element
+    that calls for jusText (`SANITIZED_XPATH`) unless readability's text is over twice as long, or longer than
+    `2 * min_extracted_size` while the own text has no paragraph or more tables than paragraphs. When the bound
+    on readability's text is short enough, readability cannot win.
+    """
+    if options.focus != "balanced" or len(text) < options.min_extracted_size or body.xpath(SANITIZED_XPATH):
+        return False
+    bound = page.readability_bound
+    if bound is None or bound > 2 * len(text):
+        return False
+    deficient = not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(body.findall(".//p"))
+    return not deficient or bound <= 2 * options.min_extracted_size
+
+
+def _short_of_the_page(page: _PageText, length: int) -> bool:
+    """Whether `length` is under trafilatura's share of the page's text (`len(html2txt(tree))`), that text read
+    only when the bound on its length leaves the answer open."""
+    if length >= ESCALATION_PAGE_SHARE * page.html2txt_bound():
+        return False
+    return length < ESCALATION_PAGE_SHARE * len(html2txt(page.tree))
 
 
 def fuller_body(tree: HtmlElement, prepared: HtmlElement, url: str, body: str) -> str | None:

@@ -128,7 +128,8 @@ def _mended(garbled: str, title: str) -> bool:
 
 def _holds(text: str, part: str) -> bool:
     """`part` occurs in `text` as whole words: a <title> cut off mid-word ("… and k") is not inside "… and keyboard"."""
-    return re.search(rf"(?<!\w){re.escape(part)}(?!\w)", text) is not None
+    # The plain substring test first: most parts are not in the text at all, and each pattern is compiled anew.
+    return part in text and re.search(rf"(?<!\w){re.escape(part)}(?!\w)", text) is not None
 
 
 def _headline(tree: HtmlElement, meta: PageMeta, site_names: list[str]) -> str | None:
