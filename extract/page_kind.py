@@ -178,7 +178,7 @@ class Signals:
     headline_span: float = 0.0  # share of the content's words between the first and the last headline link
     # Tenth session (issue 16 item 1): the template the CMS names, a "load more", what comes before the text.
     template: int = 0  # +1 the <body>'s classes name an index template (archive, category ...), -1 a single item's
-    load_more: bool = False  # a "load more", "show more", "older posts" control: a list that goes on
+    load_more: bool = False  # a "load more", "show more", "older posts" control in the content: a list goes on
     heads_before_gap: int = 0  # headline links read before the longest gap (the page's longest text) begins
 
     @property
@@ -372,13 +372,13 @@ _LOAD_MORE = re.compile(
 )
 
 
-def _load_more(root: HtmlElement, tally: _Tally) -> bool:
-    """A button or link that loads or leads to more of the list ("Load more", "Older posts")."""
-    for el in root.iter("button", "a"):
-        if not 2 <= tally.of(el) <= 4:
+def _load_more(content: list[HtmlElement], tally: _Tally) -> bool:
+    """A button or link in the content that loads or leads to more of the list ("Load more", "Older posts")."""
+    for el in content:
+        if el.tag not in ("a", "button") or not 2 <= tally.of(el) <= 4:
             continue
         text = " ".join(el.text_content().split())
-        if 0 < len(text) <= 40 and _LOAD_MORE.fullmatch(text.rstrip(" ›»→>.")):
+        if len(text) <= 40 and _LOAD_MORE.fullmatch(text.rstrip(" ›»→>.")):
             return True
     return False
 
@@ -490,7 +490,7 @@ def signals(tree: HtmlElement, meta: PageMeta, body: str, url: str = "") -> Sign
         longest_gap=longest_gap,
         headline_span=headline_span,
         template=_template(page),
-        load_more=_load_more(root, tally),
+        load_more=_load_more(content, tally),
         heads_before_gap=heads_before_gap,
     )
 
