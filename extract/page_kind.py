@@ -176,9 +176,8 @@ class Signals:
     dated_items: int = 0  # of the alike sibling blocks, how many show a date: a list of dated posts
     longest_gap: int = 0  # most words read between two headline links (or an end): an article's own text
     headline_span: float = 0.0  # share of the content's words between the first and the last headline link
-    # Tenth session (issue 16 item 1): the template the CMS names, a "load more", what comes before the text.
+    # Tenth session (issue 16 item 1): the template the CMS names, and what comes before the page's longest text.
     template: int = 0  # +1 the <body>'s classes name an index template (archive, category ...), -1 a single item's
-    load_more: bool = False  # a "load more", "show more", "older posts" control in the content: a list goes on
     heads_before_gap: int = 0  # headline links read before the longest gap (the page's longest text) begins
 
     @property
@@ -365,24 +364,6 @@ def _template(page: HtmlElement | None) -> int:
     return -1 if any(_SINGLE_TEMPLATE.fullmatch(c) for c in classes) else 0
 
 
-_LOAD_MORE = re.compile(
-    r"(?:load|show|see|view) more(?: (?:results|products|items|posts|articles|stories|news))?|more results|"
-    r"older (?:posts|entries|articles|stories)|next page|view all products|show all products",
-    re.IGNORECASE,
-)
-
-
-def _load_more(content: list[HtmlElement], tally: _Tally) -> bool:
-    """A button or link in the content that loads or leads to more of the list ("Load more", "Older posts")."""
-    for el in content:
-        if el.tag not in ("a", "button") or not 2 <= tally.of(el) <= 4:
-            continue
-        text = " ".join(el.text_content().split())
-        if len(text) <= 40 and _LOAD_MORE.fullmatch(text.rstrip(" ›»→>.")):
-            return True
-    return False
-
-
 def signals(tree: HtmlElement, meta: PageMeta, body: str, url: str = "") -> Signals:
     """Read the signals of a page once."""
     page = tree.find(".//body")
@@ -490,7 +471,6 @@ def signals(tree: HtmlElement, meta: PageMeta, body: str, url: str = "") -> Sign
         longest_gap=longest_gap,
         headline_span=headline_span,
         template=_template(page),
-        load_more=_load_more(content, tally),
         heads_before_gap=heads_before_gap,
     )
 
@@ -612,7 +592,6 @@ def features(sig: Signals, url: str) -> dict[str, float]:
         "depth": min(len([s for s in path.split("/") if s]), 6) / 6,
         "index_template": float(sig.template > 0),
         "single_template": float(sig.template < 0),
-        "load_more": float(sig.load_more),
         "heads_before_gap": _log(sig.heads_before_gap),
         "heads_before_share": sig.heads_before_gap / sig.headline_links if sig.headline_links else 0.0,
     }

@@ -37,16 +37,6 @@ def test_the_body_classes_name_the_cms_template() -> None:
     assert read(ESSAY).template == 0
 
 
-def test_a_load_more_control_is_read_in_the_content() -> None:
-    assert read(TEASERS + "<button>Load more</button>").load_more
-    assert read(TEASERS + '<div class="pages"><a href="/news/page/2/">Older posts »</a></div>').load_more
-    assert read(TEASERS + '<a href="/shop/">Show more products</a>').load_more
-    # A sentence that mentions more, or a link to read one story, is not the list going on.
-    assert not read(ESSAY + '<a href="/more">Read more</a><p>You can load more data later.</p>').load_more
-    # The site's menu is furniture: its "View all" is not this page's list going on.
-    assert not read(ESSAY + '<nav><a href="/shop/">Show more products</a></nav>').load_more
-
-
 def test_a_skip_link_target_is_content_not_furniture() -> None:
     # The grid a "skip to products" link jumps to is the page's content, whatever its id says.
     sig = read(f'<a class="skip-link" href="#skip-to-products">Skip to products</a><div id="skip-to-products">'
