@@ -26,11 +26,12 @@ from extract.metadata import ARTICLE_TYPES, PageMeta
 from migdigest.config import Source
 from migdigest.models import PageKind
 
-# Page furniture: what sits here is never the page's content, so neither its links nor its text count.
+# Page furniture: what sits here is never the page's content, so neither its links nor its text count. ("skip" is
+# not a mark: `id="skip-to-products"` names the target of a skip link, the content itself; the link is "#...".)
 _FURNITURE_TAGS = frozenset({"nav", "header", "footer", "aside", "form", "select", "script", "style", "noscript"})
 _FURNITURE = re.compile(
     r"(?:^|[-_\s])(?:nav|navbar|navigation|menu|megamenu|footer|header|breadcrumbs?|sidebar|cookie|consent|"
-    r"skip|social|share|sharing|newsletter|subscribe|masthead|topbar|toolbar|offcanvas|drawer|modal|popup)"
+    r"social|share|sharing|newsletter|subscribe|masthead|topbar|toolbar|offcanvas|drawer|modal|popup)"
     r"(?:$|[-_\s])",
     re.IGNORECASE,
 )
@@ -175,6 +176,9 @@ class Signals:
     dated_items: int = 0  # of the alike sibling blocks, how many show a date: a list of dated posts
     longest_gap: int = 0  # most words read between two headline links (or an end): an article's own text
     headline_span: float = 0.0  # share of the content's words between the first and the last headline link
+    # Tenth session (issue 16 item 1): the template the CMS names, and what comes before the page's longest text.
+    template: int = 0  # +1 the <body>'s classes name an index template (archive, category ...), -1 a single item's
+    heads_before_gap: int = 0  # headline links read before the longest gap (the page's longest text) begins
 
     @property
     def link_density(self) -> float:
@@ -300,9 +304,10 @@ def _page_links(tree: HtmlElement) -> int:
     return sum(1 for href in tree.xpath("//a/@href") if _PAGE_LINK.search(str(href)))
 
 
-def _reading_order(content: list[HtmlElement], own: dict[int, int], tally: _Tally) -> tuple[int, float]:
-    """In document order: the most words between two headline links (or an end of the content), and the share
-    of the content's words between the first and the last headline link.
+def _reading_order(content: list[HtmlElement], own: dict[int, int], tally: _Tally) -> tuple[int, float, int]:
+    """In document order: the most words between two headline links (or an end of the content), the share
+    of the content's words between the first and the last headline link, and how many headline links come before
+    that longest text (a shop's grid above its SEO text; an article's text first, its related links after).
 
     An index reads as headline, a few words, headline ...; an article as one long text, its related links after.
     """
@@ -321,15 +326,42 @@ def _reading_order(content: list[HtmlElement], own: dict[int, int], tally: _Tall
             counts.append((own[id(el)], False))
     total = sum(n for n, _ in counts)
     heads = [i for i, (_, head) in enumerate(counts) if head]
-    gap = longest = 0
+    gap = longest = passed = start = before = 0  # before: headline links read before the longest gap began
     for n, head in counts:
         if head:
-            longest, gap = max(longest, gap), 0
+            if gap > longest:
+                longest, before = gap, start
+            passed += 1
+            gap, start = 0, passed
         else:
             gap += n
-    longest = max(longest, gap)
+    if gap > longest:
+        longest, before = gap, start
     span = sum(n for n, _ in counts[heads[0] : heads[-1] + 1]) if heads else 0
-    return longest, span / total if total else 0.0
+    return longest, span / total if total else 0.0, before
+
+
+# The template a CMS names in the <body>'s classes: WordPress's archive pages, WooCommerce's and Magento's product
+# categories, Shopify's collections, Drupal's taxonomy terms, BigCommerce's categories, Squarespace's list view ...
+_INDEX_TEMPLATE = re.compile(
+    r"archive|category|post-type-archive(?:-[\w-]+)?|tax-[\w-]+|term-[\w-]+|catalog-category-view|"
+    r"catalogsearch-result-index|template-(?:collection|list-collections|blog|search)|page-type-category|"
+    r"path-taxonomy|page-taxonomy-term|product-listing-page|page-category|woocommerce-shop|view-list"
+)
+# ... and one item's: WordPress's single post, Shopify's article and product, Drupal's node of a type, Magento's
+# product, Squarespace's item view.
+_SINGLE_TEMPLATE = re.compile(
+    r"single|single-(?:post|product|format-[\w-]+)|postid-\d+|post-template-default|template-(?:article|product)|"
+    r"(?:page-)?node-type-[\w-]+|catalog-product-view|page-type-product|view-item"
+)
+
+
+def _template(page: HtmlElement | None) -> int:
+    """+1 when the <body>'s classes name an index template, -1 when they name a single item's, else 0."""
+    classes = (page.get("class") or "").lower().split() if page is not None else []
+    if any(_INDEX_TEMPLATE.fullmatch(c) for c in classes):
+        return 1
+    return -1 if any(_SINGLE_TEMPLATE.fullmatch(c) for c in classes) else 0
 
 
 def signals(tree: HtmlElement, meta: PageMeta, body: str, url: str = "") -> Signals:
@@ -389,7 +421,7 @@ def signals(tree: HtmlElement, meta: PageMeta, body: str, url: str = "") -> Sign
                         prose_runs[id(parent)] += n
     members = best_members
     dated_items = sum(1 for m in members if m.find(".//time") is not None or _DATE.search(m.text_content()))
-    longest_gap, headline_span = _reading_order(content, own, tally)
+    longest_gap, headline_span, heads_before_gap = _reading_order(content, own, tally)
     in_items = {id(d) for m in members for d in m.iter()}
     prose_free = sum(n for el, n in prose_blocks if id(el) not in in_items)
     card_words, card_groups = _cards(content, tally)
@@ -438,6 +470,8 @@ def signals(tree: HtmlElement, meta: PageMeta, body: str, url: str = "") -> Sign
         dated_items=dated_items,
         longest_gap=longest_gap,
         headline_span=headline_span,
+        template=_template(page),
+        heads_before_gap=heads_before_gap,
     )
 
 
@@ -556,6 +590,10 @@ def features(sig: Signals, url: str) -> dict[str, float]:
         "short_gap": float(sig.longest_gap < 150),
         "headline_span": sig.headline_span,
         "depth": min(len([s for s in path.split("/") if s]), 6) / 6,
+        "index_template": float(sig.template > 0),
+        "single_template": float(sig.template < 0),
+        "heads_before_gap": _log(sig.heads_before_gap),
+        "heads_before_share": sig.heads_before_gap / sig.headline_links if sig.headline_links else 0.0,
     }
 
 
