@@ -35,6 +35,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "prefect_harness" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+    # A test that mostly waits (on a server's timer) goes first: under xdist it then waits while the other
+    # worker runs the rest of the suite, instead of starting last and holding the whole run up by itself.
+    items.sort(key=lambda item: item.get_closest_marker("long_wait") is None)
 
 
 @pytest.fixture(scope="session")

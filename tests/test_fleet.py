@@ -290,6 +290,7 @@ def _get_json(url: str) -> Any:
 
 
 @pytest.mark.slow
+@pytest.mark.long_wait  # ~145 s, most of it Prefect's wait before it marks the killed worker's run Crashed
 def test_two_workers_and_one_writer_share_only_the_store(moto_server: MotoServer, tmp_path: Path) -> None:
     from mirrors import SITES
     from mirrors.server import MirrorServer
