@@ -397,6 +397,9 @@ _CARD_MARK = re.compile(
     r"product|card|tile|teaser|post-item|list-item|result|search-result)s?(?:$|[-_\s])",
     re.IGNORECASE,
 )
+# Words every class name the two patterns match holds: most class names hold none, and a substring test is cheap.
+_GRID_HINTS = ("product", "result", "plp", "category", "collection", "listing")
+_CARD_HINTS = ("product", "card", "tile", "teaser", "item", "result", "plp")
 _LABEL_TAGS = frozenset({"button", "a", "label", "span", "div", "h2", "h3", "p", "summary", "legend", "option", "li",
                          "strong", "small", "time"})  # fmt: skip
 
@@ -404,18 +407,30 @@ _LABEL_TAGS = frozenset({"button", "a", "label", "span", "div", "h2", "h3", "p",
 def _listing_controls(root: HtmlElement, tally: _Tally) -> dict[str, int]:
     """Sort and filter labels, shop buttons and the class names of a grid and its cards, over the whole page."""
     found = dict.fromkeys(("control_labels", "buy_buttons", "grid_marks", "card_marks"), 0)
+    # A page repeats a few class names on many elements (its cards): each is read once.
+    classes_read: dict[str, tuple[bool, bool]] = {}
     for el in root.iter():
         tag = el.tag
         if not isinstance(tag, str):
             continue
-        classes = el.get("class") or ""
-        marks = f"{classes} {el.get('id') or ''}"
-        if marks != " ":
-            found["grid_marks"] += bool(_GRID_MARK.search(marks))
-            found["card_marks"] += bool(classes) and bool(_CARD_MARK.search(classes))
-        if tag not in _LABEL_TAGS or len(el) > 3 or not 1 <= tally.of(el) <= 8:
+        classes, ident = el.get("class"), el.get("id")
+        if classes:
+            marked = classes_read.get(classes)
+            if marked is None:
+                low = classes.lower()
+                grid = any(hint in low for hint in _GRID_HINTS) and bool(_GRID_MARK.search(low))
+                marked = classes_read[classes] = (grid, any(hint in low for hint in _CARD_HINTS) and bool(
+                    _CARD_MARK.search(low)))  # fmt: skip
+            found["card_marks"] += marked[1]
+            found["grid_marks"] += marked[0] or bool(ident and _GRID_MARK.search(ident))
+        elif ident:
+            found["grid_marks"] += bool(_GRID_MARK.search(ident))
+        # A label is a leaf's text ("<button><span>Add to cart</span></button>": the span's). Reading every small
+        # element's text_content() found 73 -> 75 index pages with a label (WCXB dev) and one more held out, for
+        # twice the time (2.7 against 1.7 ms a page).
+        if tag not in _LABEL_TAGS or len(el) or not el.text or not 1 <= tally.of(el) <= 8:
             continue
-        text = " ".join(el.text_content().split())
+        text = " ".join(el.text.split())
         if len(text) > 50:
             continue
         found["control_labels"] += bool(_CONTROL_LABEL.fullmatch(text))
