@@ -186,7 +186,7 @@ class Signals:
     buy_buttons: int = 0  # "Add to cart", "Quick view", "Add", "Compare", "Shop now", "Buy now", "View details"
     grid_marks: int = 0  # elements whose class or id names a product grid or a results list
     card_marks: int = 0  # elements whose class names a card, a tile, a product, a teaser or a result
-    index_words: bool = False  # the <title> or the <h1> names a list: "News", "Recipes", "All products", "Kategorie"
+    index_words: bool = False  # the <title>'s longest part or the <h1> names a list: "News", "All products", "Rezepte"
 
     @property
     def link_density(self) -> float:
@@ -419,8 +419,8 @@ def _listing_controls(root: HtmlElement, tally: _Tally) -> dict[str, int]:
             if marked is None:
                 low = classes.lower()
                 grid = any(hint in low for hint in _GRID_HINTS) and bool(_GRID_MARK.search(low))
-                marked = classes_read[classes] = (grid, any(hint in low for hint in _CARD_HINTS) and bool(
-                    _CARD_MARK.search(low)))  # fmt: skip
+                card = any(hint in low for hint in _CARD_HINTS) and bool(_CARD_MARK.search(low))
+                marked = classes_read[classes] = (grid, card)
             found["card_marks"] += marked[1]
             found["grid_marks"] += marked[0] or bool(ident and _GRID_MARK.search(ident))
         elif ident:
@@ -451,8 +451,7 @@ _INDEX_WORDS = re.compile(
 
 
 def _index_words(tree: HtmlElement, h1: HtmlElement | None) -> bool:
-    """Whether the page's own name, the <title>'s longest part (the site's name cut off) or its first <h1>, names a
-    list ("Latest news", "All products", "Recettes")."""
+    """Whether the <title>'s longest part (the site's name cut off) or the first <h1> names a list ("All products")."""
     title = tree.find(".//title")
     parts = _TITLE_PARTS.split(" ".join(title.text_content().split())) if title is not None else []
     names = [max(parts, key=_words, default=""), h1.text_content() if h1 is not None else ""]
