@@ -24,8 +24,9 @@ from trafilatura.core import (
     ESCALATION_PAGE_SHARE,
     _forum_thread_page,
     _prepare_tree,
+    _recall_retry,
 )
-from trafilatura.external import JUSTEXT_OVERRIDE_RATIO, SANITIZED_XPATH, justext_rescue
+from trafilatura.external import SANITIZED_XPATH, compare_extraction, justext_rescue
 from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.main_extractor import extract_content
 from trafilatura.settings import Extractor
@@ -278,13 +279,12 @@ def _fills_a_container(tree: HtmlElement, body: str) -> bool:
 
 
 def trafilatura_body(tree: HtmlElement, url: str, *, favor_recall: bool = False) -> str:
-    """trafilatura's text of the main content (comments left out, tables kept): `bare_extraction`'s, step by step,
-    without its readability candidate.
+    """trafilatura's text of the main content (comments left out, tables kept): `bare_extraction`'s, step by step.
 
     `trafilatura.bare_extraction(tree, url=url, include_comments=False, include_tables=True,
-    favor_recall=favor_recall).text` where readability's text does not win, but the check before its recall
-    escalation reads the page's whole text only when a bound on that text's length cannot settle it (see
-    `_sequence`). tests/test_body_sequence.py holds the two equal on real pages.
+    favor_recall=favor_recall).text`, but the check before its recall escalation reads the page's whole text only
+    when a bound on that text's length cannot settle it (see `_sequence`). tests/test_body_sequence.py holds the
+    two equal on real pages.
     """
     options = Extractor(output_format="python", recall=favor_recall, comments=False, tables=True, url=url)
     try:
@@ -298,13 +298,12 @@ def trafilatura_body(tree: HtmlElement, url: str, *, favor_recall: bool = False)
 
 
 def _sequence(tree: HtmlElement, options: Extractor) -> tuple[_Element, str]:
-    """`trafilatura.core.trafilatura_sequence` with comments off, without readability, and a cheaper escalation check.
+    """`trafilatura.core.trafilatura_sequence` with comments off and a cheaper escalation check.
 
     Its last step retries a short extraction in recall mode when the text is under a fifth of the page's
     (`html2txt`: a copy of the page, a regex XPath over every element, every block respaced): 12% of an
     unconfigured page's time on the MPI pages, nearly always to find the extraction is not short. The page's
-    text is read only when an upper bound on its length (`_PageText`) leaves the answer open. Readability's
-    candidate is not made (`_without_readability`).
+    text is read only when an upper bound on its length (`_PageText`) leaves the answer open.
     """
     url = options.url
     is_forum = _forum_thread_page(tree)
@@ -312,8 +311,11 @@ def _sequence(tree: HtmlElement, options: Extractor) -> tuple[_Element, str]:
     if options.focus == "precision" or not is_forum:
         tree = prune_unwanted_nodes(tree, REMOVE_COMMENTS_AND_LISTS_XPATH)
     cleaned_tree, cleaned_tree_backup = _prepare_tree(tree, options, url)
-    page = _PageText(tree)  # nothing below changes `tree`: baseline and html2txt work on copies
-    postbody, temp_text = _extract_and_compare(cleaned_tree, cleaned_tree_backup, options)
+    page = _PageText(tree)  # nothing below changes `tree`: readability, baseline and html2txt work on copies
+    # _extract_and_compare, without readability where its text cannot win (_own_text_stands).
+    postbody, temp_text = extract_content(cleaned_tree, options)
+    if not options.fast and not _own_text_stands(postbody, temp_text, page, options):
+        postbody, temp_text = compare_extraction(cleaned_tree_backup, copy(tree), postbody, temp_text, options)
     if len(temp_text) < options.min_extracted_size and options.focus != "precision":
         b_body, b_text, b_len = baseline(tree)
         if b_len > len(temp_text):
@@ -328,7 +330,7 @@ def _sequence(tree: HtmlElement, options: Extractor) -> tuple[_Element, str]:
         r_text = j_text = ""
         # As trafilatura: a failed candidate is no candidate.
         with contextlib.suppress(Exception):
-            r_body, r_text = _extract_and_compare(*_prepare_tree(tree, r_options, url), r_options)
+            r_body, r_text = _recall_retry(tree, r_options, url)
         if not options.fast:
             with contextlib.suppress(Exception):
                 j_body, j_text = justext_rescue(copy(tree), options)
@@ -341,8 +343,8 @@ def _sequence(tree: HtmlElement, options: Extractor) -> tuple[_Element, str]:
 
 
 class _PageText:
-    """What the escalation check of `_sequence` bounds the page's text by, read once and only if asked for: the
-    length of the page's text outside scripts and styles, whitespace collapsed, and its block elements."""
+    """What both checks of `_sequence` bound their texts by, each read once and only if asked for: the length of
+    the page's text outside scripts and styles, whitespace collapsed, and the page's elements that matter."""
 
     def __init__(self, tree: HtmlElement) -> None:
         self.tree = tree
@@ -351,6 +353,17 @@ class _PageText:
     def length(self) -> int:
         """Characters of the page's text (the whole document's) outside scripts and styles, whitespace collapsed."""
         return len(" ".join("".join(self.tree.xpath(_OUTSIDE_SCRIPTS, smart_strings=False)).split()))
+
+    @functools.cached_property
+    def readability_bound(self) -> int | None:
+        """An upper bound on the length of readability's text of the page (whitespace collapsed, as
+        compare_extraction measures it), or None: readability drops scripts and styles, keeps a part of the rest,
+        and may write "VIDEO" into an <iframe>. A page with a raw text that would come back escaped gets none."""
+        raw = list(self.tree.iter(*_RAW_TEXT))
+        if any(el.text and _ESCAPED.search(el.text) for el in raw):
+            return None
+        iframes: int = sum(el.tag == "iframe" for el in raw)
+        return self.length + _VIDEO * iframes
 
     def html2txt_bound(self) -> int:
         """An upper bound on `len(html2txt(tree))`: the page's text plus two characters per block element.
@@ -363,34 +376,29 @@ class _PageText:
 
 
 _OUTSIDE_SCRIPTS = ".//text()[not(parent::script) and not(parent::style)]"
+# Elements whose text is raw text in HTML: readability's output is serialised as XML and parsed again as HTML,
+# where such a text comes back with its "&", "<" and ">" escaped ("&lt;" for "<").
+_RAW_TEXT = ("iframe", "xmp", "plaintext", "noembed", "noframes")
+_ESCAPED = re.compile("[&<>]")
+_VIDEO = len(" VIDEO")  # what readability writes into an <iframe> of a video
 
 
-def _extract_and_compare(
-    cleaned_tree: HtmlElement, cleaned_tree_backup: HtmlElement, options: Extractor
-) -> tuple[_Element, str]:
-    """trafilatura's stages 1 and 2 (`trafilatura.core._extract_and_compare`): its own extractor, then
-    `compare_extraction` without readability's candidate: jusText's text replaces an own text that is unclean or
-    short, as there.
+def _own_text_stands(body: _Element, text: str, page: _PageText, options: Extractor) -> bool:
+    """Whether `compare_extraction` would keep trafilatura's own extraction, told without running readability (a
+    quarter of trafilatura's time).
 
-    Readability (`try_readability`, a scoring pass over a copy of the page) was 13% of an unconfigured page's time
-    and its text was kept on few pages: without it the quality gate's article bodies and the ScrapingHub
-    benchmark score the same or better, WCXB's other pages a little lower (bench/README.md, issue 20 item 4).
+    In the default (balanced) mode it keeps a text of at least `min_extracted_size` characters with no element
+    that calls for jusText (`SANITIZED_XPATH`) unless readability's text is over twice as long, or longer than
+    `2 * min_extracted_size` while the own text has no paragraph or more tables than paragraphs. When the bound
+    on readability's text is short enough, readability cannot win.
     """
-    body, text = extract_content(cleaned_tree, options)
-    if options.fast or (options.focus == "recall" and len(text) > options.min_extracted_size * 10):
-        return body, text
-    unclean = bool(body.xpath(SANITIZED_XPATH))
-    if unclean or len(text) < options.min_extracted_size:
-        body2, text2 = justext_rescue(cleaned_tree_backup, options)
-        if unclean:  # as compare_extraction: shorter allowed (boilerplate dropped), image-heavy pages guarded
-            accept = len(text) <= JUSTEXT_OVERRIDE_RATIO * len(text2) and (
-                len(text2) > len(text) or not options.images or body.find(".//graphic") is None
-            )
-        else:
-            accept = len(text) < len(text2)
-        if text2 and accept:
-            return body2, text2
-    return body, text
+    if options.focus != "balanced" or len(text) < options.min_extracted_size or body.xpath(SANITIZED_XPATH):
+        return False
+    bound = page.readability_bound
+    if bound is None or bound > 2 * len(text):
+        return False
+    deficient = not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(body.findall(".//p"))
+    return not deficient or bound <= 2 * options.min_extracted_size
 
 
 def _short_of_the_page(page: _PageText, length: int) -> bool:

@@ -1,7 +1,6 @@
-"""trafilatura_body runs trafilatura's extraction step by step (extract/body_tree.py `_sequence`) without readability's
-candidate and with a cheaper check before the recall escalation: its text equals `trafilatura.bare_extraction`'s on
-real pages where readability's text does not win there, and on a page that escalates; where readability's would win,
-it is trafilatura's own; the bound that spares reading the page's text is never below that text's length."""
+"""trafilatura_body runs trafilatura's extraction step by step (extract/body_tree.py `_sequence`) with a cheaper check
+before the recall escalation: its text equals `trafilatura.bare_extraction`'s on real pages and on a page that
+escalates, and the bounds that spare reading the page's text are never below that text's length."""
 
 from __future__ import annotations
 
@@ -15,15 +14,14 @@ import trafilatura
 from lxml.etree import _Element, tostring
 from lxml.html import HtmlElement
 from trafilatura.baseline import html2txt
-from trafilatura.core import _forum_thread_page, _prepare_tree
-from trafilatura.external import _prefer_readability, try_readability
+from trafilatura.external import try_readability
 from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.main_extractor import extract_content
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html, trim
 from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
-from extract.body_tree import _PageText, _short_of_the_page, trafilatura_body
+from extract.body_tree import _own_text_stands, _PageText, _short_of_the_page, trafilatura_body
 
 QUALITY = Path(__file__).parent / "quality"
 # Every third page of the quality gate's real pages (WCXB and ScrapingHub): articles, listings, forums, products.
@@ -44,40 +42,10 @@ def _bare(tree: HtmlElement, url: str, *, favor_recall: bool) -> str:
     return (getattr(doc, "text", None) or "").strip()
 
 
-def _readability_wins(tree: HtmlElement, url: str, *, favor_recall: bool) -> bool:
-    """Whether bare_extraction's first pass takes readability's text on this page (trafilatura's own rule)."""
-    options = Extractor(output_format="python", recall=favor_recall, comments=False, tables=True, url=url)
-    raw = prune_unwanted_nodes(copy(tree), RAW_TREE_PRUNE_XPATH)
-    if not _forum_thread_page(tree):
-        raw = prune_unwanted_nodes(raw, REMOVE_COMMENTS_AND_LISTS_XPATH)
-    body, text = extract_content(_prepare_tree(raw, options, url)[0], options)
-    if favor_recall and len(text) > options.min_extracted_size * 10:
-        return False  # compare_extraction's bypass: readability is not asked
-    algo = try_readability(copy(raw))
-    algo_text = trim(tostring(algo, method="text", encoding="utf-8").decode("utf-8"))
-    return bool(_prefer_readability(body, algo, algo_text, len(text), len(algo_text), options))
-
-
-# Readability's text won bare_extraction's first pass on a few of these pages; the rest must be equal.
-PAGES_READABILITY_WINS = {
-    (name, favor_recall)
-    for name, item in PAGES
-    for favor_recall in (False, True)
-    if _readability_wins(_tree(name), item["url"], favor_recall=favor_recall)
-}
-
-
-def test_readability_wins_on_few_gate_pages() -> None:
-    """The equality below is held on nearly every page: readability's text wins on few."""
-    assert len(PAGES_READABILITY_WINS) <= len(PAGES) // 5
-
-
 @pytest.mark.parametrize(("name", "item"), PAGES, ids=[name for name, _ in PAGES])
 def test_the_text_is_bare_extractions(name: str, item: dict[str, str]) -> None:
     tree = _tree(name)
     for favor_recall in (False, True):
-        if (name, favor_recall) in PAGES_READABILITY_WINS:
-            continue
         assert trafilatura_body(tree, item["url"], favor_recall=favor_recall) == _bare(
             tree, item["url"], favor_recall=favor_recall
         ), favor_recall
@@ -96,28 +64,63 @@ def _pruned(tree: HtmlElement) -> HtmlElement:
     return prune_unwanted_nodes(prune_unwanted_nodes(copy(tree), RAW_TREE_PRUNE_XPATH), REMOVE_COMMENTS_AND_LISTS_XPATH)
 
 
+def _readability_length(tree: HtmlElement) -> int:
+    """The length of readability's text as compare_extraction measures it."""
+    return len(trim(tostring(try_readability(copy(tree)), method="text", encoding="utf-8").decode("utf-8")))
+
+
+@pytest.mark.parametrize(("name", "item"), PAGES, ids=[name for name, _ in PAGES])
+def test_the_readability_bound_is_never_below_readabilitys_text(name: str, item: dict[str, str]) -> None:
+    pruned = _pruned(_tree(name))
+    bound = _PageText(pruned).readability_bound
+    assert bound is None or bound >= _readability_length(pruned)
+
+
+def test_a_video_readability_writes_into_is_counted_and_an_escaped_raw_text_gets_no_bound() -> None:
+    video = "<iframe src='https://www.youtube.com/embed/abc'></iframe>"
+    tree = load_html(f"<html><body><div class='post'>{_paragraphs('Video', 3)}{video}</div></body></html>")
+    assert tree is not None
+    assert "VIDEO" in tostring(try_readability(copy(tree)), method="text", encoding="unicode")
+    bound = _PageText(tree).readability_bound
+    assert bound is not None
+    assert bound >= _readability_length(tree)
+    escaped = load_html(f"<html><body><div>{_paragraphs('Code', 3)}<xmp>a &lt; b</xmp></div></body></html>")
+    assert escaped is not None
+    assert _PageText(escaped).readability_bound is None
+
+
 def _own(tree: HtmlElement) -> tuple[Extractor, _Element, str]:
     options = Extractor(output_format="python", comments=False, tables=True)
     body, text = extract_content(_pruned(tree), options)
     return options, body, text
 
 
-def test_where_readabilitys_text_would_win_the_own_text_stays() -> None:
-    """A page whose own extraction is a third of its text: bare_extraction takes readability's, twice as long;
-    trafilatura_body keeps trafilatura's own (clean and long enough: no jusText either)."""
+def test_readability_is_not_run_where_the_own_text_is_most_of_the_page() -> None:
+    tree = load_html(
+        "<html><head><title>A report</title></head><body><nav><a href='/'>Home</a></nav>"
+        f"<main>{_paragraphs('Report', 10)}</main></body></html>"
+    )
+    assert tree is not None
+    options, body, text = _own(tree)
+    assert _own_text_stands(body, text, _PageText(_pruned(tree)), options)
+    assert trafilatura_body(tree, "https://example.org/report") == _bare(
+        tree, "https://example.org/report", favor_recall=False
+    )
+
+
+def test_readability_is_run_where_its_text_may_be_longer() -> None:
+    """A page whose own extraction is a third of its text: readability may find twice as much."""
     tree = load_html(
         "<html><head><title>A report</title></head><body>"
         f"<article>{_paragraphs('Report', 3)}</article><div class='more'>{_paragraphs('Annex', 6)}</div>"
         "</body></html>"
     )
     assert tree is not None
-    url = "https://example.org/report"
-    assert _readability_wins(tree, url, favor_recall=False)
-    _, _, own = _own(tree)
-    text = trafilatura_body(tree, url)
-    assert "Annex" in _bare(tree, url, favor_recall=False)
-    assert "Annex" not in text
-    assert " ".join(text.split()) == " ".join(own.split())
+    options, body, text = _own(tree)
+    assert not _own_text_stands(body, text, _PageText(_pruned(tree)), options)
+    assert trafilatura_body(tree, "https://example.org/report") == _bare(
+        tree, "https://example.org/report", favor_recall=False
+    )
 
 
 def _paragraphs(topic: str, n: int) -> str:
