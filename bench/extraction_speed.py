@@ -12,7 +12,9 @@ CPU seconds (median) and their ratio to the baseline's, steadier than wall time 
 PDF is read by a reader child of the worker (extract/pdf_limits.py) while the worker extracts the HTML, so it
 counts in the stage rows only where it outlasts the page's extraction or competes for a core.
 --parts then times each part of the unconfigured `extract_page` (thread CPU of wrappers around its calls, after a
-warm-up round, bare trafilatura interleaved page by page): where an unconfigured page's time goes.
+warm-up round, bare trafilatura interleaved page by page): where an unconfigured page's time goes; and the stage's
+work around `extract_page` in one worker (the page's WARC record, the PDF handed to its reader, tagging, the dedupe
+fingerprint), run in this process once the mirror has stopped.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from extract.page import Extracted
+    from extract.taxonomy import Taxonomy
     from migdigest.config import Source
     from spiders.rundir import FetchedPage
 
@@ -50,28 +53,33 @@ _PARTS = ("load_html", "adopt_stray_content", "read_meta", "prepare_body_tree", 
           "_dates", "page_doc_type", "_texts")  # fmt: skip
 
 
+def _timed_calls(spent: dict[str, float], module: object, name: str, label: str) -> Callable[[], None]:
+    """Add the thread CPU of every call of `module.name` to `spent[label]`; returns what undoes it."""
+    fn = getattr(module, name)
+
+    def wrapper(*args: object, **kwargs: object) -> object:
+        started = time.thread_time()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            spent[label] = spent.get(label, 0.0) + time.thread_time() - started
+
+    setattr(module, name, wrapper)
+    return lambda: setattr(module, name, fn)
+
+
 def _parts(bodies: list[tuple[FetchedPage, bytes]], source: Source) -> None:
     """Print the CPU seconds of each part of extract_page on these pages, and bare trafilatura's."""
-    from collections import defaultdict
-
     import trafilatura
 
     import extract.body_tree
     import extract.page
 
-    spent: defaultdict[str, float] = defaultdict(float)
+    spent: dict[str, float] = {}
+    undo = []
 
     def timed(module: object, name: str, label: str) -> None:
-        fn = getattr(module, name)
-
-        def wrapper(*args: object, **kwargs: object) -> object:
-            started = time.thread_time()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                spent[label] += time.thread_time() - started
-
-        setattr(module, name, wrapper)
+        undo.append(_timed_calls(spent, module, name, label))
 
     for name in _PARTS:
         timed(extract.page, name, name)
@@ -91,6 +99,36 @@ def _parts(bodies: list[tuple[FetchedPage, bytes]], source: Source) -> None:
           f"({bare / total:.2f}x bare)")  # fmt: skip
     for name, seconds in sorted(spent.items(), key=lambda item: -item[1]):
         print(f"  {name:46}{seconds:8.2f}{100 * seconds / total:7.1f}%")
+    for restore in undo:
+        restore()
+
+
+# What a stage worker does for a page besides extract_page (extract/stage.py `_process`, `_finish`).
+_STAGE_PARTS = ("read_body", "start_reading", "extract_page", "to_publication", "tag", "fingerprint", "pack_print")
+
+
+def _stage_parts(run_dir: Path, source: Source, taxonomy: Taxonomy) -> None:
+    """Print the CPU seconds of the stage's work per part, as one worker does it (here: no other thread runs)."""
+    import extract.pdf_limits
+    import extract.stage
+    from spiders.rundir import read_pages
+
+    jobs = extract.stage.jobs_of(read_pages(run_dir))
+    extract.stage._process_batch(run_dir, source, taxonomy, jobs)  # warm-up
+    spent: dict[str, float] = {}
+    undo = [_timed_calls(spent, extract.stage, name, name) for name in _STAGE_PARTS]
+    undo.append(_timed_calls(spent, extract.pdf_limits.PdfReading, "result", "waiting for the PDF's text"))
+    started = time.thread_time()
+    extract.stage._process_batch(run_dir, source, taxonomy, jobs)
+    total = time.thread_time() - started
+    for restore in undo:
+        restore()
+    pdfs = sum(1 for _, pdf in jobs if pdf is not None)
+    print(f"\nthe stage's work in one worker, no body selector, CPU s: {total:.2f} for {len(jobs)} pages "
+          f"({pdfs} with a PDF, read by the worker's reader child: its CPU is not in these)")  # fmt: skip
+    for name, seconds in sorted(spent.items(), key=lambda item: -item[1]):
+        print(f"  {name:46}{seconds:8.2f}{100 * seconds / total:7.1f}%")
+    print(f"  {'rest (_process, _finish)':46}{total - sum(spent.values()):8.2f}")
 
 
 def _extract_pages(bodies: list[tuple[FetchedPage, bytes]], source: Source) -> list[Extracted]:
@@ -121,28 +159,37 @@ def main() -> None:
     taxonomy = load_taxonomy()
     # The same site as an unconfigured one would be: no body selector, so trafilatura reads every page.
     plain = source.model_copy(update={"selectors": source.selectors.model_copy(update={"body": None})})
-    with tempfile.TemporaryDirectory(prefix="migdigest-speed-") as tmp, MirrorServer(register(args.n)) as server:
+    with tempfile.TemporaryDirectory(prefix="migdigest-speed-") as tmp:
         run_dir = Path(tmp) / "run"
-        start_workers()  # as the nightly flow does: the worker server warms up while the crawl runs
-        outcome = run_crawl(source, run_dir, base_url=server.base_url)
-        assert outcome.ok, outcome.stderr_tail
-        pages = [p for p in read_pages(run_dir) if not p.hints.get("pdf_of")]
-        bodies = [(p, read_body(run_dir, p)) for p in pages]
-        n = len(bodies)
-        rows = {
-            "bare trafilatura.extract, 1 process": _timed(
-                lambda: [trafilatura.extract(b, url=p.url) for p, b in bodies], args.repeat
-            ),
-        }
-        for label, src in (("migdigest", source), ("no body selector:", plain)):
-            rows[f"{label} extract_page, 1 process"] = _timed(
-                functools.partial(_extract_pages, bodies, src), args.repeat
-            )
-            for workers in (1, 2):
-                rows[f"{label} extract stage, {workers} process{'es' if workers > 1 else ''}"] = _timed(
-                    functools.partial(extract_run, run_dir, src, taxonomy=taxonomy, workers=workers),
-                    args.repeat,
+        with MirrorServer(register(args.n)) as server:
+            start_workers()  # as the nightly flow does: the worker server warms up while the crawl runs
+            outcome = run_crawl(source, run_dir, base_url=server.base_url)
+            assert outcome.ok, outcome.stderr_tail
+            pages = [p for p in read_pages(run_dir) if not p.hints.get("pdf_of")]
+            bodies = [(p, read_body(run_dir, p)) for p in pages]
+            n = len(bodies)
+            rows = {
+                "bare trafilatura.extract, 1 process": _timed(
+                    lambda: [trafilatura.extract(b, url=p.url) for p, b in bodies], args.repeat
+                ),
+            }
+            for label, src in (("migdigest", source), ("no body selector:", plain)):
+                rows[f"{label} extract_page, 1 process"] = _timed(
+                    functools.partial(_extract_pages, bodies, src), args.repeat
                 )
+                for workers in (1, 2):
+                    rows[f"{label} extract stage, {workers} process{'es' if workers > 1 else ''}"] = _timed(
+                        functools.partial(extract_run, run_dir, src, taxonomy=taxonomy, workers=workers),
+                        args.repeat,
+                    )
+        _print_rows(rows, n)
+        if args.parts:
+            _parts(bodies, plain)
+            _stage_parts(run_dir, plain, taxonomy)
+
+
+def _print_rows(rows: dict[str, tuple[list[float], list[float]]], n: int) -> None:
+    """Print pages/s, the ratio to bare trafilatura and the CPU seconds of each row."""
     base = n / statistics.median(rows["bare trafilatura.extract, 1 process"][0])
     print(f"{n} publication pages of the scaled MPI mirror (reports also carry a PDF, read by the stage)")
     base_cpu = statistics.median(rows["bare trafilatura.extract, 1 process"][1])
@@ -153,8 +200,6 @@ def main() -> None:
         cpu = statistics.median(cpu_times)
         cpu_cell = f"{cpu:.2f} ({base_cpu / cpu:.2f}x)" if "stage" not in name else "in workers"
         print(f"{name:46}{cell:>30}{statistics.median(rates) / base:>11.2f}x{cpu_cell:>22}")
-    if args.parts:
-        _parts(bodies, plain)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,19 @@ def _words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+# A text's words, and whether it begins and ends with a word character (`\w` is exactly str.isalnum() or "_"):
+# the words of texts run together are their sum less one for each seam that joins two words.
+_Piece = tuple[int, bool, bool]
+_BLANK: _Piece = (0, False, False)
+
+
+def _piece(text: str) -> _Piece:
+    if text.isspace():  # most tails: the markup's indentation
+        return _BLANK
+    first, last = text[0], text[-1]
+    return len(_WORD.findall(text)), first.isalnum() or first == "_", last.isalnum() or last == "_"
+
+
 _HIDDEN = frozenset({"script", "style", "noscript", "template"})
 
 
@@ -105,24 +118,60 @@ class _Tally:
     time, the text of an element deep in the page was counted once for each of its ancestors.
     """
 
-    __slots__ = ("_elements", "linked", "words")
+    __slots__ = ("_elements", "_tails", "_texts", "linked", "words")
 
     def __init__(self, root: HtmlElement) -> None:
         self.words: dict[int, int] = {}
         self.linked: dict[int, bool] = {}
+        # Each text and tail is counted once, here; an element's own text and a paragraph's words are then summed
+        # from these pieces (`own_words`, `block_words`) instead of counted again from strings joined anew.
+        self._texts: dict[int, _Piece] = {}  # element -> its text (not a hidden element's)
+        self._tails: dict[int, _Piece] = {}  # node -> its tail
         # Kept alive: lxml reuses an element's Python object only while it lives, and ids key the counts.
         self._elements = list(root.iter())
         for el in reversed(self._elements):
             if not isinstance(el.tag, str):
                 continue
-            n = _words(el.text) if el.text and el.tag not in _HIDDEN else 0
+            n = 0
+            if el.text and el.tag not in _HIDDEN:
+                piece = self._texts[id(el)] = _piece(el.text)
+                n = piece[0]
             link = el.tag == "a" and _real_link(el.get("href"))
             for child in el:
                 key = id(child)
-                n += self.words.get(key, 0) + (_words(child.tail) if child.tail else 0)
+                n += self.words.get(key, 0)
+                if child.tail:
+                    piece = self._tails[key] = _piece(child.tail)
+                    n += piece[0]
                 link = link or self.linked.get(key, False)
             self.words[id(el)] = n
             self.linked[id(el)] = link
+
+    def _text(self, el: HtmlElement) -> _Piece | None:
+        piece = self._texts.get(id(el))
+        return _piece(el.text) if piece is None and el.text else piece  # a hidden element's: counted when asked
+
+    def own_words(self, el: HtmlElement) -> int:
+        """`_words(_own_text(el))`: the element's text and its children's tails, run together."""
+        n, in_word = 0, False
+        for piece in (self._text(el), *map(self._tails.get, map(id, el))):
+            if piece is not None:
+                n += piece[0] - (in_word and piece[1])
+                in_word = piece[2]
+        return n
+
+    def block_words(self, el: HtmlElement) -> int:
+        """`_words(_block_text(el))`: its parts are joined with spaces, so their words add up."""
+        n = piece[0] if (piece := self._text(el)) else 0
+        for child in el:
+            if isinstance(child.tag, str) and child.tag in _INLINE:
+                if len(child):
+                    n += _words(child.text_content())
+                elif piece := self._text(child):
+                    n += piece[0]
+            if piece := self._tails.get(id(child)):
+                n += piece[0]
+        return n
 
     def of(self, el: HtmlElement) -> int:
         """Words a reader sees under an element."""
@@ -224,6 +273,17 @@ _PAGER = (
     "[count(.//a[translate(normalize-space(.), '0123456789', '') = '' and normalize-space(.) != '']) >= 2]"
     " | //link[@rel='next'] | //a[@rel='next']"
 )
+
+
+# What _PAGER's predicates test, lower-cased (a superset): a page none of whose classes, ARIA labels or link
+# relations hold one of these has no pager, told without evaluating its XPath over every element (~0.4 ms a page).
+_PAGER_ATTRIBUTES = "//@class | //@aria-label | //link/@rel | //a/@rel"
+_PAGER_MARKS = ("pager", "pagination", "next")
+
+
+def _has_pager(tree: HtmlElement) -> bool:
+    values = "\n".join(tree.xpath(_PAGER_ATTRIBUTES, smart_strings=False)).lower()
+    return any(mark in values for mark in _PAGER_MARKS) and bool(tree.xpath(_PAGER))
 
 
 def _signature(el: HtmlElement) -> tuple[str, str, str, str]:
@@ -469,12 +529,12 @@ def signals(tree: HtmlElement, meta: PageMeta, body: str, url: str = "") -> Sign
     in_link: set[int] = set()  # content elements that are, or sit inside, a link (parents come first)
     texts = []
     for el in content:
-        text = _own_text(el)
-        own[id(el)] = n = _words(text) if text else 0
+        own[id(el)] = n = tally.own_words(el)
         parent = el.getparent()
         if el.tag == "a" or (parent is not None and id(parent) in in_link):
             in_link.add(id(el))
-        if n:
+        # Only texts with a digit: every date and price has one, and no match spans the NUL between two texts.
+        if n and _DIGITS.search(text := _own_text(el)):
             texts.append(text)
     words = sum(own.values())
     link_words = sum(own[key] for key in in_link)
@@ -504,9 +564,8 @@ def signals(tree: HtmlElement, meta: PageMeta, body: str, url: str = "") -> Sign
                 if found > best:
                     best, best_members = found, linked
         if el.tag in _BLOCKS:
-            text = _block_text(el)
-            n = _words(text)
-            if n >= 12 and _SENTENCE.search(text):
+            n = tally.block_words(el)
+            if n >= 12 and _SENTENCE.search(_block_text(el)):
                 linked_words = sum(tally.of(a) for a in el.iter("a") if _block_of(a) is el)
                 if linked_words < 0.5 * n:
                     parent = el.getparent()
@@ -539,7 +598,7 @@ def signals(tree: HtmlElement, meta: PageMeta, body: str, url: str = "") -> Sign
         prose_all=sum(n for _, n in prose_blocks),
         prose_free=prose_free,
         prices=prices,
-        pager=bool(tree.xpath(_PAGER)),
+        pager=_has_pager(tree),
         body_words=_words(body),
         card_words=card_words,
         card_groups=card_groups,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+from pathlib import Path
+
 import pytest
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
@@ -302,3 +306,40 @@ def test_schema_org_data_written_as_text_is_not_body_text() -> None:
     assert "Story paragraph 3" in body
     assert "ExampleNewsDe" not in body
     assert "deal-signed.jpg" not in body
+
+
+# The expression _body_containers reads in Python; when trafilatura changes it, the reading must be checked again.
+BODY_CONTAINER_XPATH = (
+    ".//*[self::article or self::div or self::main or self::section][ @class='post' or @class='entry' or "
+    "@itemprop='articleBody' or @id='articleContent' or re:test(@id, '{ids}') or re:test(@class, '{classes}') ][1]"
+)
+GATE = Path(__file__).parent / "quality"
+
+
+def test_the_body_container_expression_is_the_one_read_in_python() -> None:
+    from trafilatura.xpaths import _ARTICLE_CONTENT_CLASS_TOKENS, _ARTICLE_CONTENT_ID_TOKENS
+
+    expected = BODY_CONTAINER_XPATH.format(
+        ids="|".join(_ARTICLE_CONTENT_ID_TOKENS), classes="|".join(_ARTICLE_CONTENT_CLASS_TOKENS)
+    )
+    assert " ".join(body_tree._BODY_CONTAINER.path.split()) == expected
+
+
+@pytest.mark.parametrize("name", sorted(json.loads((GATE / "truth.json").read_text(encoding="utf-8"))))
+def test_body_containers_are_the_xpaths_on_real_pages(name: str) -> None:
+    dataset, key = name.split("/")
+    page_tree = tree(gzip.decompress((GATE / dataset / f"{key}.html.gz").read_bytes()).decode("utf-8", "replace"))
+    assert body_tree._body_containers(page_tree) == body_tree._BODY_CONTAINER(page_tree)
+
+
+def test_body_containers_first_of_each_parent_in_document_order() -> None:
+    page_tree = tree(
+        "<html><body><div id='a' class='post'><section id='b' class='entry'>x</section>"
+        "<section id='c' class='post-text'>y</section></div><main id='d'><article id='e' itemprop='articleBody'>z"
+        "</article><div id='f' class='entry-content'></div></main><span class='post'>no</span>"
+        "<div id='g'><p class='post'>no</p><div id='article-body'>w</div><div id='articleContent'>v</div></div>"
+        "<section id='h' class='Post'>no<div id='i' class='x articleText y'>u</div></section></body></html>"
+    )
+    ids = ["a", "b", "e", "article-body", "i"]
+    assert [el.get("id") for el in body_tree._body_containers(page_tree)] == ids
+    assert [el.get("id") for el in body_tree._BODY_CONTAINER(page_tree)] == ids
