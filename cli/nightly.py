@@ -108,20 +108,18 @@ def run_nightly(*, names: list[str], wait: bool = False, **kwargs: Any) -> list[
         # imported late (and after the lock: a second night says so at once): Prefect is slow to import
         from flows.nightly import nightly
         from flows.progress import listening
-        from flows.server import start_api_server, stop_api_server
+        from flows.server import temporary_server
 
-        start_api_server()
         # A source's failure is recorded and shown in the summary: Prefect's traceback of the failed task would
         # only bury the progress lines (a deployment, run without this command, keeps it in its logs).
         task_log = logging.getLogger("prefect.task_runs")
         level = task_log.level
         task_log.setLevel(logging.CRITICAL)
         try:
-            with show_progress(console) as listener, listening(listener):
+            with temporary_server(), show_progress(console) as listener, listening(listener):
                 result: list[dict[str, Any]] = nightly(**kwargs)
         finally:
             task_log.setLevel(level)
-            stop_api_server()
     return result
 
 
