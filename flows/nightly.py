@@ -18,7 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectConcurrentFuture, PrefectFuture
 from prefect.utilities.annotations import quote
 
-from extract.dedupe import DocPrint, Fingerprint, cluster_prints, fingerprint, pack_print, unpack_print, words
+from extract.digest_clusters import cluster_digest
 from extract.stage import ExtractResult, Following, extract_run, start_workers
 from extract.taxonomy import Taxonomy, load_taxonomy
 from flows.progress import report
@@ -212,34 +212,7 @@ def run_stats(name: str, started: str, outcome: CrawlOutcome, result: ExtractRes
 def dedupe_digest(db_path: Path) -> int:
     """Group exact and near-duplicate publications across sources; returns how many are in a cluster."""
     with Digest(db_path) as db:
-        rows = db.dedupe_rows()
-        # Fingerprints were made by the extraction workers beside the crawl and stored with each text; a
-        # document stored without one (an older digest, a pipeline that makes none) gets it now, once.
-        prints = {row["id"]: unpack_print(row["print"]) for row in rows}
-        missing = [doc_id for doc_id, fp in prints.items() if fp is None]
-        if missing:
-            made = {doc_id: fingerprint(title, body) for doc_id, (title, body) in db.texts(missing).items()}
-            db.set_prints({doc_id: pack_print(fp) for doc_id, fp in made.items()})
-            prints.update(made)
-        docs = [DocPrint(r["canonical_url"], cast(Fingerprint, prints[r["id"]]), r["published"], r["word_count"])
-                for r in rows]  # fmt: skip
-
-        def tokens_of(indices: list[int]) -> list[list[str]]:
-            # Only the documents of the pairs LSH proposes are read again, to compare their shingles exactly.
-            texts = db.texts([rows[i]["id"] for i in indices])
-            return [words(texts[rows[i]["id"]][1]) for i in indices]
-
-        canonical = cluster_prints(docs, tokens_of)
-        ids = {r["canonical_url"]: r["id"] for r in rows}
-        # A cluster is named after its canonical member's id; rows whose cluster did not change are left alone.
-        changed = {}
-        for r in rows:
-            key = r["canonical_url"]
-            wanted = ids[canonical[key]] if key in canonical else None
-            if wanted != r["cluster_id"]:
-                changed[key] = wanted
-        db.set_clusters(changed)
-    return len(canonical)
+        return cluster_digest(db)
 
 
 @task(name="optimize search", cache_policy=NO_CACHE)
