@@ -102,9 +102,21 @@ def _stop_on_signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+@contextmanager
+def _crawls_ahead(count: int) -> Iterator[None]:
+    """The night's crawl processes import Scrapy while Prefect is imported and its server starts (seconds)."""
+    from spiders.crawl import prestart_crawls, release_spares
+
+    ahead = prestart_crawls(count)
+    try:
+        yield
+    finally:
+        release_spares(ahead)
+
+
 def run_nightly(*, names: list[str], wait: bool = False, **kwargs: Any) -> list[dict[str, Any]]:
     """Run the nightly flow with these arguments, holding the locks of `names`, showing progress; its report."""
-    with lock_or_fail(Path(kwargs["db_path"]), names, wait), _stop_on_signals():
+    with lock_or_fail(Path(kwargs["db_path"]), names, wait), _stop_on_signals(), _crawls_ahead(len(names)):
         # imported late (and after the lock: a second night says so at once): Prefect is slow to import
         from flows.nightly import nightly
         from flows.progress import listening

@@ -28,7 +28,7 @@ from migdigest.models import Publication, RunStats, RunStatus
 from migdigest.paths import DEFAULT_DB
 from migdigest.taxonomy import taxonomy_path
 from spiders.challenge import source_blocked
-from spiders.crawl import CrawlOutcome, allow_crawls, run_crawl, stop_crawls
+from spiders.crawl import CrawlOutcome, allow_crawls, prestart_crawls, release_spares, run_crawl, stop_crawls
 from spiders.incremental import page_key
 from spiders.rundir import count_discovered, count_pages, follow_pages, read_failures
 from storage import Digest
@@ -338,9 +338,15 @@ def nightly(
     config = load_config(config_dir)
     names = sources or list(config.sources)
     chosen = {name: config.source(name) for name in names}  # fail on an unknown name before any crawl starts
-    taxonomy = load_taxonomy(taxonomy_path(config_dir))  # and on a broken taxonomy
-    with digest_lock(Path(db_path), names, wait=wait_for_lock):
-        return _night(config.settings, chosen, Path(db_path), base_urls or {}, taxonomy, runs_dir)
+    allow_crawls()  # a night stopped earlier in this process (tests run several) barred new crawls
+    # The crawl processes import Scrapy meanwhile; they crawl nothing before the night hands them a source.
+    ahead = prestart_crawls(len(chosen))
+    try:
+        taxonomy = load_taxonomy(taxonomy_path(config_dir))  # fail on a broken taxonomy before any crawl starts
+        with digest_lock(Path(db_path), names, wait=wait_for_lock):
+            return _night(config.settings, chosen, Path(db_path), base_urls or {}, taxonomy, runs_dir)
+    finally:
+        release_spares(ahead)
 
 
 def _night(
@@ -367,7 +373,6 @@ def _night(
     report_rows: list[dict[str, Any]] = []
     finished: set[str] = set()
     futures: dict[str, PrefectFuture[CrawlOutcome]] = {}
-    allow_crawls()  # a night stopped earlier in this process (tests run several) barred new crawls
     try:
         # Crawls are separate processes, so they can overlap; storing stays one source at a time.
         for name in names:
