@@ -2,8 +2,9 @@
 
     .venv/bin/python -m bench.nightly_vs_bare [--n 2000] [--repeat 3]
 
-Serves the scaled MPI mirror of N publications (mirrors/scaled) and starts Prefect's ephemeral server once before
-timing. Each repeat, side by side:
+Serves the scaled MPI mirror of N publications (mirrors/scaled) and starts Prefect's temporary server once before
+timing, as `migdigest run` does (`flows.server.temporary_server`: flow runs there send no heartbeats). Each repeat,
+side by side:
 
 - the nightly: `flows.nightly.nightly(sources=["mpi"])` into a fresh digest (night 1, from scratch), wall clock,
   split into stages from Prefect's own task-run records of that flow run (each task run's start to end time):
@@ -457,17 +458,19 @@ def main() -> None:
     from prefect import flow
 
     from flows.nightly import nightly
+    from flows.server import temporary_server
     from migdigest.config import load_config
     from mirrors.scaled import site_name
 
     source = load_config().source("mpi")
     name = site_name(args.n, 0, 1)
-    flow(name="warm-up")(_warm_up)()  # start Prefect's ephemeral server outside the timings
     nights: list[NightlyRun] = []
     bares: list[BareRun] = []
     fetched: list[Fetched] = []
     loads = [os.getloadavg()[0]]
-    with served(args.n, args.mirror_process) as base_url:
+    # Prefect's temporary server as `migdigest run` starts it (cli/nightly.py), up before the clock starts.
+    with temporary_server(), served(args.n, args.mirror_process) as base_url:
+        flow(name="warm-up")(_warm_up)()
         settings = bare_settings(base_url)
         for _ in range(args.repeat):
             with tempfile.TemporaryDirectory(prefix="migdigest-bench-") as tmp:

@@ -102,26 +102,36 @@ def _stop_on_signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+@contextmanager
+def _crawls_ahead(count: int) -> Iterator[None]:
+    """The night's crawl processes import Scrapy while Prefect is imported and its server starts (seconds)."""
+    from spiders.crawl import prestart_crawls, release_spares
+
+    ahead = prestart_crawls(count)
+    try:
+        yield
+    finally:
+        release_spares(ahead)
+
+
 def run_nightly(*, names: list[str], wait: bool = False, **kwargs: Any) -> list[dict[str, Any]]:
     """Run the nightly flow with these arguments, holding the locks of `names`, showing progress; its report."""
-    with lock_or_fail(Path(kwargs["db_path"]), names, wait), _stop_on_signals():
+    with lock_or_fail(Path(kwargs["db_path"]), names, wait), _stop_on_signals(), _crawls_ahead(len(names)):
         # imported late (and after the lock: a second night says so at once): Prefect is slow to import
         from flows.nightly import nightly
         from flows.progress import listening
-        from flows.server import start_api_server, stop_api_server
+        from flows.server import temporary_server
 
-        start_api_server()
         # A source's failure is recorded and shown in the summary: Prefect's traceback of the failed task would
         # only bury the progress lines (a deployment, run without this command, keeps it in its logs).
         task_log = logging.getLogger("prefect.task_runs")
         level = task_log.level
         task_log.setLevel(logging.CRITICAL)
         try:
-            with show_progress(console) as listener, listening(listener):
+            with temporary_server(), show_progress(console) as listener, listening(listener):
                 result: list[dict[str, Any]] = nightly(**kwargs)
         finally:
             task_log.setLevel(level)
-            stop_api_server()
     return result
 
 

@@ -253,6 +253,17 @@ def _check(threshold: float, num_perm: int) -> None:
         raise ValueError(f"num_perm must be at least 16, got {num_perm}")
 
 
+# datasketch's choice for the tuning of THRESHOLD and NUM_PERM (and of any threshold from 0.65 up), so that a night's
+# dedupe need not import it: its LSH module imports scipy.integrate, ~0.7 s of the first night in a process
+# (bench/README.md, issue 20). tests/test_dedupe_bands.py checks that datasketch still chooses these.
+TUNED_BANDS = {(0.5, 128): (25, 5)}
+
+
+def _tuning(threshold: float) -> float:
+    """The threshold LSH is tuned at for a clustering `threshold` (see _bands)."""
+    return max(0.1, min(threshold - 0.15, 0.5))
+
+
 @lru_cache(maxsize=8)
 def _bands(threshold: float, num_perm: int) -> tuple[int, int]:
     """LSH bands and rows per band (datasketch's choice), tuned well below the threshold.
@@ -261,9 +272,11 @@ def _bands(threshold: float, num_perm: int) -> tuple[int, int]:
     Jaccard near 0.6. Tuned at 0.5 (25 bands of 5 with 128 values) it finds 99% of pairs at 0.7 and 84% at 0.59;
     its extra candidates cost one verification each.
     """
+    if (known := TUNED_BANDS.get((_tuning(threshold), num_perm))) is not None:
+        return known
     from datasketch import MinHashLSH  # here: the extraction workers import this module, and need none of it
 
-    lsh = MinHashLSH(threshold=max(0.1, min(threshold - 0.15, 0.5)), num_perm=num_perm, weights=(0.3, 0.7))
+    lsh = MinHashLSH(threshold=_tuning(threshold), num_perm=num_perm, weights=(0.3, 0.7))
     return lsh.b, lsh.r
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -66,3 +68,25 @@ def stop_api_server() -> None:
             _reaper.stdin.close()
         _reaper.wait(timeout=30)
         _reaper = None
+
+
+@contextmanager
+def temporary_server() -> Iterator[None]:
+    """Flow runs of this block on the temporary server (start_api_server), stopped at its end; without heartbeats.
+
+    A flow run's heartbeat thread sleeps in steps of 1 s and Prefect joins it when the run ends: 0.5 s on average
+    after every night's last line, for heartbeats no one can watch on a server that lives only as long as this
+    process (bench/README.md, issue 20). With an API configured (PREFECT_API_URL: a real server, the fleet's
+    zombie detection), Prefect's own settings stay as they are.
+    """
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    start_api_server()
+    try:
+        if _server is None:
+            yield
+            return
+        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            yield
+    finally:
+        stop_api_server()

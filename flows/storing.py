@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
@@ -88,6 +89,8 @@ class EarlyStore:
         self.error: Exception | None = None  # why early storing stopped, if it did
         self._pending: list[Publication] = []
         self._db: Digest | None = None
+        self._asked = False  # the dedupe is asked for (before the first batch)
+        self._behind: threading.Thread | None = None  # a last batch being stored (flush(behind=True))
 
     def add(self, pubs: list[Publication]) -> None:
         """Queue publications; a full batch is stored now."""
@@ -96,24 +99,51 @@ class EarlyStore:
             if len(self._pending) >= self.batch:
                 self.flush()
 
-    def flush(self) -> None:
-        """Store what is queued."""
+    def flush(self, *, behind: bool = False) -> None:
+        """Store what is queued; `behind`: in a thread, on a connection of its own, while the caller goes on.
+
+        The crawl's end flushes behind: its last batch is stored while the workers extract the pages the crawl
+        wrote last, instead of before they get them (bench/README.md, issue 20). `wait()` before reading `stored`.
+        """
+        self.wait()
         pubs, self._pending = self._pending, []
         if not pubs or self.error is not None:
             return
+        if behind:
+            self._behind = threading.Thread(target=self._store, args=(pubs, True), name="early store", daemon=True)
+            self._behind.start()
+        else:
+            self._store(pubs, own=False)
+
+    def wait(self) -> None:
+        """Until a batch stored behind (flush(behind=True)) is in, or has failed (`error`)."""
+        if self._behind is not None:
+            self._behind.join()
+            self._behind = None
+
+    def _store(self, pubs: list[Publication], own: bool) -> None:
         try:
-            if self._db is None:
-                self._db = Digest(self.db_path)
-                self._db.request_work(DEDUPE)  # before storing: a night killed after this still leaves it asked for
-            by_url = {pub.canonical_url: pub for pub in reversed(pubs)}  # the first of a URL, as the result keeps
-            for url in self._db.store_new([by_url[url] for url in dict.fromkeys(p.canonical_url for p in pubs)],
-                                          self.seen_at, **self.limits):  # fmt: skip
-                self.stored[url] = by_url[url]
+            # A thread of its own opens a connection of its own: sqlite3's belong to the thread that made them.
+            db = Digest(self.db_path) if own else self._db or Digest(self.db_path)
+            try:
+                if not own:
+                    self._db = db
+                if not self._asked:
+                    db.request_work(DEDUPE)  # before storing: a night killed after this still leaves it asked for
+                    self._asked = True
+                by_url = {pub.canonical_url: pub for pub in reversed(pubs)}  # the first of a URL, as the result keeps
+                for url in db.store_new([by_url[url] for url in dict.fromkeys(p.canonical_url for p in pubs)],
+                                        self.seen_at, **self.limits):  # fmt: skip
+                    self.stored[url] = by_url[url]
+            finally:
+                if own:
+                    db.close()
         except Exception as exc:
             self.error = exc
 
     def undo(self) -> None:
         """Delete what was stored early (the run failed); best effort: on failure they stay, as after a kill."""
+        self.wait()
         self._pending = []
         if self.stored:
             try:
@@ -124,7 +154,8 @@ class EarlyStore:
                 self.error = exc
 
     def close(self) -> None:
-        """Close the digest opened for early storing."""
+        """Close the digest opened for early storing (once a batch stored behind is in)."""
+        self.wait()
         if self._db is not None:
             self._db.close()
             self._db = None

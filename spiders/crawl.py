@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +23,9 @@ from spiders.rundir import CRAWL_LOG, CRAWL_SPEC, KNOWN, PAGES, STATS, RunInfo, 
 
 # Crawl processes this process started and has not seen end, so a stopping flow can stop them first.
 _live: set[subprocess.Popen[bytes]] = set()
+# Crawl processes started ahead (prestart_crawls), importing Scrapy or waiting for the arguments of one crawl.
+_spares: list[subprocess.Popen[bytes]] = []
+AWAIT_ARGS = "--await-args"  # the command line of a crawl started ahead: its real arguments come on stdin
 _live_guard = threading.Lock()
 _stopping = threading.Event()  # set by stop_crawls(): a flow being stopped starts no new crawl
 # A directory: the crawl process runs under cProfile and leaves its stats there (benches only).
@@ -247,6 +252,73 @@ def stop_crawls(grace: float = 5.0) -> int:
     return len(procs)
 
 
+def prestart_crawls(count: int) -> list[subprocess.Popen[bytes]]:
+    """Start crawl processes ahead so that `count` wait, each to run one crawl; the ones started now.
+
+    Each imports Scrapy and the spider (~0.4 s) and waits for its arguments, which run_crawl hands to it, so a
+    night's crawls need not wait for their imports after the night knows what to crawl (bench/README.md, issue
+    20). A crawl started ahead is the crawl's own process as much as one started by run_crawl: its own process
+    group, dying with this process (EOF on its stdin), one crawl and then it ends. Unused, release_spares ends it.
+    """
+    started: list[subprocess.Popen[bytes]] = []
+    with _live_guard:
+        if _stopping.is_set():
+            return started
+        waiting = sum(proc.poll() is None for proc in _spares)
+        for _ in range(count - waiting):
+            # Its stderr is a file until it gets its run directory: what it writes meanwhile goes to its log then.
+            with tempfile.TemporaryFile() as early:
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "spiders.crawl", AWAIT_ARGS],
+                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=early, process_group=0,
+                )  # fmt: skip
+            _spares.append(proc)
+            _live.add(proc)
+            started.append(proc)
+    return started
+
+
+def release_spares(procs: list[subprocess.Popen[bytes]]) -> None:
+    """End those of these crawl processes started ahead that no crawl took (their stdin closed, they exit)."""
+    with _live_guard:
+        unused = [proc for proc in procs if proc in _spares]
+        for proc in unused:
+            _spares.remove(proc)
+    for proc in unused:
+        _close_stdin(proc)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # still importing past its grace: its group is ended
+            stop_process(proc, 0)
+        with _live_guard:
+            _live.discard(proc)
+
+
+def _close_stdin(proc: subprocess.Popen[bytes]) -> None:
+    if proc.stdin is not None:
+        with contextlib.suppress(OSError):  # it had ended: the pipe was broken
+            proc.stdin.close()
+
+
+def _hand_over(argv: list[str]) -> subprocess.Popen[bytes] | None:
+    """A crawl process started ahead, now running the crawl of these arguments; None when none is waiting.
+
+    Called with _live_guard held.
+    """
+    while _spares:
+        proc = _spares.pop(0)
+        if proc.poll() is None and proc.stdin is not None:
+            try:
+                proc.stdin.write(json.dumps(argv).encode() + b"\n")
+                proc.stdin.flush()
+                return proc
+            except OSError:  # it ended meanwhile (its pipe is broken): the next one, or a new process
+                pass
+        _close_stdin(proc)
+        _live.discard(proc)
+    return None
+
+
 def allow_crawls() -> None:
     """Let crawls start again after stop_crawls() (a new night in the same process)."""
     _stopping.clear()
@@ -270,15 +342,15 @@ def run_crawl(
     settings = settings or Settings()
     write_run_info(out_dir, RunInfo(source=source.name, started=time.time()))
     spec = write_spec(out_dir, source, settings)
-    cmd = [sys.executable, "-m", "spiders.crawl", "--spec", str(spec), "--out", str(out_dir), "--watch-stdin"]
+    argv = ["--spec", str(spec), "--out", str(out_dir), "--watch-stdin"]
     if known:
         known_path = out_dir / KNOWN
         known_path.write_text(json.dumps(known), encoding="utf-8")
-        cmd += ["--known", str(known_path)]
+        argv += ["--known", str(known_path)]
     if base_url:
-        cmd += ["--base-url", base_url]
+        argv += ["--base-url", base_url]
     if max_pages:
-        cmd += ["--max-pages", str(max_pages)]
+        argv += ["--max-pages", str(max_pages)]
     started = time.perf_counter()
     deadline = time.monotonic() + settings.crawl_time_limit
     timed_out = False
@@ -288,7 +360,11 @@ def run_crawl(
         if _stopping.is_set():
             raise RuntimeError(f"not crawling {source.name}: this process is being stopped")
         with open(out_dir / CRAWL_LOG, "wb") as log:
-            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log, process_group=0)
+            # A crawl process started ahead (prestart_crawls) if one waits, else a new one.
+            proc = _hand_over([*argv, "--stderr", str(out_dir / CRAWL_LOG)]) or subprocess.Popen(
+                [sys.executable, "-m", "spiders.crawl", *argv],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log, process_group=0,
+            )  # fmt: skip
         _live.add(proc)
     try:
         while True:
@@ -342,8 +418,63 @@ def _die_with_parent() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+def _warm() -> None:
+    """Import what every crawl imports (Scrapy, the spider, the components the settings name), before knowing which."""
+    from scrapy.crawler import CrawlerProcess  # noqa: F401
+    from scrapy.settings.default_settings import DOWNLOADER_MIDDLEWARES_BASE, EXTENSIONS_BASE, SPIDER_MIDDLEWARES_BASE
+    from scrapy.utils.misc import load_object
+
+    import spiders.incremental
+    import spiders.mirror
+    import spiders.site_spider  # noqa: F401
+
+    # Scrapy imports every class a components setting names when the crawler starts: the same ones, now.
+    for path in (*DOWNLOADER_MIDDLEWARES_BASE, *SPIDER_MIDDLEWARES_BASE, *EXTENSIONS_BASE):
+        if path not in _UNUSED_EXTENSIONS:
+            load_object(path)
+
+
+def _await_args() -> list[str] | None:
+    """The arguments of this process's crawl: one JSON line on stdin (run_crawl); None at EOF (none came)."""
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = os.read(0, 65536)
+        if not chunk:
+            return None
+        data += chunk
+    return [str(arg) for arg in json.loads(data)]
+
+
+def _stderr_to(path: Path) -> None:
+    """stderr to `path` from now on, with what this process wrote to its first stderr (a file) before."""
+    sys.stderr.flush()
+    early = b""
+    try:
+        os.lseek(2, 0, os.SEEK_SET)
+        while chunk := os.read(2, 65536):
+            early += chunk
+    except OSError:  # not a file: nothing kept to copy
+        pass
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
+    if early:
+        os.write(2, early)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Command-line entry: `python -m spiders.crawl --spec FILE --out DIR [--base-url URL]` (see run_crawl)."""
+    """Command-line entry: `python -m spiders.crawl --spec FILE --out DIR [--base-url URL]` (see run_crawl).
+
+    `python -m spiders.crawl --await-args` imports what a crawl needs, then reads these arguments on stdin.
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    if argv == [AWAIT_ARGS]:  # started ahead (prestart_crawls)
+        sys.modules.setdefault("fsspec", None)  # type: ignore[arg-type]  # as below, before the imports
+        _warm()
+        handed = _await_args()
+        if handed is None:  # released unused, or the flow is gone
+            return
+        argv = handed
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--spec", type=Path, required=True, help="JSON of the source and crawler settings")
     parser.add_argument("--out", type=Path, required=True)
@@ -351,7 +482,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--known", type=Path, help="JSON of known pages: path -> validators and hints")
     parser.add_argument("--max-pages", type=int, help="stop after this many responses (a quick check)")
     parser.add_argument("--watch-stdin", action="store_true", help="die when stdin closes (the parent is gone)")
+    parser.add_argument("--stderr", type=Path, help="append stderr to this file (a crawl started ahead)")
     args = parser.parse_args(argv)
+    if args.stderr:
+        _stderr_to(args.stderr)
     if args.watch_stdin:
         threading.Thread(target=_die_with_parent, name="parent-watch", daemon=True).start()
     # warcio imports fsspec when it can, for opening files by URL, which the crawl never does (it hands warcio its

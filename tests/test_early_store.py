@@ -29,8 +29,13 @@ def _settle(following: Following) -> None:
         started.future.result()
 
 
-def _crawl_with_late_arrivals(run: Path, early: EarlyStore) -> tuple[ExtractResult, dict[str, str]]:
-    """The late-arrivals run of test_following, stored early as the night does; the followed result, and URLs."""
+def _crawl_with_late_arrivals(
+    run: Path, early: EarlyStore, behind: bool = False
+) -> tuple[ExtractResult, dict[str, str]]:
+    """The late-arrivals run of test_following, stored early as the night does; the followed result, and URLs.
+
+    `behind`: the last batch is stored in a thread while the run's extraction finishes, as the night does.
+    """
     source, taxonomy = load_config().source("mpi"), load_taxonomy()
     (article, article_html), (report, report_html) = _fixture("article"), _fixture("report")
     (commentary, commentary_html), (brief, brief_html) = _fixture("commentary"), _fixture("policy_brief")
@@ -62,15 +67,19 @@ def _crawl_with_late_arrivals(run: Path, early: EarlyStore) -> tuple[ExtractResu
             early.add(following.ready())
         writer.close()
         early.add(following.ready())
-        early.flush()
+        early.flush(behind=behind)
         followed = following.finish()
+        early.wait()
     return followed, {"article": article, "report": report, "commentary": commentary, "brief": brief}
 
 
-def test_stored_while_crawling_then_at_the_end_equals_stored_at_the_end(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("batch", "behind"), [(1, False), (100, True)])  # each at once; all at the end, behind
+def test_stored_while_crawling_then_at_the_end_equals_stored_at_the_end(
+    tmp_path: Path, batch: int, behind: bool
+) -> None:
     db_early, db_end = tmp_path / "early.db", tmp_path / "end.db"
-    early = EarlyStore(db_early, SEEN, batch=1)
-    followed, urls = _crawl_with_late_arrivals(tmp_path / "run", early)
+    early = EarlyStore(db_early, SEEN, batch=batch)
+    followed, urls = _crawl_with_late_arrivals(tmp_path / "run", early, behind)
     early.close()
     assert early.error is None
     # Stored while "crawling": the article, the report (once its PDF came) and the commentary's first record; the

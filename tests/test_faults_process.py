@@ -3,6 +3,7 @@ with the reason instead of passing with 0 pages; a crawl stopped at its limit is
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -25,13 +26,17 @@ def _config(folder: Path, source: str, settings: dict[str, float | bool] | None 
 
 
 def _live_processes_mentioning(text: str) -> list[int]:
-    """Processes (not zombies) whose command line holds `text`: the crawls of this test's own run directory."""
+    """Processes (not zombies) whose command line or stderr holds `text`: the crawls of this test's own run directory.
+
+    A crawl started ahead (spiders.crawl.prestart_crawls) has its run directory only in its stderr, the run's log.
+    """
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-                if state != "Z" and text.encode() in (entry / "cmdline").read_bytes():
+                stderr = os.readlink(entry / "fd" / "2") if (entry / "fd" / "2").exists() else ""
+                if state != "Z" and (text.encode() in (entry / "cmdline").read_bytes() or text in stderr):
                     found.append(int(entry.name))
             except (OSError, IndexError):
                 continue
