@@ -18,7 +18,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectConcurrentFuture, PrefectFuture
 from prefect.utilities.annotations import quote
 
-from extract.digest_clusters import cluster_digest
+from extract.dedupe import pack_print
+from extract.digest_clusters import cluster_changes, missing_prints
 from extract.stage import ExtractResult, Following, extract_run, start_workers
 from extract.taxonomy import Taxonomy, load_taxonomy
 from flows.progress import report
@@ -213,7 +214,13 @@ def run_stats(name: str, started: str, outcome: CrawlOutcome, result: ExtractRes
 def dedupe_digest(db_path: Path) -> int:
     """Group exact and near-duplicate publications across sources; returns how many are in a cluster."""
     with Digest(db_path) as db:
-        return cluster_digest(db)
+        rows = db.dedupe_rows()
+        made = missing_prints(rows, db.texts)
+        if made:
+            db.set_prints({doc_id: pack_print(made_print) for doc_id, made_print in made.items()})
+        changed, clustered = cluster_changes(rows, made, db.texts)
+        db.set_clusters(changed)
+        return clustered
 
 
 @task(name="optimize search", cache_policy=NO_CACHE)
