@@ -9,6 +9,8 @@ sizes (2,000, 10,000, 2,000, 10,000, ...) so both see the same load. A quiet nig
 it (only last-seen times move), so repeats are nights 2, 3, 4 of one digest. `--workdir` keeps each size's
 digest after night 1 and reuses it next time (night 1 is then read from its record there, not re-run).
 
+The nights run on Prefect's temporary server, as `migdigest run` runs them (`flows.server.temporary_server`).
+
 Targets (issue 20): quiet night at the large size <= 1.2x the small size, and <= 2% of night 1; no publication
 page downloaded in full on a quiet night. `--bundled` runs the older form: night 1 and night 2 over the bundled
 mirrors of every configured source (a fresh digest each repeat).
@@ -166,8 +168,13 @@ def main() -> None:
 
     from prefect import flow
 
-    flow(name="warm-up")(_warm_up)()  # start Prefect's ephemeral server outside the timings
-    _bundled(args) if args.bundled else _sizes(args)
+    from flows.server import temporary_server
+
+    # Prefect's temporary server as `migdigest run` starts it (cli/nightly.py: flow runs there send no heartbeats,
+    # whose thread Prefect joins for 0-1 s after each run), up before the clock starts.
+    with temporary_server():
+        flow(name="warm-up")(_warm_up)()
+        _bundled(args) if args.bundled else _sizes(args)
 
 
 if __name__ == "__main__":
